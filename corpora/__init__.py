@@ -1,0 +1,43 @@
+"""Corpus specs → polars frames with `doc_id`, `lang`, `split`, `text`.
+
+>>> corpus = load_corpus("flores200?split=dev&langs=eng_Latn,fra_Latn")  # doctest: +SKIP
+>>> corpus.frame.columns
+['doc_id', 'lang', 'split', 'text']
+"""
+
+from __future__ import annotations
+
+from corpora.download import Progress
+from corpora.flores import load_flores
+from corpora.frame import Corpus
+from corpora.readers import load_jsonl, load_parquet, load_text
+from corpora.sources import SOURCES
+from toklab.errors import SpecError
+from toklab.spec import Spec
+from toklab.suggest import nearest
+
+LOADERS = {"flores200": load_flores, "file": load_text, "jsonl": load_jsonl, "parquet": load_parquet}
+
+__all__ = ["Corpus", "load_corpus", "LOADERS", "SOURCES"]
+
+
+def parse_corpus_spec(text: str | Spec) -> Spec:
+    spec = text if isinstance(text, Spec) else Spec.parse(text)
+    if spec.scheme not in LOADERS:
+        raise SpecError(
+            f"unknown corpus scheme {spec.scheme!r} in {text!s}; known: {', '.join(LOADERS)}"
+            + nearest(spec.scheme, LOADERS)
+        )
+    return spec
+
+
+_MEMO: dict[str, Corpus] = {}
+
+
+def load_corpus(text: str | Spec, progress: Progress | None = None) -> Corpus:
+    spec = parse_corpus_spec(text)
+    key = spec.canonical
+    if key not in _MEMO:
+        loader = LOADERS[spec.scheme]
+        _MEMO[key] = loader(spec, progress) if spec.scheme == "flores200" else loader(spec)
+    return _MEMO[key]

@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests are offline; real data comes from `TOKLAB_SHARED` (set by .ci/run)
+and tests that need it skip with a reason when it is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(os.environ["TOKLAB_SHARED"]) if os.environ.get("TOKLAB_SHARED") else None
+
+
+def shared_path(relative: str) -> Path:
+    if SHARED is None or not (SHARED / relative).exists():
+        pytest.skip(f"real data {relative} absent: set TOKLAB_SHARED to the shared/ directory")
+    return SHARED / relative
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Every test writes its cache under a temporary TOKLAB_HOME, never the user's."""
+    home = os.environ.get("TOKLAB_TEST_HOME") or str(tmp_path_factory.getbasetemp() / "toklab-home")
+    monkeypatch.setenv("TOKLAB_HOME", home)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture
+def flores_ready(monkeypatch):
+    root = shared_path("corpora/flores200")
+    monkeypatch.setenv("TOKLAB_DATA", str(root.parent))
+    return root
+
+
+@pytest.fixture
+def tiktoken_ready(monkeypatch):
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(shared_path("tiktoken_cache")))
+
+
+@pytest.fixture
+def tiny_parallel(tmp_path) -> Path:
+    """A small parallel corpus written by the test itself: one file per language."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    eng = ["The cat sat on the mat.", "Apple and apple.", "Tokenizers cost money.", "Hello world!"]
+    fra = ["Le chat était assis sur le tapis.", "Pomme et pomme.", "Les tokeniseurs coûtent cher.", "Bonjour le monde !"]
+    jpn = ["猫がマットの上に座った。", "りんごとりんご。", "トークナイザーは高い。", "こんにちは世界！"]
+    for lang, lines in (("eng_Latn", eng), ("fra_Latn", fra), ("jpn_Jpan", jpn)):
+        (folder / f"{lang}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def run_cli(*args: str, width: int = 120):
+    """Run the real CLI entry point in-process with a fixed-width console."""
+    from click.testing import CliRunner
+
+    from toklab.cli import main
+
+    runner = CliRunner()
+    return runner.invoke(main, list(args), env={"COLUMNS": str(width), "TERM": "dumb"}, catch_exceptions=False)

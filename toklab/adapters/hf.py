@@ -1,0 +1,189 @@
+"""`hf:PATH` (a tokenizer.json or a directory holding one) and `hf:ORG/REPO` (the hub).
+
+Padding and truncation are always switched off (many published files ship with both on), and
+special tokens are added only when the spec says `specials=1`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from toklab.adapters.base import Adapter
+from toklab.adapters.bytemap import byte_fallback_value, byte_level_bytes
+from toklab.errors import CorruptFileError, MissingFileError
+from toklab.spec import Spec
+
+MODEL_FAMILIES = {"BPE": "bpe", "WordPiece": "wordpiece", "Unigram": "unigram", "WordLevel": "wordpiece"}
+
+
+def _resolve_local(target: str) -> Path | None:
+    path = Path(target).expanduser()
+    if path.is_dir():
+        path = path / "tokenizer.json"
+        if not path.is_file():
+            raise MissingFileError(f"{path} does not exist; hf: needs a tokenizer.json or a directory holding one")
+        return path
+    if path.is_file():
+        return path
+    return None
+
+
+def _looks_like_repo(target: str) -> bool:
+    parts = target.split("/")
+    return len(parts) == 2 and all(parts) and not target.startswith((".", "~")) and not target.endswith(".json")
+
+
+def _load_file(path: Path):
+    from tokenizers import Tokenizer
+
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CorruptFileError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "is the file truncated?"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise CorruptFileError(f"{path}: not UTF-8 text at byte offset {exc.start}") from exc
+    try:
+        return Tokenizer.from_file(str(path))
+    except Exception as exc:  # tokenizers raises a bare Exception on a bad schema
+        raise CorruptFileError(f"{path}: not a tokenizers JSON file ({str(exc).splitlines()[0][:200]})") from exc
+
+
+def _load_hub(repo: str):
+    from tokenizers import Tokenizer
+
+    try:
+        return Tokenizer.from_pretrained(repo)
+    except Exception as exc:
+        raise MissingFileError(
+            f"could not fetch tokenizer.json for {repo!r} from the hub ({str(exc).splitlines()[0][:160]}); "
+            "offline, download it elsewhere and use hf:PATH/TO/tokenizer.json, or set HF_HOME to a cache "
+            "that holds it"
+        ) from exc
+
+
+class HFAdapter(Adapter):
+    library = "tokenizers"
+
+    def __init__(self, spec: Spec):
+        import tokenizers
+
+        local = _resolve_local(spec.target)
+        if local is None and not _looks_like_repo(spec.target):
+            raise MissingFileError(
+                f"{spec.target} does not exist; hf: needs a tokenizer.json, a directory holding one, or ORG/REPO"
+            )
+        self.tokenizer = _load_file(local) if local else _load_hub(spec.target)
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.add_special = spec.get("specials", "0") == "1"
+        target = str(local.resolve()) if local else spec.target
+        self.spec = Spec(spec.scheme, target, spec.params).without_defaults({"specials": "0"})
+        self._local = local
+        self.library_version = tokenizers.__version__
+        self.config = json.loads(self.tokenizer.to_str())
+        self.model_type = self.config["model"]["type"]
+        self.family = MODEL_FAMILIES.get(self.model_type, "bpe")
+        self.vocab_size = self.tokenizer.get_vocab_size(with_added_tokens=True)
+        self._vocab = {i: t for t, i in self.tokenizer.get_vocab(with_added_tokens=True).items()}
+        self.unk_id = self._find_unk()
+        self._byte_level = "ByteLevel" in json.dumps(self.config.get("decoder")) or "ByteLevel" in json.dumps(
+            self.config.get("pre_tokenizer")
+        )
+        self._specials = {t.content: i for i, t in self.tokenizer.get_added_tokens_decoder().items() if t.special}
+
+    def _find_unk(self) -> int | None:
+        unk = self.config["model"].get("unk_token")
+        if self.model_type == "Unigram":
+            unk_id = self.config["model"].get("unk_id")
+            return unk_id if unk_id is not None else None
+        return self.tokenizer.token_to_id(unk) if unk else None
+
+    @property
+    def artifact_hash(self) -> str:  # type: ignore[override]
+        from toklab.paths import file_sha256, short_hash
+
+        return file_sha256(self._local) if self._local else short_hash(self.tokenizer.to_str(), 64)
+
+    # -- surface ------------------------------------------------------------------------------
+    def encode(self, text: str) -> list[int]:
+        return self.tokenizer.encode(text, add_special_tokens=self.add_special).ids
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=self.add_special)
+        return [e.ids for e in encodings]
+
+    def encode_with_offsets(self, texts: Sequence[str]):
+        return self.tokenizer.encode_batch(list(texts), add_special_tokens=self.add_special)
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return self.tokenizer.decode(list(ids), skip_special_tokens=False)
+
+    def token_string(self, token_id: int) -> str:
+        return self._vocab.get(token_id, "")
+
+    def token_bytes(self, token_id: int) -> bytes:
+        token = self._vocab.get(token_id, "")
+        if token_id in self._specials.values():
+            return token.encode()
+        value = byte_fallback_value(token)
+        if value is not None:
+            return bytes([value])
+        if self._byte_level:
+            return byte_level_bytes(token)
+        if self.family == "wordpiece":
+            return token[2:].encode() if token.startswith("##") else token.encode()
+        return token.replace("\u2581", " ").encode()
+
+    def special_tokens(self) -> dict[str, int]:
+        return dict(self._specials)
+
+    def is_lossless(self) -> bool:
+        return False  # normalisers, unknown tokens and decoders may all change text
+
+    # -- exact analysis hooks -----------------------------------------------------------------
+    def unknown_char_counts(self, texts: Sequence[str]) -> list[int]:
+        if self.unk_id is None:
+            return [0] * len(texts)
+        return [unknown_chars(e, self.unk_id) for e in self.encode_with_offsets(texts)]
+
+    def describe(self) -> dict:
+        info = super().describe()
+        info["normalizer"] = self.config.get("normalizer")
+        info["pre_tokenizer"] = self.config.get("pre_tokenizer")
+        info["decoder"] = self.config.get("decoder")
+        info["model"] = self.model_type
+        info["unk_token"] = self._vocab.get(self.unk_id) if self.unk_id is not None else None
+        info["byte_fallback"] = bool(self.config["model"].get("byte_fallback"))
+        info["padding_truncation"] = "switched off"
+        return info
+
+
+def unknown_chars(encoding, unk_id: int) -> int:
+    """Characters of the original text covered by unknown tokens, from their offsets."""
+    covered: set[int] = set()
+    for token_id, (start, end) in zip(encoding.ids, encoding.offsets):
+        if token_id == unk_id:
+            covered.update(range(start, end))
+    return len(covered)
+
+
+def char_to_byte_offsets(text: str) -> np.ndarray:
+    """offsets[i] = UTF-8 byte offset of character i (len(text)+1 entries)."""
+    widths = np.fromiter((len(c.encode("utf-8")) for c in text), dtype=np.int64, count=len(text))
+    return np.concatenate([[0], np.cumsum(widths)])
+
+
+def offset_boundaries(text: str, encoding) -> np.ndarray:
+    """Byte offsets where tokens end, from the encoding's character offsets."""
+    to_bytes = char_to_byte_offsets(text)
+    ends = [end for _start, end in encoding.offsets]
+    return to_bytes[np.asarray(ends, dtype=np.int64)] if ends else np.zeros(0, dtype=np.int64)
+
+

@@ -1,0 +1,122 @@
+"""`spm:PATH` — a SentencePiece model file.
+
+`token_bytes` spells `▁` as a space and a `<0xNN>` byte-fallback piece as its byte, so byte
+counts and boundaries line up with the text (after the dummy-prefix space SentencePiece adds).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from toklab.adapters.base import Adapter
+from toklab.adapters.bytemap import byte_fallback_value, metaspace_bytes
+from toklab.errors import CorruptFileError, MissingFileError
+from toklab.spec import Spec
+
+MODEL_TYPES = {1: "unigram", 2: "bpe", 3: "wordpiece", 4: "chars"}  # sentencepiece ModelType enum
+
+
+def load_processor(path: Path):
+    import sentencepiece as spm
+
+    if not path.is_file():
+        raise MissingFileError(f"SentencePiece model {path} does not exist; give its path after 'spm:'")
+    processor = spm.SentencePieceProcessor()
+    try:
+        processor.LoadFromSerializedProto(path.read_bytes())
+    except Exception as exc:  # sentencepiece raises RuntimeError/OSError with C++ text
+        raise CorruptFileError(
+            f"{path}: not a readable SentencePiece model ({str(exc).splitlines()[0][:120]}); is it truncated?"
+        ) from exc
+    return processor
+
+
+def model_proto(path: Path):
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    proto = pb.ModelProto()
+    proto.ParseFromString(path.read_bytes())
+    return proto
+
+
+class SentencePieceAdapter(Adapter):
+    library = "sentencepiece"
+
+    def __init__(self, spec: Spec):
+        import sentencepiece
+
+        path = Path(spec.target).expanduser()
+        self.processor = load_processor(path)
+        self.path = path
+        self.spec = Spec(spec.scheme, str(path.resolve()), spec.params)
+        self.library_version = sentencepiece.__version__
+        self.vocab_size = self.processor.get_piece_size()
+        self.unk_id = self.processor.unk_id()
+        self._proto = model_proto(path)
+        self.family = MODEL_TYPES.get(self._proto.trainer_spec.model_type, "unigram")
+        self.byte_fallback = bool(self._proto.trainer_spec.byte_fallback)
+        self._pieces = [self.processor.id_to_piece(i) for i in range(self.vocab_size)]
+
+    @property
+    def artifact_hash(self) -> str:  # type: ignore[override]
+        from toklab.paths import file_sha256
+
+        return file_sha256(self.path)
+
+    def encode(self, text: str) -> list[int]:
+        return self.processor.encode(text, out_type=int)
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        return self.processor.encode(list(texts), out_type=int)
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return self.processor.decode(list(ids))
+
+    def piece(self, token_id: int) -> str:
+        return self._pieces[token_id]
+
+    def token_bytes(self, token_id: int) -> bytes:
+        if self.processor.is_control(token_id):
+            return b""
+        if token_id == self.unk_id:
+            return b""
+        return metaspace_bytes(self._pieces[token_id])
+
+    def is_byte_piece(self, token_id: int) -> bool:
+        return self.processor.is_byte(token_id) or byte_fallback_value(self._pieces[token_id]) is not None
+
+    def special_tokens(self) -> dict[str, int]:
+        return {
+            self._pieces[i]: i
+            for i in range(self.vocab_size)
+            if self.processor.is_control(i) or self.processor.is_unknown(i)
+        }
+
+    def is_lossless(self) -> bool:
+        return False  # normalisation (NFKC by default) and whitespace handling may change text
+
+    def unknown_char_counts(self, texts: Sequence[str]) -> list[int]:
+        if self.unk_id < 0:
+            return [0] * len(texts)
+        counts = []
+        for text in texts:
+            proto = self.processor.encode_as_immutable_proto(text)
+            raw = text.encode("utf-8")
+            covered = sum(
+                len(raw[p.begin : p.end].decode("utf-8", errors="replace")) for p in proto.pieces if p.id == self.unk_id
+            )
+            counts.append(covered)
+        return counts
+
+    def describe(self) -> dict:
+        info = super().describe()
+        norm = self._proto.normalizer_spec
+        info["normalizer"] = {
+            "rule": norm.name,
+            "add_dummy_prefix": norm.add_dummy_prefix,
+            "remove_extra_whitespaces": norm.remove_extra_whitespaces,
+        }
+        info["pre_tokenizer"] = "whitespace as ▁ (SentencePiece)"
+        info["byte_fallback"] = self.byte_fallback
+        return info

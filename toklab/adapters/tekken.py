@@ -1,0 +1,73 @@
+"""`tekken:PATH` — Mistral's tiktoken-style JSON tokenizer.
+
+The file lists byte-level ranks; ids 0..num_special-1 are reserved special tokens and rank r
+has id r + num_special. Only the first `default_vocab_size - num_special` ranks are in use.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+from toklab.adapters.tiktoken_adapter import TiktokenAdapter, _tiktoken_version
+from toklab.errors import CorruptFileError, MissingFileError
+from toklab.spec import Spec
+
+# The only special names the Tekken file format fixes; the rest are reserved slots.
+KNOWN_SPECIALS = {0: "<unk>", 1: "<s>", 2: "</s>"}
+
+
+def _read_tekken(path: Path) -> dict:
+    if not path.is_file():
+        raise MissingFileError(f"Tekken file {path} does not exist; give its path after 'tekken:'")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        config = data["config"]
+        return {"config": config, "vocab": data["vocab"]}
+    except json.JSONDecodeError as exc:
+        raise CorruptFileError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
+    except (KeyError, TypeError) as exc:
+        raise CorruptFileError(f"{path}: not a Tekken file (missing {exc}); expected keys 'config' and 'vocab'") from exc
+
+
+class TekkenAdapter(TiktokenAdapter):
+    def __init__(self, spec: Spec):
+        import tiktoken
+
+        path = Path(spec.target).expanduser()
+        data = _read_tekken(path)
+        config = data["config"]
+        self.num_special = int(config.get("default_num_special_tokens", 1000))
+        used = int(config.get("default_vocab_size", len(data["vocab"]) + self.num_special)) - self.num_special
+        ranks = {base64.b64decode(entry["token_bytes"]): entry["rank"] for entry in data["vocab"][:used]}
+        encoding = tiktoken.Encoding(
+            name=path.stem, pat_str=config["pattern"], mergeable_ranks=ranks, special_tokens={}
+        )
+        super().__init__(Spec(spec.scheme, str(path.resolve()), spec.params), encoding, artifact=path)
+        self.vocab_size = used + self.num_special
+        self.library_version = _tiktoken_version()
+
+    def encode(self, text: str) -> list[int]:
+        return [i + self.num_special for i in self.encoding.encode_ordinary(text)]
+
+    def encode_batch(self, texts):
+        return [self.encode(t) for t in texts]
+
+    def decode(self, ids) -> str:
+        return b"".join(self.token_bytes(i) for i in ids).decode("utf-8", errors="replace")
+
+    def token_bytes(self, token_id: int) -> bytes:
+        if token_id < self.num_special:
+            return b""  # special ids carry no text
+        return self.encoding.decode_single_token_bytes(token_id - self.num_special)
+
+    def special_tokens(self) -> dict[str, int]:
+        return {KNOWN_SPECIALS.get(i, f"<SPECIAL_{i}>"): i for i in range(self.num_special)}
+
+    def describe(self) -> dict:
+        info = super().describe()
+        info["special_tokens"] = f"{self.num_special} reserved ids (0..{self.num_special - 1}): " + ", ".join(
+            f"{n}={i}" for i, n in KNOWN_SPECIALS.items()
+        )
+        return info

@@ -1,0 +1,168 @@
+"""`tiktoken:NAME` (a registered encoding) and `tiktoken:PATH?pattern=NAME` (a ranks file).
+
+Named encodings honour `TIKTOKEN_CACHE_DIR`; offline with no cached file, the error names the
+file tiktoken looks for and the variable that supplies it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Sequence
+
+from toklab.adapters.base import Adapter
+from toklab.errors import CorruptFileError, MissingFileError, SpecError
+from toklab.spec import Spec
+
+_CL100K = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+"""
+    r"""|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
+)
+_O200K = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+_GPT2 = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s"""
+
+#: Pre-tokenizer patterns a ranks file can be paired with (`?pattern=`).
+PATTERNS = {"gpt2": _GPT2, "r50k": _GPT2, "p50k": _GPT2, "cl100k": _CL100K, "o200k": _O200K}
+
+
+def _tiktoken_version() -> str:
+    import tiktoken
+
+    return getattr(tiktoken, "__version__", "")
+
+
+def _cache_file_for(name: str) -> str:
+    """Where tiktoken would look for a named encoding's file (for the error message)."""
+    url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+    cache = os.environ.get("TIKTOKEN_CACHE_DIR", "<tmp>/data-gym-cache")
+    return f"{cache}/{hashlib.sha1(url.encode()).hexdigest()} ({url})"
+
+
+def load_named_encoding(name: str):
+    import tiktoken
+
+    if name not in tiktoken.list_encoding_names():
+        from toklab.suggest import nearest
+
+        raise SpecError(
+            f"tiktoken has no encoding {name!r}; known: {', '.join(tiktoken.list_encoding_names())}"
+            + nearest(name, tiktoken.list_encoding_names())
+        )
+    try:
+        return tiktoken.get_encoding(name)
+    except (OSError, ValueError, Exception) as exc:  # requests/urllib errors when offline
+        raise MissingFileError(
+            f"tiktoken encoding {name!r} is not cached and could not be downloaded "
+            f"({type(exc).__name__}); expected file {_cache_file_for(name)}. Set TIKTOKEN_CACHE_DIR "
+            "to a directory holding tiktoken's cache files, or go online once."
+        ) from exc
+
+
+def load_ranks_file(path: Path) -> dict[bytes, int]:
+    import base64
+    import binascii
+
+    if not path.is_file():
+        raise MissingFileError(f"ranks file {path} does not exist; give the path after 'tiktoken:'")
+    ranks: dict[bytes, int] = {}
+    with open(path, "rb") as fh:
+        for line_no, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                token, rank = line.split()
+                ranks[base64.b64decode(token)] = int(rank)  # lenient, as tiktoken and Whisper read it
+            except (ValueError, binascii.Error) as exc:
+                raise CorruptFileError(
+                    f"{path}, line {line_no}: expected '<base64 token> <rank>', got {line[:60]!r}"
+                ) from exc
+    return ranks
+
+
+class TiktokenAdapter(Adapter):
+    family = "bpe"
+    library = "tiktoken"
+
+    def __init__(self, spec: Spec, encoding, artifact: Path | None = None):
+        self.spec = spec
+        self.encoding = encoding
+        self.vocab_size = encoding.n_vocab
+        self.library_version = _tiktoken_version()
+        self._artifact = artifact
+
+    @classmethod
+    def from_spec(cls, spec: Spec) -> "TiktokenAdapter":
+        looks_like_path = "/" in spec.target or spec.target.endswith(".tiktoken")
+        if not looks_like_path:
+            if spec.get("pattern"):
+                raise SpecError(f"{spec}: 'pattern' applies only to a ranks file path")
+            return cls(spec, load_named_encoding(spec.target))
+        return cls.from_file(spec)
+
+    @classmethod
+    def from_file(cls, spec: Spec) -> "TiktokenAdapter":
+        import tiktoken
+
+        pattern = spec.get("pattern", "gpt2")
+        if pattern not in PATTERNS:
+            from toklab.suggest import nearest
+
+            raise SpecError(
+                f"{spec}: unknown pattern {pattern!r}; known: {', '.join(PATTERNS)}"
+                + nearest(pattern, PATTERNS)
+            )
+        path = Path(spec.target).expanduser()
+        ranks = load_ranks_file(path)
+        encoding = tiktoken.Encoding(
+            name=path.stem, pat_str=PATTERNS[pattern], mergeable_ranks=ranks, special_tokens={}
+        )
+        canonical = Spec(spec.scheme, str(path.resolve()), (("pattern", pattern),))
+        return cls(canonical, encoding, artifact=path)
+
+    # -- surface ------------------------------------------------------------------------------
+    def encode(self, text: str) -> list[int]:
+        return self.encoding.encode_ordinary(text)
+
+    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+        return [self.encoding.encode_ordinary(t) for t in texts]
+
+    def decode(self, ids: Sequence[int]) -> str:
+        return self.encoding.decode_bytes(list(ids)).decode("utf-8", errors="replace")
+
+    def token_bytes(self, token_id: int) -> bytes:
+        try:
+            return self.encoding.decode_single_token_bytes(token_id)
+        except KeyError:
+            return b""  # an id the encoding leaves unassigned
+
+    def special_tokens(self) -> dict[str, int]:
+        return dict(self.encoding._special_tokens)
+
+    @functools.cached_property
+    def artifact_hash(self) -> str:  # type: ignore[override]
+        if self._artifact is not None:
+            from toklab.paths import file_sha256
+
+            return file_sha256(self._artifact)
+        digest = hashlib.sha256()
+        for token_id in range(self.vocab_size):
+            digest.update(self.token_bytes(token_id) + b"\x00")
+        return digest.hexdigest()
+
+    def describe(self) -> dict:
+        info = super().describe()
+        info["pre_tokenizer"] = f"regex {self.encoding._pat_str}"
+        info["normalizer"] = "none"
+        return info

@@ -1,0 +1,150 @@
+"""`train:KIND?vocab=N&corpus=SPEC` — tokenizers trained here, deterministically, and cached.
+
+Kinds: `bpe` (character BPE over SentencePiece-style ▁ words), `wordpiece` (BERT-style),
+`unigram`, `bytebpe` (GPT-2-style byte-level BPE) and `paritybpe` (byte-level, parity-aware
+merges balanced on a parallel dev set, `dev=SPEC`, default the training corpus). `impl=spm`
+trains `bpe` or `unigram` with SentencePiece instead of HF `tokenizers`.
+
+The cache key is the hash of the canonical spec plus the training corpus signature, so the
+second use of a spec loads a file instead of training.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from toklab.errors import SpecError
+from toklab.paths import atomic_path, cache_dir, short_hash
+from toklab.spec import Spec
+from toklab.suggest import nearest
+
+KINDS = ("bpe", "wordpiece", "unigram", "bytebpe", "paritybpe")
+DEFAULTS = {"corpus": "flores200?split=dev", "impl": "hf"}
+UNK = "<unk>"
+
+
+def _params(spec: Spec) -> tuple[int, str]:
+    if spec.target not in KINDS:
+        raise SpecError(f"unknown train kind {spec.target!r}; known: {', '.join(KINDS)}" + nearest(spec.target, KINDS))
+    try:
+        vocab = int(spec.get("vocab", "8000"))
+    except ValueError:
+        raise SpecError(f"{spec}: vocab must be an integer, got {spec.get('vocab')!r}") from None
+    if vocab < 300:
+        raise SpecError(f"{spec}: vocab={vocab} is too small; use at least 300 (byte-level needs 256 + merges)")
+    impl = spec.get("impl", "hf")
+    if impl not in ("hf", "spm") or (impl == "spm" and spec.target not in ("bpe", "unigram")):
+        raise SpecError(f"{spec}: impl must be 'hf', or 'spm' for bpe/unigram")
+    return vocab, impl
+
+
+def canonical_train_spec(spec: Spec) -> Spec:
+    vocab, _impl = _params(spec)
+    full = spec.with_params(vocab=str(vocab))
+    if "corpus" not in dict(full.params):
+        full = full.with_params(corpus=DEFAULTS["corpus"])
+    return full.without_defaults({"impl": "hf"})
+
+
+def _hf_components(kind: str, vocab: int):
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+
+    if kind in ("bytebpe", "paritybpe"):
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+        tok.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+        )
+        return tok, trainer
+    if kind == "wordpiece":
+        tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+        tok.normalizer = normalizers.BertNormalizer(lowercase=False)
+        tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        tok.decoder = decoders.WordPiece()
+        trainer = trainers.WordPieceTrainer(vocab_size=vocab, special_tokens=["[UNK]"], show_progress=False)
+        return tok, trainer
+    metaspace = pre_tokenizers.Metaspace()
+    if kind == "unigram":
+        tok = Tokenizer(models.Unigram())
+        trainer = trainers.UnigramTrainer(vocab_size=vocab, special_tokens=[UNK], unk_token=UNK, show_progress=False)
+    else:
+        tok = Tokenizer(models.BPE(unk_token=UNK))
+        trainer = trainers.BpeTrainer(vocab_size=vocab, special_tokens=[UNK], show_progress=False)
+    tok.pre_tokenizer = metaspace
+    tok.decoder = decoders.Metaspace()
+    return tok, trainer
+
+
+def _train_parity(vocab: int, by_lang: dict[str, list[str]], dev_by_lang: dict[str, list[str]]):
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    langs = [lang for lang in by_lang if lang in dev_by_lang]
+    trainer = trainers.ParityBpeTrainer(num_merges=vocab - 256, variant="base")
+    trainer.train_from_iterator(
+        tok,
+        train_iterators=[iter(by_lang[lang]) for lang in langs],
+        dev_iterators=[iter(dev_by_lang[lang]) for lang in langs],
+    )
+    return tok
+
+
+def _train_spm(kind: str, vocab: int, texts: list[str], out: Path) -> None:
+    import io
+
+    import sentencepiece as spm
+
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts),
+        model_writer=model,
+        vocab_size=vocab,
+        model_type=kind,
+        byte_fallback=True,
+        character_coverage=0.9995,
+        random_seed=0,
+        num_threads=1,  # single-threaded training is deterministic
+        minloglevel=2,
+    )
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(model.getvalue())
+
+
+def trained_path(spec: Spec, corpus_signature: str) -> Path:
+    suffix = ".model" if spec.get("impl") == "spm" else ".json"
+    key = short_hash(spec.canonical + "\n" + corpus_signature)
+    return cache_dir("tokenizers") / f"{spec.target}-{spec.get('vocab')}-{key}{suffix}"
+
+
+def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) -> Path:
+    """Train (or find in the cache) the tokenizer a canonical `train:` spec names."""
+    from corpora import load_corpus
+
+    vocab, impl = _params(spec)
+    corpus = load_corpus(spec.get("corpus") or DEFAULTS["corpus"])
+    path = trained_path(spec, corpus.signature)
+    if path.exists():
+        return path
+    if progress:
+        progress(f"training {spec.canonical} on {corpus.frame.height:,} documents")
+    texts = corpus.frame["text"].to_list()
+    if impl == "spm":
+        _train_spm(spec.target, vocab, texts, path)
+        return path
+    if spec.target == "paritybpe":
+        dev = load_corpus(spec.get("dev") or spec.get("corpus") or DEFAULTS["corpus"])
+        tok = _train_parity(vocab, _group(corpus), _group(dev))
+    else:
+        tok, trainer = _hf_components(spec.target, vocab)
+        tok.train_from_iterator(texts, trainer=trainer, length=len(texts))
+    with atomic_path(path) as tmp:
+        tmp.write_text(tok.to_str(), encoding="utf-8")
+    return path
+
+
+def _group(corpus) -> dict[str, list[str]]:
+    return {lang: part["text"].to_list() for lang, part in corpus.by_lang().items()}

@@ -1,0 +1,58 @@
+"""The `toklab` command line. Commands stay thin: parse flags, call the library, render.
+
+Errors from the `ToklabError` family become one line on stderr and an exit code; no traceback
+reaches a user for a bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from toklab import __version__
+from toklab.errors import ToklabError
+
+
+class LabGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ToklabError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=LabGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="toklab")
+def main() -> None:
+    """toklab — what tokenization costs, loses and breaks, per language.
+
+    \b
+    Examples:
+      toklab audit                                  # the premium of 204 languages, default tokenizers
+      toklab encode gpt-4o "नमस्ते दुनिया"
+      toklab tokenizers show spm:mistral.model
+      toklab corpora show "flores200?langs=eng_Latn,shn_Mymr"
+    """
+
+
+def _register() -> None:
+    from toklab.cli import corpora_cmd, encode_cmd, tokenizers_cmd
+
+    for module in (tokenizers_cmd, encode_cmd, corpora_cmd):
+        module.register(main)
+    try:
+        from byte_model import cli as byte_cli
+    except ImportError:  # byte_model not installed alongside (never in a full install)
+        return
+    byte_cli.register(main)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""`toklab encode SPEC TEXT` — token boundaries in colour, ids, and byte fragments shown as bytes."""
+
+from __future__ import annotations
+
+import click
+from rich.text import Text
+
+from toklab.cli.options import json_format_option
+from toklab.registry import load_tokenizer
+from toklab.render import signature_line, stdout_console, write_json
+
+COLOURS = ("on dark_blue", "on dark_green", "on dark_red", "on dark_magenta", "on dark_cyan")
+
+
+def token_view(raw: bytes) -> tuple[str, bool]:
+    """How to show a token: its text when its bytes are whole characters, else `<E3 81>`."""
+    try:
+        return raw.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return "<" + " ".join(f"{b:02X}" for b in raw) + ">", False
+
+
+@click.command("encode")
+@click.argument("spec")
+@click.argument("text")
+@json_format_option
+def encode_cmd(spec: str, text: str, fmt: str) -> None:
+    """Encode TEXT with the tokenizer SPEC and show every token.
+
+    \b
+    Examples:
+      toklab encode gpt-4o "Hello, world"
+      toklab encode tiktoken:r50k_base "日本語"      # fragments shown as <E6 97>
+    """
+    adapter = load_tokenizer(spec)
+    ids = adapter.encode(text)
+    tokens = [{"id": i, "bytes": adapter.token_bytes(i).hex(), "text": token_view(adapter.token_bytes(i))[0],
+               "whole_chars": token_view(adapter.token_bytes(i))[1]} for i in ids]
+    if fmt == "json":
+        write_json({"tokenizer": adapter.name, "text": text, "n_tokens": len(ids), "tokens": tokens,
+                    "decoded": adapter.decode(ids), "signature": adapter.signature})
+        return
+    console = stdout_console()
+    line = Text()
+    for n, token in enumerate(tokens):
+        style = COLOURS[n % len(COLOURS)] + ("" if token["whole_chars"] else " italic")
+        line.append(token["text"].replace("\n", "\\n"), style=style)
+    console.print(line)
+    console.print(" ".join(f"{t['id']}" for t in tokens), style="dim")
+    console.print(f"{len(ids)} tokens · {len(text.encode('utf-8'))} bytes · {len(text)} characters")
+    decoded = adapter.decode(ids)
+    if decoded != text:
+        console.print(f"[yellow]round trip differs:[/yellow] {decoded!r}")
+    signature_line(console, adapter.signature)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(encode_cmd)

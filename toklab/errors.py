@@ -1,0 +1,38 @@
+"""One typed family of user-facing errors.
+
+Library code raises these with a message that says what was wrong, where, and how to fix it.
+Only the CLI turns them into one-line messages and exit codes; anything else is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+
+class ToklabError(Exception):
+    """Base class: a problem with the user's input or environment, not a bug."""
+
+    exit_code = 2
+
+
+class SpecError(ToklabError):
+    """A tokenizer or corpus spec string that cannot be parsed or resolved."""
+
+
+class MissingFileError(ToklabError):
+    """A file the lab needs is absent (and could not be downloaded)."""
+
+    exit_code = 3
+
+
+class CorruptFileError(ToklabError):
+    """A file exists but its content is not what it claims to be."""
+
+    exit_code = 4
+
+
+class CorpusError(ToklabError):
+    """A corpus that cannot be read as asked: misaligned, invalid UTF-8, wrong columns."""
+
+
+class ClosedModelError(SpecError):
+    """A model name whose tokenizer is not public: never silently substituted."""

@@ -1,0 +1,116 @@
+"""Tokenizer specs → adapters: a lazy registry of scheme → constructor, plus model aliases.
+
+>>> load_tokenizer("gpt-4o").name   # doctest: +SKIP
+'tiktoken:o200k_base'
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from toklab import aliases
+from toklab.adapters.base import Adapter
+from toklab.errors import ClosedModelError, SpecError
+from toklab.spec import Spec
+from toklab.suggest import nearest
+
+
+def _tiktoken(spec: Spec) -> Adapter:
+    from toklab.adapters.tiktoken_adapter import TiktokenAdapter
+
+    return TiktokenAdapter.from_spec(spec)
+
+
+def _hf(spec: Spec) -> Adapter:
+    from toklab.adapters.hf import HFAdapter
+
+    return HFAdapter(spec)
+
+
+def _spm(spec: Spec) -> Adapter:
+    from toklab.adapters.spm import SentencePieceAdapter
+
+    return SentencePieceAdapter(spec)
+
+
+def _tekken(spec: Spec) -> Adapter:
+    from toklab.adapters.tekken import TekkenAdapter
+
+    return TekkenAdapter(spec)
+
+
+def _bytes(spec: Spec) -> Adapter:
+    from toklab.adapters.units import Utf8BytesAdapter
+
+    if spec.target not in ("utf8", "utf-8"):
+        raise SpecError(f"{spec}: the bytes scheme supports only 'bytes:utf8'")
+    return Utf8BytesAdapter(Spec("bytes", "utf8"))
+
+
+def _chars(spec: Spec) -> Adapter:
+    from toklab.adapters.units import CodePointAdapter
+
+    if spec.target not in ("unicode", ""):
+        raise SpecError(f"{spec}: the chars scheme supports only 'chars:unicode'")
+    return CodePointAdapter(Spec("chars", "unicode"))
+
+
+def _train(spec: Spec) -> Adapter:
+    from toklab.adapters.trained import canonical_train_spec, train_to_cache
+
+    canonical = canonical_train_spec(spec)
+    path = train_to_cache(canonical)
+    inner = _spm(Spec("spm", str(path))) if canonical.get("impl") == "spm" else _hf(Spec("hf", str(path)))
+    inner.spec = canonical  # results name the recipe; the artifact hash names the file
+    return inner
+
+
+SCHEMES: dict[str, tuple[Callable[[Spec], Adapter], str]] = {
+    "tiktoken": (_tiktoken, "tiktoken:o200k_base · tiktoken:PATH.tiktoken?pattern=gpt2"),
+    "hf": (_hf, "hf:PATH/tokenizer.json · hf:MODEL_DIR · hf:ORG/REPO (online)"),
+    "spm": (_spm, "spm:PATH.model"),
+    "tekken": (_tekken, "tekken:PATH/tekken.json"),
+    "bytes": (_bytes, "bytes:utf8 (one token per UTF-8 byte)"),
+    "chars": (_chars, "chars:unicode (one token per code point)"),
+    "train": (_train, "train:bpe|wordpiece|unigram|bytebpe|paritybpe?vocab=N&corpus=SPEC[&impl=spm]"),
+}
+
+
+def resolve_alias(text: str) -> Spec:
+    """Expand an API model name to the spec of its public tokenizer, or explain why not."""
+    reason = aliases.closed_reason(text)
+    if reason:
+        raise ClosedModelError(f"{text!r} has no public tokenizer: {reason}; toklab never substitutes one silently")
+    encoding = aliases.openai_encoding(text)
+    if encoding:
+        return Spec("tiktoken", encoding)
+    names = list(SCHEMES) + aliases.known_aliases()
+    raise SpecError(
+        f"{text!r} is neither a scheme:target spec nor a known model alias; schemes: {', '.join(SCHEMES)}"
+        + nearest(text, names)
+    )
+
+
+def parse_tokenizer_spec(text: str) -> Spec:
+    if ":" not in text.split("?")[0]:
+        return resolve_alias(text.strip())
+    spec = Spec.parse(text)
+    if spec.scheme not in SCHEMES:
+        raise SpecError(
+            f"unknown tokenizer scheme {spec.scheme!r} in {text!r}; known: {', '.join(SCHEMES)}"
+            + nearest(spec.scheme, SCHEMES)
+        )
+    return spec
+
+
+_MEMO: dict[str, Adapter] = {}
+
+
+def load_tokenizer(text: str | Spec) -> Adapter:
+    """The adapter a spec names; loaded once per process."""
+    spec = text if isinstance(text, Spec) else parse_tokenizer_spec(text)
+    key = spec.canonical
+    if key not in _MEMO:
+        constructor, _example = SCHEMES[spec.scheme]
+        _MEMO[key] = constructor(spec)
+    return _MEMO[key]

@@ -1,0 +1,75 @@
+"""Spec strings: `scheme:target?key=value&…`, parsed into a frozen, canonical value.
+
+The canonical string (sorted params, defaults dropped) is the memo key, the cache key and the
+first field of every signature, so two spellings of the same request share results.
+
+>>> Spec.parse("train:bpe?vocab=8000&corpus=flores200").canonical
+'train:bpe?corpus=flores200&vocab=8000'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from urllib.parse import quote, unquote
+
+from toklab.errors import SpecError
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    scheme: str
+    target: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, text: str, *, default_scheme: str | None = None) -> "Spec":
+        text = text.strip()
+        if not text:
+            raise SpecError("empty spec; write it as scheme:target, e.g. tiktoken:o200k_base")
+        head, _, query = text.partition("?")
+        scheme, sep, target = head.partition(":")
+        if not sep:
+            if default_scheme is None:
+                scheme, target = head, ""
+            else:
+                scheme, target = default_scheme, head
+        params = _parse_query(query)
+        for key, _value in params:
+            if not key:
+                raise SpecError(f"spec {text!r}: empty parameter name in {query!r}")
+        keys = [k for k, _ in params]
+        duplicated = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicated:
+            raise SpecError(f"spec {text!r}: parameter {duplicated[0]!r} given twice")
+        return cls(scheme.strip().lower(), target.strip(), tuple(sorted(params)))
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return dict(self.params).get(key, default)
+
+    def without_defaults(self, defaults: dict[str, str]) -> "Spec":
+        kept = tuple((k, v) for k, v in self.params if defaults.get(k) != v)
+        return dataclasses.replace(self, params=kept)
+
+    def with_params(self, **updates: str) -> "Spec":
+        merged = dict(self.params) | updates
+        return dataclasses.replace(self, params=tuple(sorted(merged.items())))
+
+    @property
+    def canonical(self) -> str:
+        head = f"{self.scheme}:{self.target}" if self.target else self.scheme
+        if not self.params:
+            return head
+        query = "&".join(f"{k}={quote(v, safe='/:.,+-_')}" for k, v in self.params)
+        return f"{head}?{query}"
+
+    def __str__(self) -> str:
+        return self.canonical
+
+
+def _parse_query(query: str) -> list[tuple[str, str]]:
+    """`a=1&b=x+y` → [("a", "1"), ("b", "x+y")]; `+` stays a plus (it joins splits)."""
+    pairs = []
+    for item in filter(None, query.split("&")):
+        key, _, value = item.partition("=")
+        pairs.append((unquote(key).strip(), unquote(value).strip()))
+    return pairs
