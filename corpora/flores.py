@@ -71,16 +71,14 @@ def read_lines(path: Path, replace: bool) -> tuple[list[str], int]:
     return split_lines(text), replaced
 
 
-def check_alignment(counts: dict[Path, int], expected: int | None) -> None:
+def check_alignment(counts: dict[Path, int], expected: int | None, fix: str = "make every file hold one line per document") -> None:
+    """Parallel files must hold the same number of lines (and the expected number, if known)."""
     distinct = set(counts.values())
     if len(distinct) <= 1 and (expected is None or distinct <= {expected}):
         return
-    majority = expected or max(distinct, key=list(counts.values()).count)
-    odd = [f"{p} has {n} lines" for p, n in counts.items() if n != majority][:5]
-    raise CorpusError(
-        f"parallel files are misaligned (expected {majority} lines each): {'; '.join(odd)}; "
-        "restore the files from the official release"
-    )
+    shown = [f"{p} has {n} lines" for p, n in counts.items() if expected is None or n != expected][:6]
+    wanted = f"expected {expected} lines each" if expected else "line counts differ"
+    raise CorpusError(f"parallel files are misaligned ({wanted}): {'; '.join(shown)}; {fix}")
 
 
 def load_flores(spec: Spec, progress: Progress | None = None) -> Corpus:
@@ -103,7 +101,7 @@ def load_flores(spec: Spec, progress: Progress | None = None) -> Corpus:
             rows["lang"].extend([lang] * len(lines))
             rows["split"].extend([split] * len(lines))
             rows["text"].extend(lines)
-        check_alignment(counts, source.splits[split])
+        check_alignment(counts, source.splits[split], "restore the files from the official release")
     canonical = spec.without_defaults(DEFAULTS)
     if canonical.get("langs") and set(langs) == set(available_langs(root, source)):
         canonical = canonical.without_defaults({"langs": canonical.get("langs")})

@@ -84,7 +84,8 @@ def _train_parity(vocab: int, by_lang: dict[str, list[str]], dev_by_lang: dict[s
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
     tok.decoder = decoders.ByteLevel()
     langs = [lang for lang in by_lang if lang in dev_by_lang]
-    trainer = trainers.ParityBpeTrainer(num_merges=vocab - 256, variant="base")
+    trainer = trainers.ParityBpeTrainer(num_merges=vocab - 256, variant="base", show_progress=False)
+    trainer.initial_alphabet = pre_tokenizers.ByteLevel.alphabet()  # every byte encodable
     trainer.train_from_iterator(
         tok,
         train_iterators=[iter(by_lang[lang]) for lang in langs],
@@ -99,6 +100,15 @@ def _train_spm(kind: str, vocab: int, texts: list[str], out: Path) -> None:
     import sentencepiece as spm
 
     model = io.BytesIO()
+    try:
+        _spm_train(spm, model, kind, vocab, texts)
+    except RuntimeError as exc:  # e.g. vocabulary smaller than the required characters
+        raise SpecError(f"SentencePiece could not train {kind} at vocab={vocab}: {str(exc).split('] ')[-1]}") from None
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(model.getvalue())
+
+
+def _spm_train(spm, model, kind: str, vocab: int, texts: list[str]) -> None:
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(texts),
         model_writer=model,
@@ -106,12 +116,10 @@ def _train_spm(kind: str, vocab: int, texts: list[str], out: Path) -> None:
         model_type=kind,
         byte_fallback=True,
         character_coverage=0.9995,
-        random_seed=0,
+        hard_vocab_limit=False,  # a small corpus may not fill the vocabulary
         num_threads=1,  # single-threaded training is deterministic
         minloglevel=2,
     )
-    with atomic_path(out) as tmp:
-        tmp.write_bytes(model.getvalue())
 
 
 def trained_path(spec: Spec, corpus_signature: str) -> Path:
