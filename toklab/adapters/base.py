@@ -8,6 +8,7 @@ tokens end), both with exact defaults for lossless byte-level schemes.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Sequence
 
@@ -16,6 +17,19 @@ import numpy as np
 from toklab.spec import Spec
 
 FAMILIES = ("bpe", "wordpiece", "unigram", "bytes", "chars")
+
+
+@dataclasses.dataclass
+class TokenAnalysis:
+    """What analyzers need from one batch: ids, where tokens end, and unknown coverage.
+
+    `ends[i]` holds the UTF-8 byte offsets in text i where its tokens end; None means "derive
+    them from token byte lengths" (exact for lossless byte-level schemes, and cheap).
+    """
+
+    ids: list[list[int]]
+    ends: list[np.ndarray] | None
+    unk_chars: list[int]
 
 
 class Adapter:
@@ -30,7 +44,7 @@ class Adapter:
     def encode(self, text: str) -> list[int]:
         raise NotImplementedError
 
-    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+    def encode_batch(self, texts: Sequence[str], num_threads: int = 1) -> list[list[int]]:
         return [self.encode(t) for t in texts]
 
     def decode(self, ids: Sequence[int]) -> str:
@@ -79,6 +93,10 @@ class Adapter:
     def unknown_char_counts(self, texts: Sequence[str]) -> list[int]:
         """Characters of each text covered by unknown tokens (exact, from offsets)."""
         return [0] * len(texts)
+
+    def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
+        ids = self.encode_batch(texts, num_threads)
+        return TokenAnalysis(ids, None, self.unknown_char_counts(texts))
 
     @functools.cached_property
     def byte_lengths(self) -> np.ndarray:

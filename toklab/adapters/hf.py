@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from toklab.adapters.base import Adapter
+from toklab.adapters.base import Adapter, TokenAnalysis
 from toklab.adapters.bytemap import byte_fallback_value, byte_level_bytes
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.spec import Spec
@@ -115,7 +115,7 @@ class HFAdapter(Adapter):
     def encode(self, text: str) -> list[int]:
         return self.tokenizer.encode(text, add_special_tokens=self.add_special).ids
 
-    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
+    def encode_batch(self, texts: Sequence[str], num_threads: int = 1) -> list[list[int]]:
         encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=self.add_special)
         return [e.ids for e in encodings]
 
@@ -152,6 +152,12 @@ class HFAdapter(Adapter):
         if self.unk_id is None:
             return [0] * len(texts)
         return [unknown_chars(e, self.unk_id) for e in self.encode_with_offsets(texts)]
+
+    def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
+        encodings = self.encode_with_offsets(texts)
+        unk = [unknown_chars(e, self.unk_id) for e in encodings] if self.unk_id is not None else [0] * len(texts)
+        ends = [offset_boundaries(t, e) for t, e in zip(texts, encodings)]
+        return TokenAnalysis([e.ids for e in encodings], ends, unk)
 
     def describe(self) -> dict:
         info = super().describe()

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from toklab.adapters.base import Adapter
+import numpy as np
+
+from toklab.adapters.base import Adapter, TokenAnalysis
 from toklab.adapters.bytemap import byte_fallback_value, metaspace_bytes
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.spec import Spec
@@ -67,8 +69,8 @@ class SentencePieceAdapter(Adapter):
     def encode(self, text: str) -> list[int]:
         return self.processor.encode(text, out_type=int)
 
-    def encode_batch(self, texts: Sequence[str]) -> list[list[int]]:
-        return self.processor.encode(list(texts), out_type=int)
+    def encode_batch(self, texts: Sequence[str], num_threads: int = 1) -> list[list[int]]:
+        return self.processor.encode(list(texts), out_type=int, num_threads=num_threads)
 
     def decode(self, ids: Sequence[int]) -> str:
         return self.processor.decode(list(ids))
@@ -108,6 +110,14 @@ class SentencePieceAdapter(Adapter):
             )
             counts.append(covered)
         return counts
+
+    def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
+        ids = self.encode_batch(texts, num_threads)
+        prefix = 1 if self._proto.normalizer_spec.add_dummy_prefix else 0
+        # Token byte lengths include the dummy-prefix space SentencePiece adds before the text.
+        ends = [np.maximum(np.cumsum(self.byte_lengths[np.asarray(d, dtype=np.int64)]) - prefix, 0) for d in ids]
+        unk = [0] * len(texts) if self.byte_fallback else self.unknown_char_counts(texts)
+        return TokenAnalysis(ids, ends, unk)
 
     def describe(self) -> dict:
         info = super().describe()

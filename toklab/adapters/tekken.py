@@ -51,8 +51,9 @@ class TekkenAdapter(TiktokenAdapter):
     def encode(self, text: str) -> list[int]:
         return [i + self.num_special for i in self.encoding.encode_ordinary(text)]
 
-    def encode_batch(self, texts):
-        return [self.encode(t) for t in texts]
+    def encode_batch(self, texts, num_threads: int = 1):
+        shift = self.num_special
+        return [[i + shift for i in ids] for ids in super().encode_batch(texts, num_threads)]
 
     def decode(self, ids) -> str:
         return b"".join(self.token_bytes(i) for i in ids).decode("utf-8", errors="replace")

@@ -1,0 +1,170 @@
+"""The cross-language inflation audit: one row per (tokenizer, language), and a summary per
+tokenizer. Returns data; the CLI renders it."""
+
+from __future__ import annotations
+
+import dataclasses
+import platform
+from typing import Callable, Sequence
+
+import numpy as np
+import polars as pl
+
+from corpora import Corpus
+from toklab import __version__
+from toklab.adapters.base import Adapter
+from toklab.errors import SpecError
+from toklab.inflation import (
+    COMPARABLE_UNK_SHARE,
+    BootstrapOptions,
+    aligned,
+    bootstrap_interval,
+    bootstrap_weights,
+    gini,
+)
+from toklab.languages import language_name, script_of
+from toklab.measure import MeasureOptions, measure, measure_joined
+from toklab.suggest import nearest
+
+DEFAULT_TOKENIZERS = ("tiktoken:r50k_base", "tiktoken:cl100k_base", "tiktoken:o200k_base", "bytes:utf8")
+METHODS = ("totals", "joined")
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditOptions:
+    pivot: str = "eng_Latn"
+    method: str = "totals"
+    measure: MeasureOptions = MeasureOptions()
+    bootstrap: BootstrapOptions = BootstrapOptions()
+
+    def signature(self) -> str:
+        b = self.bootstrap
+        return (f"method:{self.method}|pivot:{self.pivot}|norm:{self.measure.normalize}|"
+                f"bootstrap:{b.resamples}x@{b.level}/seed{b.seed}|renyi_alpha:{self.measure.renyi_alpha}")
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditResult:
+    rows: pl.DataFrame
+    summary: pl.DataFrame
+    signature: str
+
+
+def library_versions() -> str:
+    import importlib.metadata as md
+
+    parts = [f"toklab:{__version__}", f"python:{platform.python_version()}"]
+    for package in ("tiktoken", "tokenizers", "sentencepiece", "polars", "numpy"):
+        try:
+            parts.append(f"{package}:{md.version(package)}")
+        except md.PackageNotFoundError:
+            pass
+    return "|".join(parts)
+
+
+def _doc_stats(part: pl.DataFrame, pivot_part: pl.DataFrame) -> dict:
+    lang_tokens, pivot_tokens = aligned(part, pivot_part, "tokens")
+    lang_bytes, pivot_bytes = aligned(part, pivot_part, "bytes")
+    valid = pivot_tokens > 0
+    ratios = lang_tokens[valid] / pivot_tokens[valid]
+    tokens, units = int(part["tokens"].sum()), int(part["units"].sum())
+    chars = int(part["chars"].sum())
+    return {
+        "docs": part.height,
+        "bytes": int(part["bytes"].sum()),
+        "chars": chars,
+        "tokens": tokens,
+        "aligned": (lang_tokens, pivot_tokens),
+        "ratio_p10": float(np.percentile(ratios, 10)) if ratios.size else None,
+        "ratio_p50": float(np.percentile(ratios, 50)) if ratios.size else None,
+        "ratio_p90": float(np.percentile(ratios, 90)) if ratios.size else None,
+        "byte_premium": float(lang_bytes.sum() / pivot_bytes.sum()) if pivot_bytes.sum() else None,
+        "fertility": tokens / units if units else None,
+        "fertility_unit": part["unit_kind"][0],
+        "continued_words": float(part["continued"].sum() / units) if units else None,
+        "renyi_efficiency": part["renyi_efficiency"][0],
+        "unk_char_share": float(part["unk_chars"].sum() / chars) if chars else 0.0,
+    }
+
+
+def tokenizer_rows(adapter: Adapter, doc_frame: pl.DataFrame, options: AuditOptions,
+                   joined: pl.DataFrame | None) -> list[dict]:
+    weights_by_n: dict[int, np.ndarray] = {}
+    rows = []
+    pivot_joined = None
+    if joined is not None:
+        pivot_joined = joined.filter(pl.col("lang") == options.pivot)["joined_tokens"][0]
+    parts = {key[0]: part.sort("doc_id") for key, part in doc_frame.group_by("lang", maintain_order=True)}
+    for lang, part in parts.items():
+        stats = _doc_stats(part, parts[options.pivot])
+        lang_tokens, pivot_tokens = stats.pop("aligned")
+        row = {"tokenizer": adapter.name, "lang": lang, "lang_name": language_name(lang), "script": script_of(lang)}
+        row |= stats
+        if joined is None:
+            n = lang_tokens.size
+            if n not in weights_by_n:
+                weights_by_n[n] = bootstrap_weights(n, options.bootstrap)
+            row["premium"] = float(lang_tokens.sum() / pivot_tokens.sum())
+            row["premium_lo"], row["premium_hi"] = bootstrap_interval(
+                weights_by_n[n], lang_tokens, pivot_tokens, options.bootstrap.level
+            )
+        else:
+            mine = joined.filter(pl.col("lang") == lang).row(0, named=True)
+            row |= {"tokens": mine["joined_tokens"], "bytes": mine["joined_bytes"], "chars": mine["joined_chars"]}
+            row |= {"premium": mine["joined_tokens"] / pivot_joined, "premium_lo": None, "premium_hi": None}
+        row["bytes_per_token"] = row["bytes"] / row["tokens"] if row["tokens"] else None
+        row["chars_per_token"] = row["chars"] / row["tokens"] if row["tokens"] else None
+        row["comparable"] = row["unk_char_share"] <= COMPARABLE_UNK_SHARE
+        rows.append(row)
+    return rows
+
+
+COLUMNS = [
+    "tokenizer", "lang", "lang_name", "script", "docs", "bytes", "chars", "tokens", "premium", "premium_lo",
+    "premium_hi", "ratio_p10", "ratio_p50", "ratio_p90", "byte_premium", "bytes_per_token", "chars_per_token",
+    "fertility", "fertility_unit", "continued_words", "renyi_efficiency", "unk_char_share", "comparable",
+]
+
+
+def summarise(rows: pl.DataFrame, pivot: str) -> pl.DataFrame:
+    out = []
+    for (name,), part in rows.group_by("tokenizer", maintain_order=True):
+        others = part.filter(pl.col("lang") != pivot).sort("premium")
+        premiums = part["premium"].to_numpy()
+        top, bottom = others.row(-1, named=True), others.row(0, named=True)
+        out.append({
+            "tokenizer": name,
+            "languages": part.height,
+            "median_premium": float(np.median(premiums)),
+            "max_premium": top["premium"],
+            "max_lang": top["lang"],
+            "min_premium": bottom["premium"],
+            "min_lang": bottom["lang"],
+            "gini": gini(premiums),
+            "ge_2x": int((premiums >= 2).sum()),
+            "ge_4x": int((premiums >= 4).sum()),
+            "ge_8x": int((premiums >= 8).sum()),
+            "not_comparable": int((~part["comparable"]).sum()),
+        })
+    return pl.DataFrame(out)
+
+
+def run_audit(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions,
+              progress: Callable[[str], None] | None = None) -> AuditResult:
+    if options.pivot not in corpus.langs:
+        raise SpecError(
+            f"pivot {options.pivot!r} is not in corpus {corpus.spec} (languages: {len(corpus.langs)})"
+            + nearest(options.pivot, corpus.langs)
+        )
+    if options.method not in METHODS:
+        raise SpecError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
+    rows: list[dict] = []
+    for adapter in adapters:
+        doc_frame = measure(adapter, corpus, options.measure, progress)
+        joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None
+        rows.extend(tokenizer_rows(adapter, doc_frame, options, joined))
+    frame = pl.DataFrame(rows).select(COLUMNS)
+    signature = "|".join([
+        "||".join(a.signature for a in adapters), corpus.signature, options.signature(), library_versions(),
+    ])
+    return AuditResult(frame, summarise(frame, options.pivot), signature)

@@ -1,0 +1,179 @@
+"""`toklab audit` — the tokenization premium of every language, with intervals and a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import polars as pl
+from rich.table import Table
+
+from corpora import load_corpus
+from toklab.audit import DEFAULT_TOKENIZERS, METHODS, AuditOptions, AuditResult, run_audit
+from toklab.cli.options import format_option, output_option
+from toklab.cli.progress import progress_callback
+from toklab.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
+from toklab.measure import NORMAL_FORMS, MeasureOptions
+from toklab.registry import load_tokenizer
+from toklab.render import signature_line, stdout_console, write_frame
+
+BAR_WIDTH = 24
+
+
+def bar(value: float, top: float) -> str:
+    filled = int(round(BAR_WIDTH * min(value / top, 1.0))) if top > 0 else 0
+    return "█" * filled + "·" * (BAR_WIDTH - filled)
+
+
+def summary_table(result: AuditResult) -> Table:
+    table = Table(title="Tokenization premium vs pivot — per tokenizer", title_justify="left", header_style="bold")
+    for column in ("tokenizer", "median", "max (language)", "cheapest (language)", "Gini", "≥2×", "≥4×", "≥8×",
+                   "not comparable"):
+        table.add_column(column, justify="left" if "(" in column or column == "tokenizer" else "right")
+    for row in result.summary.iter_rows(named=True):
+        table.add_row(
+            row["tokenizer"], f"{row['median_premium']:.2f}×", f"{row['max_premium']:.2f}× {row['max_lang']}",
+            f"{row['min_premium']:.2f}× {row['min_lang']}", f"{row['gini']:.3f}", str(row["ge_2x"]),
+            str(row["ge_4x"]), str(row["ge_8x"]), str(row["not_comparable"]),
+        )
+    return table
+
+
+def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) -> tuple[Table, int]:
+    names = rows["tokenizer"].unique(maintain_order=True).to_list()
+    first = rows.filter(pl.col("tokenizer") == names[0]).sort("premium", descending=True)
+    order = first["lang"].to_list()
+    if not show_all and len(order) > top + bottom:
+        order = order[:top] + [None] + order[-bottom:]
+    scale = float(first["premium"].max())
+    table = Table(header_style="bold", title_justify="left",
+                  title=f"Premium per language, sorted by {names[0]}" + ("" if show_all else " (top and bottom; --all for every language)"))
+    table.add_column("language", no_wrap=True, max_width=22, overflow="ellipsis")
+    table.add_column("code", style="dim")
+    for name in names:
+        table.add_column(name.split(":", 1)[-1][-28:], justify="right")
+    table.add_column(f"{names[0].split(':', 1)[-1][-20:]}", justify="left")
+    by_key = {(r["tokenizer"], r["lang"]): r for r in rows.iter_rows(named=True)}
+    flagged = 0
+    for lang in order:
+        if lang is None:
+            table.add_row("…", "", *([""] * len(names)), "")
+            continue
+        cells = []
+        for name in names:
+            r = by_key[(name, lang)]
+            mark = "" if r["comparable"] else " †"
+            flagged += not r["comparable"]
+            interval = f" [dim][{r['premium_lo']:.2f}–{r['premium_hi']:.2f}][/dim]" if r["premium_lo"] is not None else ""
+            cells.append(f"{r['premium']:.2f}×{interval}{mark}")
+        first_row = by_key[(names[0], lang)]
+        table.add_row(first_row["lang_name"].split(" (")[0], lang, *cells, f"[cyan]{bar(first_row['premium'], scale)}[/cyan]")
+    return table, flagged
+
+
+def sensitivity(adapters, corpus, options: AuditOptions, progress) -> pl.DataFrame:
+    """The premium under NFC, NFD and NFKC side by side (Korean in NFD is the classic trap)."""
+    import dataclasses
+
+    frames = []
+    for form in ("nfc", "nfd", "nfkc"):
+        opts = dataclasses.replace(options, measure=dataclasses.replace(options.measure, normalize=form))
+        rows = run_audit(adapters, corpus, opts, progress).rows
+        frames.append(rows.select("tokenizer", "lang", "lang_name", "script", pl.col("premium").alias(f"premium_{form}")))
+    joined = frames[0].join(frames[1].drop("lang_name", "script"), on=["tokenizer", "lang"]).join(
+        frames[2].drop("lang_name", "script"), on=["tokenizer", "lang"])
+    spread = pl.max_horizontal("premium_nfc", "premium_nfd", "premium_nfkc") / pl.min_horizontal(
+        "premium_nfc", "premium_nfd", "premium_nfkc")
+    return joined.with_columns(spread.alias("spread")).sort("spread", descending=True)
+
+
+@click.command("audit")
+@click.option("-t", "--tokenizer", "tokenizers", multiple=True,
+              help=f"Tokenizer spec or model alias (repeatable). Default: {', '.join(DEFAULT_TOKENIZERS)}.")
+@click.option("--corpus", default="flores200", show_default=True, help="Corpus spec (parallel text).")
+@click.option("--split", default=None, help="Corpus split(s), e.g. dev+devtest (FLORES default).")
+@click.option("--langs", default=None, help="Comma-separated language codes (default: all).")
+@click.option("--pivot", default="eng_Latn", show_default=True, help="Pivot language.")
+@click.option("--method", type=click.Choice(METHODS), default="totals", show_default=True,
+              help="totals: sum of per-document counts; joined: Petrov et al. (2023), text joined and encoded once.")
+@click.option("--normalize", type=click.Choice(NORMAL_FORMS), default="none", show_default=True,
+              help="Unicode normal form applied before encoding.")
+@click.option("--normalization-sensitivity", is_flag=True, help="Show the premium under NFC, NFD and NFKC side by side.")
+@click.option("--resamples", default=1000, show_default=True, help="Paired bootstrap resamples.")
+@click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--jobs", default=1, show_default=True, help="Encoding threads.")
+@click.option("--all", "show_all", is_flag=True, help="Show every language in the terminal table.")
+@click.option("--top", default=15, show_default=True, help="Most expensive languages shown.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a PNG: premium per language.")
+@format_option
+@output_option
+def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, normalization_sensitivity, resamples,
+              seed, jobs, show_all, top, plot, fmt, output) -> None:
+    """How many more tokens the same content costs in each language than in the pivot.
+
+    \b
+    Examples:
+      toklab audit                                   # 204 FLORES languages × default tokenizers
+      toklab audit -t gpt-4o -t spm:mistral.model --langs eng_Latn,hin_Latn,shn_Mymr
+      toklab audit --method joined -t tiktoken:cl100k_base   # Petrov et al. (2023), exactly
+      toklab audit --format csv -o premiums.csv --plot premiums.png
+    """
+    corpus_spec = _corpus_spec(corpus, split, langs, pivot)
+    loaded = load_corpus(corpus_spec)
+    adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
+    options = AuditOptions(pivot=pivot, method=method, measure=MeasureOptions(normalize=normalize, jobs=jobs),
+                           bootstrap=BootstrapOptions(resamples=resamples, seed=seed))
+    steps = len(adapters) * len(loaded.langs) * (3 if normalization_sensitivity else 1)
+    with progress_callback("encoding", steps) as advance:
+        if normalization_sensitivity:
+            frame = sensitivity(adapters, loaded, options, advance)
+            result = None
+        else:
+            result = run_audit(adapters, loaded, options, advance)
+            frame = result.rows
+    signature = result.signature if result else f"{loaded.signature}|normalization:nfc,nfd,nfkc"
+    if fmt != "table":
+        write_frame(frame, fmt, output, signature)
+    else:
+        _print_report(result, frame, show_all, top)
+        if not result:
+            signature_line(stdout_console(), signature)
+    if plot and result:
+        from toklab.plots import per_language_bars
+
+        per_language_bars(result.rows, "premium", "tokenizer", plot, f"Tokenization premium vs {pivot} "
+                          f"({loaded.spec}, method {method})", "premium (×)", log=True, reference=1.0)
+        click.echo(f"wrote {plot}", err=True)
+
+
+def _corpus_spec(corpus: str, split: str | None, langs: str | None, pivot: str) -> str:
+    from toklab.spec import Spec
+
+    spec = Spec.parse(corpus)
+    if split:
+        spec = spec.with_params(split=split)
+    if langs:
+        wanted = [code.strip() for code in langs.split(",")]
+        spec = spec.with_params(langs=",".join(sorted(set(wanted) | {pivot})))
+    return spec.canonical
+
+
+def _print_report(result: AuditResult | None, frame: pl.DataFrame, show_all: bool, top: int) -> None:
+    console = stdout_console()
+    if result is None:
+        shown = frame if show_all else frame.head(top)
+        from toklab.render import frame_table
+
+        console.print(frame_table(shown.drop("script"), title="Premium under NFC / NFD / NFKC, largest spread first"))
+        return
+    console.print(summary_table(result))
+    table, flagged = language_table(result.rows, show_all, top, 5)
+    console.print(table)
+    if flagged:
+        console.print(f"† not comparable: more than {COMPARABLE_UNK_SHARE:.0%} of the language's characters became "
+                      "unknown tokens, so its premium looks cheap because text was thrown away.")
+    signature_line(console, result.signature)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(audit_cmd)
