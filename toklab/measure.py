@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -65,20 +66,59 @@ def global_boundaries(adapter: Adapter, analysis: TokenAnalysis, flat: np.ndarra
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
-def measure_language(adapter: Adapter, texts: list[str], lang: str, options: MeasureOptions) -> dict:
-    analysis = adapter.analyse(texts, options.jobs)
-    tokens = np.fromiter((len(d) for d in analysis.ids), dtype=np.int64, count=len(texts))
+@dataclasses.dataclass(frozen=True)
+class LanguageText:
+    """What every tokenizer's measurement of one language shares: computed once per corpus."""
+
+    lang: str
+    doc_ids: pl.Series
+    splits: pl.Series
+    texts: list[str]
+    bytes: np.ndarray
+    chars: np.ndarray
+    units: Units
+
+
+_TEXT_MEMO: dict[tuple[str, str], dict[str, LanguageText]] = {}
+
+
+def language_texts(corpus: Corpus, normalize: str) -> dict[str, LanguageText]:
+    key = (corpus.signature, normalize)
+    if key not in _TEXT_MEMO:
+        _TEXT_MEMO.clear()  # keep one corpus in memory at a time
+        out = {}
+        for lang, part in corpus.by_lang().items():
+            texts = normalize_texts(part["text"].to_list(), normalize)
+            series = pl.Series(texts, dtype=pl.Utf8)
+            out[lang] = LanguageText(lang, part["doc_id"], part["split"], texts,
+                                     series.str.len_bytes().to_numpy(), series.str.len_chars().to_numpy(),
+                                     find_units(texts, lang))
+        _TEXT_MEMO[key] = out
+    return _TEXT_MEMO[key]
+
+
+def measure_language(adapter: Adapter, text: LanguageText, options: MeasureOptions,
+                     num_threads: int = 1) -> pl.DataFrame:
+    analysis = adapter.analyse(text.texts, num_threads)
+    tokens = np.fromiter((len(d) for d in analysis.ids), dtype=np.int64, count=len(text.texts))
     flat = np.fromiter(itertools.chain.from_iterable(analysis.ids), dtype=np.int64, count=int(tokens.sum()))
-    units = find_units(texts, lang)
-    boundaries = np.sort(global_boundaries(adapter, analysis, flat, units))
-    return {
-        "tokens": tokens,
-        "unk_chars": np.asarray(analysis.unk_chars, dtype=np.int64),
-        "units": units.per_doc,
-        "unit_kind": units.kind,
-        "continued": continued_per_doc(units, boundaries, len(texts)),
-        "renyi": renyi_efficiency(flat, adapter.vocab_size, options.renyi_alpha),
-    }
+    boundaries = global_boundaries(adapter, analysis, flat, text.units)  # sorted: documents come in order
+    return pl.DataFrame(
+        {
+            "lang": text.lang,
+            "doc_id": text.doc_ids,
+            "split": text.splits,
+            "bytes": text.bytes,
+            "chars": text.chars,
+            "units": text.units.per_doc,
+            "tokens": tokens,
+            "unk_chars": np.asarray(analysis.unk_chars, dtype=np.int64),
+            "continued": continued_per_doc(text.units, boundaries, len(text.texts)),
+            "unit_kind": text.units.kind,
+            "renyi_efficiency": renyi_efficiency(flat, adapter.vocab_size, options.renyi_alpha),
+        },
+        schema_overrides={"renyi_efficiency": pl.Float64},
+    )
 
 
 def cache_file(adapter: Adapter, corpus: Corpus, options: MeasureOptions) -> Path:
@@ -94,30 +134,19 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
             for lang in corpus.langs:
                 progress(lang)
         return pl.read_parquet(path)
-    parts = []
-    for lang, part in corpus.by_lang().items():
-        texts = normalize_texts(part["text"].to_list(), options.normalize)
-        result = measure_language(adapter, texts, lang, options)
-        parts.append(
-            pl.DataFrame(
-                {
-                    "lang": lang,
-                    "doc_id": part["doc_id"],
-                    "split": part["split"],
-                    "bytes": [len(t.encode("utf-8")) for t in texts],
-                    "chars": [len(t) for t in texts],
-                    "units": result["units"],
-                    "tokens": result["tokens"],
-                    "unk_chars": result["unk_chars"],
-                    "continued": result["continued"],
-                }
-            ).with_columns(
-                pl.lit(result["unit_kind"]).alias("unit_kind"),
-                pl.lit(result["renyi"], dtype=pl.Float64).alias("renyi_efficiency"),
-            )
-        )
+    texts = language_texts(corpus, options.normalize)
+
+    def one(lang: str) -> pl.DataFrame:
+        part = measure_language(adapter, texts[lang], options)
         if progress:
             progress(lang)
+        return part
+
+    if options.jobs > 1:  # languages in threads: encoders and numpy release the GIL
+        with ThreadPoolExecutor(options.jobs) as pool:
+            parts = list(pool.map(one, texts))
+    else:
+        parts = [one(lang) for lang in texts]
     frame = pl.concat(parts)
     with atomic_path(path) as tmp:
         frame.write_parquet(tmp)

@@ -67,4 +67,4 @@ def continued_per_doc(units: Units, boundaries: np.ndarray, n_docs: int) -> np.n
     inside = np.searchsorted(boundaries, units.ends, side="left") - np.searchsorted(
         boundaries, units.starts, side="right"
     )
-    return np.bincount(units.doc_of_unit, weights=(inside > 0), minlength=n_docs).astype(np.int64)
+    return np.bincount(units.doc_of_unit[inside > 0], minlength=n_docs).astype(np.int64)

@@ -1,0 +1,83 @@
+"""Benchmarks that print ratios against a reference measured in the same run.
+
+Audit: raw `encode_ordinary` of the same FLORES texts for each tiktoken encoding (the
+reference) versus the full audit (measurement, bootstrap, summary), single- and multi-threaded,
+then a repeated identical audit served from the result cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import resource
+import tempfile
+import time
+from typing import Callable
+
+from corpora import load_corpus
+from toklab.audit import AuditOptions, run_audit
+from toklab.measure import _TEXT_MEMO, MeasureOptions
+from toklab.registry import load_tokenizer
+
+BENCH_ENCODINGS = ("tiktoken:r50k_base", "tiktoken:cl100k_base", "tiktoken:o200k_base")
+
+
+@dataclasses.dataclass
+class AuditBench:
+    raw_s: float
+    audit_s: float
+    audit_jobs_s: float
+    cached_s: float
+    peak_rss_mb: float
+    jobs: int
+    docs: int
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [
+            ("raw encode_ordinary (reference)", f"{self.raw_s:.2f} s", "1.00×"),
+            ("audit, 1 job", f"{self.audit_s:.2f} s", f"{self.audit_s / self.raw_s:.3f}× (goal ≤ 1.10×)"),
+            (f"audit, {self.jobs} jobs", f"{self.audit_jobs_s:.2f} s", f"{self.audit_jobs_s / self.raw_s:.3f}× (goal ≤ 0.65×)"),
+            ("repeated audit (cache)", f"{self.cached_s:.2f} s", "goal ≤ 2 s"),
+            ("peak memory (RSS)", f"{self.peak_rss_mb:,.0f} MB", "goal ≤ 2,048 MB"),
+        ]
+
+
+def _timed(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def bench_audit(corpus_spec: str = "flores200", jobs: int = 2) -> AuditBench:
+    corpus = load_corpus(corpus_spec)
+    texts = corpus.frame["text"].to_list()
+    adapters = [load_tokenizer(spec) for spec in BENCH_ENCODINGS]
+    for adapter in adapters:  # warm: load ranks, build byte-length tables
+        adapter.encode("warm up")
+        _ = adapter.byte_lengths, adapter.artifact_hash
+
+    def raw() -> None:
+        for adapter in adapters:
+            encode = adapter.encoding.encode_ordinary
+            for text in texts:
+                encode(text)
+
+    raw_s = _timed(raw)
+    previous = os.environ.get("TOKLAB_HOME")
+    with tempfile.TemporaryDirectory() as home_one, tempfile.TemporaryDirectory() as home_two:
+        try:
+            os.environ["TOKLAB_HOME"] = home_one
+            audit_s = _timed(lambda: run_audit(adapters, corpus, AuditOptions()))
+            cached_s = _timed(lambda: run_audit(adapters, load_corpus(corpus_spec), AuditOptions()))
+            os.environ["TOKLAB_HOME"] = home_two
+            _TEXT_MEMO.clear()  # the multi-threaded run pays for text preparation too
+            options = AuditOptions(measure=MeasureOptions(jobs=jobs))
+            audit_jobs_s = _timed(lambda: run_audit(adapters, corpus, options))
+        finally:
+            if previous is None:
+                os.environ.pop("TOKLAB_HOME", None)
+            else:
+                os.environ["TOKLAB_HOME"] = previous
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return AuditBench(raw_s, audit_s, audit_jobs_s, cached_s, peak, jobs, len(texts))
