@@ -45,10 +45,8 @@ def _register() -> None:
 
     for module in (tokenizers_cmd, encode_cmd, corpora_cmd, audit_cmd, price_cmd, bench_cmd):
         module.register(main)
-    try:
-        from byte_model import cli as byte_cli
-    except ImportError:  # byte_model not installed alongside (never in a full install)
-        return
+    from byte_model import cli as byte_cli
+
     byte_cli.register(main)
 
 

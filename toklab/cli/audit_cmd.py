@@ -10,7 +10,7 @@ from rich.table import Table
 
 from corpora import load_corpus
 from toklab.audit import DEFAULT_TOKENIZERS, METHODS, AuditOptions, AuditResult, run_audit
-from toklab.cli.options import format_option, output_option
+from toklab.options import format_option, output_option
 from toklab.cli.progress import progress_callback
 from toklab.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
 from toklab.measure import NORMAL_FORMS, MeasureOptions

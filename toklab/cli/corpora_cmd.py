@@ -6,7 +6,7 @@ import click
 import polars as pl
 
 from corpora import LOADERS, SOURCES, load_corpus
-from toklab.cli.options import json_format_option
+from toklab.options import json_format_option
 from toklab.render import frame_table, signature_line, stdout_console, write_json
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.text import Text
 
-from toklab.cli.options import json_format_option
+from toklab.options import json_format_option
 from toklab.registry import load_tokenizer
 from toklab.render import signature_line, stdout_console, write_json
 

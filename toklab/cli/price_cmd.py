@@ -11,7 +11,7 @@ from rich.table import Table
 from corpora import load_corpus
 from toklab.audit import AuditOptions, run_audit
 from toklab.cli.audit_cmd import _corpus_spec
-from toklab.cli.options import format_option, output_option
+from toklab.options import format_option, output_option
 from toklab.cli.progress import progress_callback
 from toklab.pricing import DEFAULT_MODELS, Scenario, load_prices, price_table, select
 from toklab.registry import load_tokenizer

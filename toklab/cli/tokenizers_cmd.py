@@ -7,7 +7,7 @@ import os
 import click
 
 from toklab import aliases
-from toklab.cli.options import json_format_option
+from toklab.options import json_format_option
 from toklab.registry import SCHEMES, load_tokenizer
 from toklab.render import signature_line, stdout_console, write_json
 

@@ -1,4 +1,4 @@
-"""Options shared by several commands."""
+"""CLI options shared by several command groups (toklab and byte_model)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,125 @@
+"""Frozen configs for the byte transformer, its training run, and named presets.
+
+Every field can be overridden from the CLI (`--set field=value`); the configs are stored in
+every checkpoint and run directory, so a run can always be reproduced and resumed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from toklab.errors import SpecError
+
+BYTE_VOCAB = 256
+BOS, EOS, PAD = 256, 257, 258  # specials after the 256 byte values
+N_SPECIALS = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    vocab_size: int = BYTE_VOCAB + N_SPECIALS  # a token model sets tokenizer vocab + specials
+    d_model: int = 128
+    n_layer: int = 4
+    n_head: int = 4
+    ctx: int = 256
+    mlp_mult: int = 4
+    ngram_buckets: int = 0  # hashed bigram/trigram input embeddings (0 = off)
+    ngram_orders: tuple[int, ...] = (2, 3)
+    qk_norm: bool = True
+    tie_embeddings: bool = False
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.n_head
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    corpus: str = "flores200?split=dev"
+    eval_corpus: str = "flores200?split=devtest"
+    tokenizer: str = "bytes:utf8"  # or any tokenizer spec: the same transformer trains a token LM
+    batch_size: int = 32
+    steps: int = 100_000
+    minutes: float = 10.0
+    lr: float = 3e-3
+    muon_lr: float = 0.02
+    optimizer: str = "muon"  # muon (matrices) + adamw (the rest), or adamw everywhere
+    weight_decay: float = 0.0
+    warmup_steps: int = 50
+    schedule: str = "cosine"  # cosine | linear, over the step or time budget
+    min_lr_ratio: float = 0.1
+    grad_clip: float = 1.0
+    seed: int = 0
+    compile: str = "auto"  # auto | on | off
+    threads: int = 0  # torch intra-op threads on CPU (0 = torch's default)
+    device: str = "auto"
+    checkpoint_every: int = 200
+    log_every: int = 10
+
+
+PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
+    # About 0.8M non-embedding parameters: sized for a 2-core CPU and a 10-minute budget.
+    "cpu": (ModelConfig(d_model=128, n_layer=4, n_head=4, ctx=256, ngram_buckets=8192),
+            TrainConfig(batch_size=16, minutes=10.0, compile="on")),  # compile: +25% bytes/s after ~35 s (byte bench)
+    # About 25M non-embedding parameters for one modern GPU.
+    "gpu": (ModelConfig(d_model=512, n_layer=8, n_head=8, ctx=512, ngram_buckets=32768),
+            TrainConfig(batch_size=64, minutes=5.0, lr=2e-3, muon_lr=0.02, warmup_steps=100, compile="on")),
+    # For tests and smoke runs.
+    "tiny": (ModelConfig(d_model=32, n_layer=1, n_head=2, ctx=64),
+             TrainConfig(batch_size=4, steps=20, minutes=1.0, warmup_steps=2, compile="off", checkpoint_every=5)),
+}
+
+
+def _coerce(value: str, current: Any) -> Any:
+    if isinstance(current, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    if isinstance(current, tuple):
+        return tuple(int(v) for v in value.split(",") if v)
+    return value
+
+
+def override(config, assignments: dict[str, str]):
+    """A copy of `config` with string assignments coerced to each field's type."""
+    names = {f.name for f in dataclasses.fields(config)}
+    updates = {}
+    for key, value in assignments.items():
+        if key not in names:
+            continue
+        try:
+            updates[key] = _coerce(value, getattr(config, key))
+        except ValueError:
+            raise SpecError(f"--set {key}={value}: expected {type(getattr(config, key)).__name__}") from None
+    return dataclasses.replace(config, **updates)
+
+
+def apply_overrides(model: ModelConfig, train: TrainConfig, assignments: dict[str, str]):
+    known = {f.name for f in dataclasses.fields(model)} | {f.name for f in dataclasses.fields(train)}
+    unknown = sorted(set(assignments) - known)
+    if unknown:
+        from toklab.suggest import nearest
+
+        raise SpecError(f"unknown config field {unknown[0]!r}" + nearest(unknown[0], known))
+    return override(model, assignments), override(train, assignments)
+
+
+def preset(name: str) -> tuple[ModelConfig, TrainConfig]:
+    if name not in PRESETS:
+        from toklab.suggest import nearest
+
+        raise SpecError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}" + nearest(name, PRESETS))
+    return PRESETS[name]
+
+
+def to_dict(config) -> dict:
+    return dataclasses.asdict(config)
+
+
+def from_dict(cls, data: dict):
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    clean = {k: (tuple(v) if isinstance(getattr(cls(), k), tuple) else v) for k, v in data.items() if k in fields}
+    return cls(**clean)

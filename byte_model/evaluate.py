@@ -1,0 +1,58 @@
+"""Bits per byte: total negative log2-likelihood of each document, scored on its own from a
+beginning-of-document symbol, divided by its UTF-8 bytes. Per language and overall
+(byte-weighted, i.e. total bits over total bytes)."""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import polars as pl
+import torch
+import torch.nn.functional as F
+
+from byte_model.data import Documents, Vocabulary, eval_windows
+from byte_model.runtime import autocast
+
+
+@torch.no_grad()
+def document_bits(model, docs: Documents, vocab: Vocabulary, batch_size: int = 64,
+                  progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Negative log2-likelihood of every document (bits)."""
+    device = next(model.parameters()).device
+    ctx = model.cfg.ctx
+    rows = [(d, w) for d, ids in enumerate(docs.ids) for w in eval_windows(ids, vocab, ctx)]
+    rows.sort(key=lambda r: len(r[1][0]))  # similar lengths share a batch: little padding
+    bits = np.zeros(len(docs.ids), dtype=np.float64)
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start : start + batch_size]
+        width = max(len(w[0]) for _d, w in chunk)
+        x = torch.full((len(chunk), width), vocab.pad, dtype=torch.long)
+        y = torch.full((len(chunk), width), -100, dtype=torch.long)
+        for i, (_d, (inputs, targets)) in enumerate(chunk):
+            x[i, : len(inputs)] = torch.from_numpy(inputs)
+            y[i, : len(targets)] = torch.from_numpy(targets)
+        x, y = x.to(device), y.to(device)
+        with autocast(device):
+            logits = model(x)
+        nats = F.cross_entropy(logits.float().transpose(1, 2), y, ignore_index=-100, reduction="none").sum(1)
+        for (doc, _w), value in zip(chunk, nats.cpu().numpy()):
+            bits[doc] += value / math.log(2)
+        if progress:
+            progress(len(chunk))
+    return bits
+
+
+def bpb_table(docs: Documents, bits: np.ndarray) -> tuple[pl.DataFrame, float]:
+    """Per-language BPB (sorted) and the overall byte-weighted figure."""
+    frame = pl.DataFrame({"lang": docs.langs, "bits": bits, "bytes": docs.n_bytes})
+    per_lang = frame.group_by("lang").agg(pl.col("bits").sum(), pl.col("bytes").sum(), docs=pl.len()).with_columns(
+        bpb=pl.col("bits") / pl.col("bytes")).sort("bpb")
+    return per_lang, float(bits.sum() / docs.n_bytes.sum())
+
+
+def first_n_per_language(frame: pl.DataFrame, n: int | None) -> pl.DataFrame:
+    if n is None:
+        return frame
+    return frame.sort("doc_id").group_by("lang", maintain_order=True).head(n)

@@ -1,0 +1,36 @@
+"""Sampling with temperature and top-k; invalid UTF-8 is shown, not hidden."""
+
+from __future__ import annotations
+
+import torch
+
+from byte_model.data import Vocabulary
+
+
+@torch.no_grad()
+def generate(model, vocab: Vocabulary, prompt_ids: list[int], max_new: int, temperature: float = 1.0,
+             top_k: int | None = None, seed: int = 0) -> list[int]:
+    device = next(model.parameters()).device
+    generator = torch.Generator(device="cpu").manual_seed(seed)
+    ids = [vocab.bos] + list(prompt_ids)
+    out: list[int] = []
+    for _ in range(max_new):
+        context = torch.tensor([ids[-model.cfg.ctx :]], dtype=torch.long, device=device)
+        logits = model(context)[0, -1].float().cpu()
+        logits[vocab.base :] = float("-inf")  # never emit specials mid-text
+        if temperature <= 0:
+            next_id = int(logits.argmax())
+        else:
+            logits = logits / temperature
+            if top_k:
+                threshold = torch.topk(logits, min(top_k, logits.numel())).values[-1]
+                logits[logits < threshold] = float("-inf")
+            next_id = int(torch.multinomial(torch.softmax(logits, -1), 1, generator=generator))
+        ids.append(next_id)
+        out.append(next_id)
+    return out
+
+
+def show_bytes(data: bytes) -> str:
+    """Decoded text where the bytes are valid UTF-8; each invalid byte shown as `\\xNN`."""
+    return data.decode("utf-8", errors="backslashreplace")

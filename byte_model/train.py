@@ -1,0 +1,282 @@
+"""The training loop: seeded batches, warm-up + decay, clipping, time and step budgets,
+atomic checkpoints (periodic, on SIGINT/SIGTERM, at the end), exact resume, NaN guard, DDP.
+
+Library code: progress goes to a callback; the CLI renders it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import signal
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+from byte_model import config as C
+from byte_model.checkpoint import load_checkpoint, save_checkpoint
+from byte_model.data import Vocabulary, batch_at, encode_documents, training_stream
+from byte_model.model import Transformer
+from byte_model.optim import build_optimizers
+from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile
+from byte_model.schedule import lr_factor
+from toklab.errors import ToklabError
+
+CHECKPOINT = "checkpoint.pt"
+METRICS = "metrics.csv"
+
+
+class TrainingDiverged(ToklabError):
+    exit_code = 5
+
+
+class TrainingInterrupted(ToklabError):
+    exit_code = 130
+
+
+@dataclasses.dataclass
+class StepReport:
+    step: int
+    steps: int
+    elapsed: float
+    budget_s: float
+    loss: float
+    bpb: float
+    lr: float
+    bytes_per_s: float
+
+
+@dataclasses.dataclass
+class TrainState:
+    model_cfg: C.ModelConfig
+    train_cfg: C.TrainConfig
+    step: int = 0
+    elapsed: float = 0.0  # training seconds so far, across resumes
+    bytes_seen: int = 0
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM; the loop saves a checkpoint and stops at the next step."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self):
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread
+                pass
+        return self
+
+    def _handle(self, signum, _frame) -> None:
+        self.signal = signum
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def build_model(model_cfg: C.ModelConfig, vocab: Vocabulary) -> Transformer:
+    if model_cfg.vocab_size != vocab.size:
+        model_cfg = dataclasses.replace(model_cfg, vocab_size=vocab.size)
+    return Transformer(model_cfg)
+
+
+def signature_of(state: TrainState, vocab: Vocabulary, n_params: int) -> str:
+    t = state.train_cfg
+    return (f"model:byte_transformer|vocab:{vocab.spec}+{C.N_SPECIALS}|params:{n_params}|"
+            f"d{state.model_cfg.d_model}xL{state.model_cfg.n_layer}xctx{state.model_cfg.ctx}|"
+            f"corpus:{t.corpus}|seed:{t.seed}|opt:{t.optimizer}|torch:{torch.__version__}")
+
+
+class Trainer:
+    def __init__(self, run_dir: Path, model_cfg: C.ModelConfig, train_cfg: C.TrainConfig,
+                 on_step: Callable[[StepReport], None] | None = None, on_log: Callable[[str], None] | None = None):
+        from corpora import load_corpus
+
+        self.run_dir = Path(run_dir)
+        self.rank, self.local_rank, self.world = distributed_env()
+        self.device = pick_device(train_cfg.device)
+        if self.world > 1:
+            if self.device.type == "cuda":
+                self.device = torch.device("cuda", self.local_rank)
+                torch.cuda.set_device(self.device)
+            init_distributed(self.device)
+        if train_cfg.threads:
+            torch.set_num_threads(train_cfg.threads)
+        self.on_step, self.on_log = on_step, on_log or (lambda _m: None)
+        docs, self.vocab = encode_documents(load_corpus(train_cfg.corpus), train_cfg.tokenizer)
+        self.stream = training_stream(docs, self.vocab)
+        self.bytes_per_id = float(docs.n_bytes.sum()) / len(self.stream)
+        torch.manual_seed(train_cfg.seed)
+        self.model = build_model(model_cfg, self.vocab).to(self.device)
+        self.state = TrainState(self.model.cfg, train_cfg)
+        self.optimizers = build_optimizers(self.model, train_cfg.optimizer, train_cfg.lr, train_cfg.muon_lr,
+                                           train_cfg.weight_decay)
+        for opt in self.optimizers:
+            for group in opt.param_groups:
+                group["base_lr"] = group["lr"]
+        self.forward = self._wrap(self.model, train_cfg)
+        self.n_params = self.model.parameter_counts()
+
+    def _wrap(self, model: Transformer, cfg: C.TrainConfig):
+        wrapped = model
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            wrapped = DistributedDataParallel(model, device_ids=[self.local_rank] if self.device.type == "cuda" else None)
+        if should_compile(cfg.compile, self.device):
+            wrapped = torch.compile(wrapped)
+        return wrapped
+
+    # -- checkpoints -----------------------------------------------------------------------
+    def checkpoint_payload(self) -> dict:
+        return {
+            "model": self.model.state_dict(),
+            "optimizers": [opt.state_dict() for opt in self.optimizers],
+            "model_cfg": C.to_dict(self.state.model_cfg),
+            "train_cfg": C.to_dict(self.state.train_cfg),
+            "step": self.state.step,
+            "elapsed": self.state.elapsed,
+            "bytes_seen": self.state.bytes_seen,
+            "torch_rng": torch.get_rng_state(),
+            "vocab": dataclasses.asdict(self.vocab),
+            "signature": signature_of(self.state, self.vocab, self.n_params["total"]),
+        }
+
+    def save(self) -> None:
+        if self.rank == 0:
+            save_checkpoint(self.run_dir / CHECKPOINT, self.checkpoint_payload())
+
+    def restore(self, payload: dict) -> None:
+        self.model.load_state_dict(payload["model"])
+        for opt, saved in zip(self.optimizers, payload["optimizers"]):
+            opt.load_state_dict(saved)
+        self.state.step, self.state.elapsed = payload["step"], payload["elapsed"]
+        self.state.bytes_seen = payload["bytes_seen"]
+        torch.set_rng_state(payload["torch_rng"])
+
+    # -- the loop ----------------------------------------------------------------------------
+    def set_lr(self) -> float:
+        cfg = self.state.train_cfg
+        progress = max(self.state.step / cfg.steps, self.state.elapsed / (cfg.minutes * 60))
+        factor = lr_factor(self.state.step, progress, cfg.warmup_steps, cfg.schedule, cfg.min_lr_ratio)
+        for opt in self.optimizers:
+            for group in opt.param_groups:
+                group["lr"] = group["base_lr"] * factor
+        return factor
+
+    def train_step(self) -> float:
+        cfg, mcfg = self.state.train_cfg, self.state.model_cfg
+        x, y = batch_at(self.stream, self.state.step, cfg.batch_size, mcfg.ctx, cfg.seed, self.rank)
+        x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+        with autocast(self.device):
+            logits = self.forward(x)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
+        if not torch.isfinite(loss):
+            raise TrainingDiverged(
+                f"loss became {loss.item()} at step {self.state.step + 1}; the last good checkpoint "
+                f"{self.run_dir / CHECKPOINT} is kept; lower --set lr=… or muon_lr=… and resume"
+            )
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        for opt in self.optimizers:
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+        return loss.item()
+
+    def run(self) -> TrainState:
+        cfg = self.state.train_cfg
+        budget = cfg.minutes * 60
+        batch_bytes = cfg.batch_size * self.state.model_cfg.ctx * self.bytes_per_id * self.world
+        self.write_config()
+        with StopFlag() as stop:
+            while self.state.step < cfg.steps and self.state.elapsed < budget:
+                start = time.perf_counter()
+                lr = self.set_lr()
+                loss = self.train_step()
+                self.state.step += 1
+                self.state.elapsed += time.perf_counter() - start
+                self.state.bytes_seen += int(batch_bytes)
+                self.report(loss, lr, batch_bytes)
+                if self.state.step % cfg.checkpoint_every == 0:
+                    self.save()
+                if stop.signal is not None:
+                    self.save()
+                    raise TrainingInterrupted(
+                        f"stopped by signal {stop.signal} at step {self.state.step}; checkpoint saved in "
+                        f"{self.run_dir / CHECKPOINT}; continue with: toklab byte train --resume {self.run_dir}"
+                    )
+        self.save()
+        if self.rank == 0:
+            from byte_model.report import write_loss_curve
+
+            write_loss_curve(self.run_dir / METRICS, self.run_dir / "loss.png")
+        return self.state
+
+    def report(self, loss: float, lr: float, batch_bytes: float) -> None:
+        cfg = self.state.train_cfg
+        bpb = loss / math.log(2) / self.bytes_per_id  # nats per id → bits per byte
+        speed = self.state.bytes_seen / max(self.state.elapsed, 1e-9)
+        row = StepReport(self.state.step, cfg.steps, self.state.elapsed, cfg.minutes * 60, loss, bpb, lr, speed)
+        if self.rank != 0:
+            return
+        if self.state.step % cfg.log_every == 0 or self.state.step == 1:
+            with open(self.run_dir / METRICS, "a", encoding="utf-8") as fh:
+                if fh.tell() == 0:
+                    fh.write("step,elapsed_s,loss,bpb,lr_factor,bytes_per_s\n")
+                fh.write(f"{row.step},{row.elapsed:.3f},{row.loss:.5f},{row.bpb:.5f},{row.lr:.5f},{row.bytes_per_s:.1f}\n")
+        if self.on_step:
+            self.on_step(row)
+
+    def write_config(self) -> None:
+        if self.rank != 0:
+            return
+        import json
+
+        from toklab.paths import atomic_path
+
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        payload = {"model": C.to_dict(self.state.model_cfg), "train": C.to_dict(self.state.train_cfg),
+                   "params": self.n_params, "signature": signature_of(self.state, self.vocab, self.n_params["total"])}
+        with atomic_path(self.run_dir / "config.json") as tmp:
+            tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+
+
+def truncate_metrics(path: Path, step: int) -> None:
+    """On resume, drop metric rows logged after the checkpoint's step."""
+    if not path.exists():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [lines[0]] + [ln for ln in lines[1:] if int(ln.split(",")[0]) <= step]
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
+
+def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C.TrainConfig | None,
+                    resume: bool, budget_overrides: dict[str, str] | None = None, **callbacks) -> Trainer:
+    if resume:
+        payload = load_checkpoint(Path(run_dir) / CHECKPOINT)
+        model_cfg = C.from_dict(C.ModelConfig, payload["model_cfg"])
+        train_cfg = C.override(C.from_dict(C.TrainConfig, payload["train_cfg"]), budget_overrides or {})
+        trainer = Trainer(run_dir, model_cfg, train_cfg, **callbacks)
+        trainer.restore(payload)
+        truncate_metrics(Path(run_dir) / METRICS, trainer.state.step)
+        return trainer
+    assert model_cfg is not None and train_cfg is not None
+    return Trainer(run_dir, model_cfg, train_cfg, **callbacks)
+
+
+def load_model(run_dir: Path, device: torch.device | None = None) -> tuple[Transformer, Vocabulary, dict]:
+    payload = load_checkpoint(Path(run_dir) / CHECKPOINT if Path(run_dir).is_dir() else Path(run_dir))
+    model = Transformer(C.from_dict(C.ModelConfig, payload["model_cfg"]))
+    model.load_state_dict(payload["model"])
+    model.to(device or torch.device("cpu")).eval()
+    return model, Vocabulary(**payload["vocab"]), payload
+
+
+__all__ = ["Trainer", "start_or_resume", "load_model", "TrainingDiverged", "TrainingInterrupted"]
