@@ -1,0 +1,121 @@
+"""`toklab loss` — what each tokenizer's round trip throws away, per language and stage."""
+
+from __future__ import annotations
+
+import click
+import polars as pl
+from rich.text import Text
+
+from corpora import load_corpus
+from toklab.audit import library_versions
+from toklab.cli.audit_cmd import _corpus_spec
+from toklab.cli.progress import progress_callback
+from toklab.loss import STAGES, Pipeline, loss_rows
+from toklab.options import format_option, output_option
+from toklab.registry import load_tokenizer
+from toklab.render import frame_table, signature_line, stdout_console, write_frame
+
+DEFAULT = ("tiktoken:cl100k_base", "bytes:utf8")
+
+
+def highlighted(text: str, lost: tuple[int, ...], style: str = "bold black on yellow") -> Text:
+    out = Text()
+    marked = set(lost)
+    for i, ch in enumerate(text):
+        out.append(ch, style=style if i in marked else None)
+    return out
+
+
+def summary(frame: pl.DataFrame) -> pl.DataFrame:
+    rows = []
+    for (name,), part in frame.group_by("tokenizer", maintain_order=True):
+        worst = part.sort("chars_lost", descending=True).head(3)
+        totals = {stage: float((part[stage] * part["chars"]).sum()) for stage in STAGES}
+        dominant = max(totals, key=totals.get) if any(totals.values()) else None
+        rows.append({
+            "tokenizer": name,
+            "lossless": bool((part["chars_lost"] == 0).all() and (part["roundtrip_exact"] == 1).all()),
+            "roundtrip_exact": float((part["roundtrip_exact"] * part["docs"]).sum() / part["docs"].sum()),
+            "chars_lost": float((part["chars_lost"] * part["chars"]).sum() / part["chars"].sum()),
+            "worst": ", ".join(f"{r['lang']} {r['chars_lost']:.1%}" for r in worst.iter_rows(named=True)
+                               if r["chars_lost"] > 0) or "—",
+            "dominant_loss": dominant or "none",
+            "collisions": int(part["collisions"].sum()),
+        })
+    return pl.DataFrame(rows)
+
+
+def show_text(spec: str, text: str) -> None:
+    adapter = load_tokenizer(spec)
+    pipeline = Pipeline(adapter)
+    console = stdout_console()
+    normalized = pipeline.normalized(text)
+    console.print(f"[bold]input[/bold]        {text!r}")
+    console.print(f"[bold]normaliser[/bold]   {normalized!r}" + ("" if normalized != text else "  (unchanged)"))
+    if pipeline.pre_tokenizer is not None:
+        pieces = [p for p, _ in pipeline.pre_tokenizer.pre_tokenize_str(normalized)]
+        console.print(f"[bold]pre-tokens[/bold]   {pieces!r}")
+    ids = adapter.encode(text)
+    shown = [adapter.token_string(i) if hasattr(adapter, "token_string") else adapter.token_bytes(i) for i in ids]
+    console.print(f"[bold]tokens[/bold]       {shown!r}")
+    decoded = adapter.decode(ids)
+    console.print(f"[bold]decoded[/bold]      {decoded!r}")
+    from toklab.alignment import align
+
+    lost = align(text, decoded).lost
+    console.print(Text("lost         ").append(highlighted(text, lost)) if lost else "[green]exact round trip[/green]")
+    signature_line(console, adapter.signature)
+
+
+@click.command("loss")
+@click.option("-t", "--tokenizer", "tokenizers", multiple=True, help=f"Tokenizer spec (repeatable). Default: {', '.join(DEFAULT)}.")
+@click.option("--corpus", default="flores200", show_default=True)
+@click.option("--split", default=None)
+@click.option("--langs", default=None)
+@click.option("--examples", default=3, show_default=True, help="Real examples per tokenizer with the lost characters highlighted.")
+@click.option("--text", "one_text", default=None, help="Analyse one string: each stage's effect in turn.")
+@format_option
+@output_option
+def loss_cmd(tokenizers, corpus, split, langs, examples, one_text, fmt, output) -> None:
+    """Exact round-trip loss per language, attributed to the pipeline stage that caused it.
+
+    \b
+    Examples:
+      toklab loss -t hf:models/all-MiniLM-L6-v2 --langs vie_Latn,hin_Deva,jpn_Jpan
+      toklab loss -t hf:models/all-MiniLM-L6-v2 --text "Café नमस्ते 日本"
+      toklab loss -t tiktoken:o200k_base --format csv -o loss.csv
+    """
+    if one_text is not None:
+        for spec in tokenizers or DEFAULT:
+            show_text(spec, one_text)
+        return
+    loaded = load_corpus(_corpus_spec(corpus, split, langs, "eng_Latn") if langs else _corpus_spec(corpus, split, None, ""))
+    adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT)]
+    frames, samples = [], {}
+    with progress_callback("round trips", len(adapters) * len(loaded.langs)) as advance:
+        for adapter in adapters:
+            frame, shown = loss_rows(adapter, loaded, examples, advance)
+            frames.append(frame)
+            samples[adapter.name] = [e for lang_examples in shown.values() for e in lang_examples]
+    rows = pl.concat(frames)
+    signature = "|".join(["||".join(a.signature for a in adapters), loaded.signature,
+                          "method:roundtrip+alignment(difflib)", library_versions()])
+    if fmt != "table":
+        write_frame(rows, fmt, output, signature)
+        return
+    console = stdout_console()
+    console.print(frame_table(summary(rows), title="Information loss — per tokenizer (character-weighted)", floats=4))
+    lossy = rows.filter(pl.col("chars_lost") > 0).sort("chars_lost", descending=True)
+    if lossy.height:
+        columns = ["tokenizer", "lang", "roundtrip_exact", "chars_lost", "cer", *STAGES, "collisions"]
+        console.print(frame_table(lossy.select(columns).head(15), title="Worst languages, loss by stage (share of characters)", floats=4))
+    for name, shown in samples.items():
+        for text, roundtrip, lost in shown[:examples]:
+            console.print(f"[bold]{name}[/bold]")
+            console.print(Text("  in : ").append(highlighted(text[:300], tuple(i for i in lost if i < 300))))
+            console.print(f"  out: {roundtrip[:300]}")
+    signature_line(console, signature)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(loss_cmd)

@@ -1,0 +1,177 @@
+"""Information loss: what a tokenizer's round trip throws away, per language, by stage.
+
+For each document: exact round trip (`decode(encode(x)) == x`, checked on bytes first and free
+for lossless schemes); otherwise the characters not reproduced (toklab.alignment), each
+attributed to the first stage, in pipeline order, that explains it:
+
+1. `unknown`     — covered by an unknown token (exact, from the encoding's offsets);
+2. `normalizer`  — changed or removed by the normaliser alone (lower-casing, accent stripping,
+                   NFKC folding, control characters): the original aligned to normaliser(x);
+3. `whitespace`  — a whitespace character that did not come back (collapsed or stripped by the
+                   pre-tokenizer or the decoder);
+4. `pretokenizer`— a non-whitespace character no pre-token covers (where offsets map back);
+5. `decoder`     — everything else the decoder failed to restore (clean-up, spacing).
+
+The stage shares therefore add up to `chars_lost`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Callable, Sequence
+
+import numpy as np
+import polars as pl
+
+from corpora import Corpus
+from toklab.adapters.base import Adapter
+from toklab.alignment import align
+
+STAGES = ("unknown", "normalizer", "whitespace", "pretokenizer", "decoder")
+
+
+@dataclasses.dataclass
+class LanguageLoss:
+    docs: int = 0
+    chars: int = 0
+    exact: int = 0
+    lost: int = 0
+    edits: int = 0
+    unk_chars: int = 0
+    tokens: int = 0
+    byte_fallback_tokens: int = 0
+    split_char_tokens: int = 0
+    collisions: int = 0
+    stages: dict = dataclasses.field(default_factory=lambda: dict.fromkeys(STAGES, 0))
+    examples: list = dataclasses.field(default_factory=list)
+
+
+class Pipeline:
+    """The stages of one tokenizer that loss attribution can observe."""
+
+    def __init__(self, adapter: Adapter):
+        self.adapter = adapter
+        tokenizer = getattr(adapter, "tokenizer", None)
+        self.normalizer = tokenizer.normalizer if tokenizer is not None else None
+        self.pre_tokenizer = tokenizer.pre_tokenizer if tokenizer is not None else None
+        self.byte_ids = self._byte_fallback_ids()
+
+    def _byte_fallback_ids(self) -> np.ndarray:
+        from toklab.adapters.bytemap import byte_fallback_value
+
+        if hasattr(self.adapter, "is_byte_piece"):
+            ids = [i for i in range(self.adapter.vocab_size) if self.adapter.is_byte_piece(i)]
+        elif hasattr(self.adapter, "token_string"):
+            ids = [i for i in range(self.adapter.vocab_size)
+                   if byte_fallback_value(self.adapter.token_string(i)) is not None]
+        else:
+            ids = []
+        return np.asarray(ids, dtype=np.int64)
+
+    def normalized(self, text: str) -> str:
+        if self.normalizer is not None:
+            return self.normalizer.normalize_str(text)
+        if hasattr(self.adapter, "processor") and hasattr(self.adapter.processor, "normalize"):
+            return self.adapter.processor.normalize(text)
+        return text
+
+    def uncovered_by_pretokens(self, normalized: str) -> set[int]:
+        if self.pre_tokenizer is None:
+            return set()
+        covered = np.zeros(len(normalized), dtype=bool)
+        for _piece, (start, end) in self.pre_tokenizer.pre_tokenize_str(normalized):
+            covered[start:end] = True
+        return set(np.flatnonzero(~covered).tolist())
+
+
+def unknown_positions(adapter: Adapter, text: str) -> set[int]:
+    unk_id = getattr(adapter, "unk_id", None)
+    if unk_id is None or not hasattr(adapter, "encode_with_offsets"):
+        return set()
+    encoding = adapter.encode_with_offsets([text])[0]
+    return {i for tid, (s, e) in zip(encoding.ids, encoding.offsets) if tid == unk_id for i in range(s, e)}
+
+
+def attribute(pipeline: Pipeline, text: str, lost: Sequence[int], has_unknown: bool = True) -> dict[str, int]:
+    counts = dict.fromkeys(STAGES, 0)
+    unknown = unknown_positions(pipeline.adapter, text) if has_unknown else set()
+    normalized = pipeline.normalized(text)
+    changed = set(align(text, normalized).lost)
+    unexplained = [i for i in lost if i not in unknown and i not in changed and not text[i].isspace()]
+    # Pre-token offsets live in normalised coordinates; they map back only when lengths agree.
+    uncovered = set()
+    if unexplained and len(normalized) == len(text):
+        uncovered = pipeline.uncovered_by_pretokens(normalized)
+    for i in lost:
+        if i in unknown:
+            counts["unknown"] += 1
+        elif i in changed:
+            counts["normalizer"] += 1
+        elif text[i].isspace():
+            counts["whitespace"] += 1
+        elif i in uncovered:
+            counts["pretokenizer"] += 1
+        else:
+            counts["decoder"] += 1
+    return counts
+
+
+def split_char_tokens(text: str, ends: np.ndarray) -> int:
+    """Tokens whose end falls inside a multi-byte character."""
+    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if raw.size == 0 or ends.size == 0:
+        return 0
+    inner = ends[ends < raw.size]
+    return int(((raw[inner] & 0xC0) == 0x80).sum())
+
+
+def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], examples: int) -> LanguageLoss:
+    out = LanguageLoss(docs=len(texts), chars=sum(map(len, texts)))
+    analysis = adapter.analyse(texts)
+    by_ids: dict[tuple, set[str]] = defaultdict(set)
+    ends_list = analysis.ends
+    for n, (text, ids) in enumerate(zip(texts, analysis.ids)):
+        out.tokens += len(ids)
+        out.unk_chars += analysis.unk_chars[n]
+        by_ids[tuple(ids)].add(text)
+        ends = ends_list[n] if ends_list is not None else np.cumsum(adapter.byte_lengths[np.asarray(ids, np.int64)])
+        out.split_char_tokens += split_char_tokens(text, ends)
+        roundtrip = adapter.decode(ids)
+        if roundtrip == text:
+            out.exact += 1
+            continue
+        alignment = align(text, roundtrip)
+        out.lost += len(alignment.lost)
+        out.edits += alignment.edits
+        for stage, count in attribute(pipeline, text, alignment.lost, analysis.unk_chars[n] > 0).items():
+            out.stages[stage] += count
+        if len(out.examples) < examples:
+            out.examples.append((text, roundtrip, alignment.lost))
+    if pipeline.byte_ids.size:
+        flat = np.fromiter((i for d in analysis.ids for i in d), dtype=np.int64, count=out.tokens)
+        out.byte_fallback_tokens = int(np.isin(flat, pipeline.byte_ids).sum())
+    out.collisions = sum(1 for group in by_ids.values() if len(group) > 1)
+    return out
+
+
+def loss_rows(adapter: Adapter, corpus: Corpus, examples: int = 0,
+              progress: Callable[[str], None] | None = None) -> tuple[pl.DataFrame, dict[str, list]]:
+    pipeline = Pipeline(adapter)
+    rows, shown = [], {}
+    for lang, part in corpus.by_lang().items():
+        result = language_loss(adapter, pipeline, part["text"].to_list(), examples)
+        chars = max(result.chars, 1)
+        rows.append({
+            "tokenizer": adapter.name, "lang": lang, "docs": result.docs, "chars": result.chars,
+            "roundtrip_exact": result.exact / max(result.docs, 1),
+            "chars_lost": result.lost / chars, "cer": result.edits / chars, "unk_chars": result.unk_chars / chars,
+            **{stage: result.stages[stage] / chars for stage in STAGES},
+            "byte_fallback_share": result.byte_fallback_tokens / max(result.tokens, 1),
+            "split_char_share": result.split_char_tokens / max(result.tokens, 1),
+            "collisions": result.collisions,
+        })
+        shown[lang] = result.examples
+        if progress:
+            progress(lang)
+    return pl.DataFrame(rows), shown
