@@ -81,3 +81,24 @@ def bench_audit(corpus_spec: str = "flores200", jobs: int = 2) -> AuditBench:
                 os.environ["TOKLAB_HOME"] = previous
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return AuditBench(raw_s, audit_s, audit_jobs_s, cached_s, peak, jobs, len(texts))
+
+
+def bench_loss(specs: list[str], corpus_spec: str = "flores200") -> list[tuple[str, float, float]]:
+    """(tokenizer, raw encode+decode seconds, loss analysis seconds) on the same texts."""
+    from toklab.loss import loss_rows
+
+    corpus = load_corpus(corpus_spec)
+    texts = corpus.frame["text"].to_list()
+    out = []
+    for spec in specs:
+        adapter = load_tokenizer(spec)
+        adapter.encode("warm up")
+
+        def raw() -> None:
+            for ids in adapter.encode_batch(texts):
+                adapter.decode(ids)
+
+        raw_s = _timed(raw)
+        loss_s = _timed(lambda: loss_rows(adapter, corpus))
+        out.append((adapter.name, raw_s, loss_s))
+    return out

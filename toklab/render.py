@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from toklab.paths import atomic_path
@@ -47,7 +48,7 @@ def _cell(value: Any, floats: int) -> str:
         return f"{value:,.{floats}f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return str(value)
+    return escape(str(value))  # token strings like '[unused0]' are not rich markup
 
 
 def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None, signature: str) -> None:

@@ -33,5 +33,24 @@ def bench_audit_cmd(corpus: str, jobs: int) -> None:
     stdout_console().print(table)
 
 
+@bench_group.command("loss")
+@click.option("-t", "--tokenizer", "tokenizers", multiple=True, required=True, help="Tokenizer spec (repeatable).")
+@click.option("--corpus", default="flores200", show_default=True)
+def bench_loss_cmd(tokenizers, corpus: str) -> None:
+    """Loss analysis vs raw encode+decode of the same texts (goal ≤ 1.5×).
+
+    \b
+    Example: toklab bench loss -t tiktoken:cl100k_base -t spm:mistral.model -t hf:minilm/tokenizer.json
+    """
+    from toklab.bench import bench_loss
+
+    table = Table(title="loss benchmark", title_justify="left")
+    for column in ("tokenizer", "raw encode+decode", "loss analysis", "ratio (goal ≤ 1.5×)"):
+        table.add_column(column)
+    for name, raw_s, loss_s in bench_loss(list(tokenizers), corpus):
+        table.add_row(name, f"{raw_s:.2f} s", f"{loss_s:.2f} s", f"{loss_s / raw_s:.2f}×")
+    stdout_console().print(table)
+
+
 def register(main: click.Group) -> None:
     main.add_command(bench_group)

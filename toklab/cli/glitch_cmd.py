@@ -1,0 +1,67 @@
+"""`toklab glitch SPEC` — categories and a fitted risk score for every token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import polars as pl
+
+from toklab.audit import library_versions
+from toklab.glitch_scan import scan
+from toklab.options import format_option, output_option
+from toklab.registry import load_tokenizer
+from toklab.render import frame_table, signature_line, stdout_console, write_frame
+
+
+@click.command("glitch")
+@click.argument("spec")
+@click.option("--weights", type=click.Path(path_type=Path), default=None,
+              help="A safetensors checkpoint or model directory: adds embedding signals.")
+@click.option("--corpus", default="flores200?split=dev", show_default=True,
+              help="Reference corpus for frequency signals ('none' to skip).")
+@click.option("--reference", default=None, help="Comma-separated ids known to be untrained (default: never-producible ids).")
+@click.option("--top", default=20, show_default=True, help="Tokens shown in the terminal.")
+@format_option
+@output_option
+def glitch_cmd(spec, weights, corpus, reference, top, fmt, output) -> None:
+    """Glitch and under-trained token detection, from the tokenizer alone or with weights.
+
+    \b
+    Examples:
+      toklab glitch tiktoken:r50k_base
+      toklab glitch hf:models/all-MiniLM-L6-v2 --weights models/all-MiniLM-L6-v2
+      toklab glitch tiktoken:o200k_base --format parquet -o o200k-glitch.parquet
+    """
+    adapter = load_tokenizer(spec)
+    texts, corpus_signature = None, "corpus:none"
+    if corpus and corpus != "none":
+        from corpora import load_corpus
+
+        loaded = load_corpus(corpus)
+        texts, corpus_signature = loaded.frame["text"].to_list(), loaded.signature
+    ref = [int(x) for x in reference.split(",")] if reference else None
+    result = scan(adapter, texts, weights, ref)
+    signature = "|".join([adapter.signature, corpus_signature, f"weights:{weights or 'none'}",
+                          f"signals:{','.join(result.signals)}", library_versions()])
+    if fmt != "table":
+        write_frame(result.frame, fmt, output, signature)
+        return
+    console = stdout_console()
+    counts = result.frame.group_by("category", "reason").len().sort("len", descending=True)
+    console.print(frame_table(counts, title=f"{adapter.name}: token categories"))
+    shown = [c for c in ("rank", "id", "token", "category", "reason", "burst", "corpus_count", "embedding_norm",
+                         "untrained_similarity", "score") if c in result.frame.columns]
+    top_rows = result.frame.head(top).select(shown).with_columns(pl.col("token").str.slice(0, 40))
+    console.print(frame_table(top_rows, title=f"Top {top} by score", floats=3))
+    console.print(f"score = {result.model}; signals: {', '.join(result.signals)}; "
+                  f"reference untrained set: {result.reference_size} ids")
+    if result.coefficients:
+        console.print("fitted coefficients (standardised): " + ", ".join(f"{k} {v:+.2f}" for k, v in result.coefficients.items()))
+    for name, value in result.auroc.items():
+        console.print(f"AUROC of {name} separating the reference set from reachable tokens: {value:.4f}")
+    signature_line(console, signature)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(glitch_cmd)

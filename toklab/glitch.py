@@ -1,0 +1,181 @@
+"""Glitch-token categories from the tokenizer alone.
+
+Every id gets a category:
+
+- `special`       — a control/special token (never produced from text by `encode`);
+- `invalid_byte`  — a single byte that never occurs in valid UTF-8 (0xC0, 0xC1, 0xF5–0xFF);
+- `partial_utf8`  — a byte fragment that is not valid UTF-8 on its own;
+- `byte_fallback` — a SentencePiece/HF `<0xNN>` piece (`reachable` says whether text can yield it);
+- `unreachable`   — its own string encodes to something else; `reason` says why:
+                    `pretokenizer` (the split pattern cuts the string), `normalizer` (the
+                    normaliser rewrites it) or `shadowed` (other merges/pieces win);
+- `ok`            — its own string encodes back to exactly this id.
+
+WordPiece continuation pieces (`##x`) are reachable when some word produces them: the piece is
+tried behind a few single-letter word starts; a `##` piece the pre-tokenizer would split off
+(punctuation, CJK ideographs) can never be produced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+
+from toklab.adapters.base import Adapter
+from toklab.adapters.bytemap import byte_fallback_value
+
+INVALID_UTF8_BYTES = frozenset([0xC0, 0xC1, *range(0xF5, 0x100)])
+# Word starts a continuation piece is tried behind; many, because a start may merge with the piece.
+WORD_STARTS = tuple("abcdefghijklmnopqrstuvwxyz") + ("qz", "xq", "zx", "jj")
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    category: str
+    reason: str | None = None
+    reachable: bool | None = None
+
+
+def token_display(adapter: Adapter, token_id: int) -> str:
+    if hasattr(adapter, "token_string"):
+        return repr(adapter.token_string(token_id))
+    if hasattr(adapter, "piece"):
+        return repr(adapter.piece(token_id))
+    raw = adapter.token_bytes(token_id)
+    try:
+        return repr(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return repr(raw)
+
+
+def byte_verdict(raw: bytes) -> Verdict | None:
+    if len(raw) == 1 and raw[0] in INVALID_UTF8_BYTES:
+        return Verdict("invalid_byte", reachable=False)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return Verdict("partial_utf8", reachable=None)
+    return None
+
+
+class Categoriser:
+    """Categorises ids of one adapter; family-specific rules live in small methods."""
+
+    def __init__(self, adapter: Adapter):
+        self.adapter = adapter
+        self.specials = set(adapter.special_tokens().values())
+        tokenizer = getattr(adapter, "tokenizer", None)
+        self.normalizer = tokenizer.normalizer if tokenizer is not None else None
+        self.pre_tokenizer = tokenizer.pre_tokenizer if tokenizer is not None else None
+        self.pattern = getattr(getattr(adapter, "encoding", None), "_pat_str", None)
+
+    def split_count(self, text: str) -> int:
+        if self.pattern is not None:
+            import regex
+
+            return len(regex.findall(self.pattern, text))
+        if self.pre_tokenizer is not None:
+            return len(self.pre_tokenizer.pre_tokenize_str(self.normalized(text)))
+        return 1
+
+    def normalized(self, text: str) -> str:
+        return self.normalizer.normalize_str(text) if self.normalizer is not None else text
+
+    def why_unreachable(self, text: str) -> str:
+        if self.normalizer is not None and self.normalized(text) != text:
+            return "normalizer"
+        if self.split_count(text) > 1:
+            return "pretokenizer"
+        return "shadowed"
+
+    def text_verdict(self, token_id: int, text: str, encoded: list[int]) -> Verdict:
+        if encoded == [token_id]:
+            return Verdict("ok", reachable=True)
+        return Verdict("unreachable", self.why_unreachable(text), reachable=False)
+
+
+def surface_text(adapter: Adapter, token_id: int) -> tuple[str | None, Verdict | None]:
+    """The string to encode for an id, or a verdict that needs no encoding."""
+    family_piece = adapter.token_string(token_id) if hasattr(adapter, "token_string") else None
+    if hasattr(adapter, "piece"):
+        family_piece = adapter.piece(token_id)
+    if family_piece is not None:
+        value = byte_fallback_value(family_piece)
+        if value is not None:
+            return None, Verdict("byte_fallback", reachable=None)
+    raw = adapter.token_bytes(token_id)
+    verdict = byte_verdict(raw)
+    if verdict is not None:
+        return None, verdict
+    text = raw.decode("utf-8")
+    if not text:
+        return None, Verdict("special", "unassigned", reachable=False)  # an id with no bytes
+    return text, None
+
+
+def categorise(adapter: Adapter) -> pl.DataFrame:
+    """One row per id: id, token, bytes (hex), category, reason, reachable."""
+    cat = Categoriser(adapter)
+    rows: list[dict] = []
+    pending: list[tuple[int, str, str]] = []  # (id, text to encode, kind)
+    for token_id in range(adapter.vocab_size):
+        raw = adapter.token_bytes(token_id)
+        row = {"id": token_id, "token": token_display(adapter, token_id), "bytes": raw.hex()}
+        rows.append(row)
+        if token_id in cat.specials:
+            row.update(category="special", reason=None, reachable=False)
+            continue
+        text, verdict = surface_text(adapter, token_id)
+        if verdict is not None:
+            row.update(category=verdict.category, reason=verdict.reason, reachable=verdict.reachable)
+            continue
+        pending.append((token_id, *encodable(adapter, token_id, text)))
+    resolve(adapter, cat, rows, pending)
+    return pl.DataFrame(rows, schema_overrides={"reachable": pl.Boolean, "reason": pl.Utf8})
+
+
+def encodable(adapter: Adapter, token_id: int, text: str) -> tuple[str, str]:
+    """What to encode to test reachability, and which rule reads the result."""
+    if adapter.family == "wordpiece" and hasattr(adapter, "token_string") and adapter.token_string(token_id).startswith("##"):
+        return text, "continuation"
+    if hasattr(adapter, "piece"):
+        if text.startswith(" "):
+            return text[1:], "word_start"  # SentencePiece adds the dummy-prefix space itself
+        return text, "continuation"  # a word-internal piece: only reachable behind a word start
+    return text, "whole"
+
+
+def resolve(adapter: Adapter, cat: Categoriser, rows: list[dict], pending: list[tuple[int, str, str]]) -> None:
+    wholes = [(i, t) for i, t, kind in pending if kind != "continuation"]
+    encoded = adapter.encode_batch([t for _i, t in wholes])
+    for (token_id, text), ids in zip(wholes, encoded):
+        rows[token_id].update(dataclasses.asdict(cat.text_verdict(token_id, text, ids)))
+    pieces = [(i, t) for i, t, kind in pending if kind == "continuation"]
+    if not pieces:
+        return
+    probes = [start + text for _i, text in pieces for start in WORD_STARTS]
+    results = adapter.encode_batch(probes)
+    for n, (token_id, text) in enumerate(pieces):
+        tried = results[n * len(WORD_STARTS) : (n + 1) * len(WORD_STARTS)]
+        if any(token_id in ids for ids in tried):
+            rows[token_id].update(category="ok", reason=None, reachable=True)
+        else:
+            reason = "pretokenizer" if cat.split_count("a" + text) > 1 else cat.why_unreachable(text)
+            rows[token_id].update(category="unreachable", reason=reason, reachable=False)
+
+
+def byte_fallback_reachability(adapter: Adapter, frame: pl.DataFrame) -> pl.DataFrame:
+    """ASCII byte pieces are produced only if the character has no ordinary piece: test them."""
+    updates = {}
+    for row in frame.filter(pl.col("category") == "byte_fallback").iter_rows(named=True):
+        value = int(row["bytes"], 16) if row["bytes"] else None
+        if value is not None and value < 0x80:
+            updates[row["id"]] = row["id"] in adapter.encode("a" + chr(value) + "a")
+    if not updates:
+        return frame
+    mapping = pl.DataFrame({"id": list(updates), "reach": list(updates.values())}, schema={"id": pl.Int64, "reach": pl.Boolean})
+    return frame.join(mapping, on="id", how="left").with_columns(
+        reachable=pl.coalesce("reach", "reachable")).drop("reach").with_columns(
+        reason=pl.when((pl.col("category") == "byte_fallback") & (pl.col("reachable") == False))  # noqa: E712
+        .then(pl.lit("shadowed")).otherwise(pl.col("reason")))

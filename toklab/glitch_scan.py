@@ -1,0 +1,83 @@
+"""A full glitch scan: categories, signals, one fitted score and a rank for every token."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from toklab.adapters.base import Adapter
+from toklab.glitch import byte_fallback_reachability, categorise
+from toklab.glitch_score import fitted_scores
+from toklab.glitch_signals import (
+    auroc,
+    corpus_counts,
+    input_embeddings,
+    merge_bursts,
+    rank_vs_frequency,
+    untrained_similarity,
+)
+
+MIN_COUNT = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class GlitchScan:
+    frame: pl.DataFrame
+    signals: list[str]
+    model: str
+    coefficients: dict[str, float]
+    reference_size: int
+    auroc: dict[str, float]
+
+
+def reference_ids(frame: pl.DataFrame, given: list[int] | None) -> np.ndarray:
+    """Rows known to be untrained: given by the user, or every id text can never produce."""
+    if given:
+        return np.asarray(given, dtype=np.int64)
+    never = (pl.col("category") == "unreachable") | ((pl.col("category") == "byte_fallback") & (pl.col("reachable") == False))  # noqa: E712
+    return frame.with_row_index("row").filter(never)["row"].to_numpy()
+
+
+def scan(adapter: Adapter, texts: list[str] | None = None, weights: Path | None = None,
+         reference: list[int] | None = None) -> GlitchScan:
+    frame = categorise(adapter)
+    if hasattr(adapter, "is_byte_piece"):
+        frame = byte_fallback_reachability(adapter, frame)
+    n = frame.height
+    features: dict[str, np.ndarray] = {"burst": merge_bursts(adapter).astype(np.float64)}
+    columns: dict[str, np.ndarray] = {"burst": features["burst"]}
+    counts = corpus_counts(adapter, texts) if texts else None
+    if counts is not None:
+        columns["corpus_count"] = counts
+        columns["rank_vs_frequency"] = rank_vs_frequency(counts)
+    producible = frame["category"].is_in(["ok", "partial_utf8"]).to_numpy()
+    ref = reference_ids(frame, reference)
+    aurocs: dict[str, float] = {}
+    if weights is not None:
+        embeddings = input_embeddings(weights, n)
+        columns["embedding_norm"] = np.linalg.norm(embeddings, axis=1)
+        columns["untrained_similarity"] = untrained_similarity(embeddings, ref) if ref.size else np.zeros(n)
+        features |= {"neg_norm": -columns["embedding_norm"], "untrained_similarity": columns["untrained_similarity"]}
+        if counts is not None:
+            features["log_count"] = np.log1p(counts)
+        positive = np.zeros(n, dtype=bool)
+        positive[ref] = True
+        negative = producible & ((counts >= MIN_COUNT) if counts is not None else np.ones(n, dtype=bool))
+        model = "P(untrained-like | embedding signals) — positives: never-producible reference rows"
+        labelled = positive | (frame["category"] == "ok").to_numpy()
+        aurocs = {name: auroc(values[labelled], positive[labelled])
+                  for name, values in (("embedding_norm", -columns["embedding_norm"]),
+                                       ("untrained_similarity", columns["untrained_similarity"]))}
+    else:
+        features |= {"rank_position": np.arange(n) / max(n - 1, 1),
+                     "length": np.array([len(bytes.fromhex(h)) for h in frame["bytes"]], dtype=np.float64)}
+        positive = producible & (counts == 0) if counts is not None else np.zeros(n, dtype=bool)
+        negative = producible & (counts > 0) if counts is not None else np.zeros(n, dtype=bool)
+        model = "P(never produced by the reference corpus | vocabulary signals)"
+    score, coefficients = fitted_scores(features, positive, negative)
+    frame = frame.with_columns(**{k: pl.Series(v) for k, v in columns.items()}, score=pl.Series(score))
+    frame = frame.with_columns(rank=pl.col("score").rank("ordinal", descending=True).cast(pl.Int64))
+    return GlitchScan(frame.sort("rank"), list(features), model, coefficients, int(ref.size), aurocs)

@@ -1,0 +1,119 @@
+"""Risk signals for under-trained tokens: weight-free (from the vocabulary and a reference
+corpus) and, when a checkpoint is given, from the input embeddings.
+
+- `burst`: tokens within ±`window` ranks whose bytes nest with this token's (a string repeated
+  in the tokenizer's training data leaves e.g. " Solid", " SolidGold", " SolidGoldMagikarp" at
+  adjacent ranks). Ids are ranks for BPE vocabularies.
+- `log_count`: log1p of how often the token is produced when the reference corpus is encoded;
+  `rank_vs_frequency`: the token's rank percentile minus its frequency-rank percentile (an
+  early merge that the reference corpus rarely produces scores high).
+- `embedding_norm`, `untrained_similarity`: L2 norm of the input-embedding row, and its cosine
+  similarity to the mean of a reference set of known-untrained rows after the first principal
+  component is removed from all rows (Land & Bartolo, 2024).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from toklab.adapters.base import Adapter
+from toklab.errors import CorruptFileError, MissingFileError, SpecError
+
+EMBEDDING_NAMES = ("word_embeddings.weight", "embed_tokens.weight", "wte.weight", "tok_embeddings.weight",
+                   "embeddings.weight")
+
+
+def merge_bursts(adapter: Adapter, window: int = 3, min_len: int = 4) -> np.ndarray:
+    tokens = [adapter.token_bytes(i) for i in range(adapter.vocab_size)]
+    out = np.zeros(len(tokens), dtype=np.int64)
+    for i, token in enumerate(tokens):
+        core = token.strip()
+        if len(core) < min_len:
+            continue
+        for j in range(max(0, i - window), min(len(tokens), i + window + 1)):
+            other = tokens[j].strip()
+            if j != i and len(other) >= min_len and (other in core or core in other):
+                out[i] += 1
+    return out
+
+
+def corpus_counts(adapter: Adapter, texts: list[str]) -> np.ndarray:
+    counts = np.zeros(adapter.vocab_size, dtype=np.int64)
+    for ids in adapter.encode_batch(texts):
+        np.add.at(counts, np.asarray(ids, dtype=np.int64), 1)
+    return counts
+
+
+def rank_vs_frequency(counts: np.ndarray) -> np.ndarray:
+    n = counts.size
+    rank_pct = np.arange(n) / max(n - 1, 1)
+    order = np.argsort(-counts, kind="stable")
+    freq_rank = np.empty(n)
+    freq_rank[order] = np.arange(n) / max(n - 1, 1)
+    return freq_rank - rank_pct  # high: early in the vocabulary, late by frequency
+
+
+def find_weights(path: Path) -> Path:
+    path = Path(path).expanduser()
+    if path.is_dir():
+        candidates = sorted(path.glob("*.safetensors"))
+        if not candidates:
+            raise MissingFileError(f"{path}: no *.safetensors file in this directory; give the file itself")
+        return candidates[0]
+    if not path.is_file():
+        raise MissingFileError(f"weights {path} do not exist")
+    return path
+
+
+def input_embeddings(path: Path, vocab_size: int) -> np.ndarray:
+    from safetensors import safe_open
+
+    file = find_weights(path)
+    try:
+        with safe_open(str(file), framework="numpy") as handle:
+            keys = list(handle.keys())
+            named = [k for k in keys if k.endswith(EMBEDDING_NAMES)]
+            for key in named + keys:
+                shape = handle.get_slice(key).get_shape()
+                if len(shape) == 2 and shape[0] >= vocab_size - 1 and (key in named or shape[0] == vocab_size):
+                    return handle.get_tensor(key)[:vocab_size].astype(np.float32)
+    except (OSError, json.JSONDecodeError, Exception) as exc:  # safetensors raises its own error types
+        if isinstance(exc, (MissingFileError, SpecError)):
+            raise
+        raise CorruptFileError(f"{file}: not a readable safetensors file ({str(exc).splitlines()[0][:120]})") from None
+    raise SpecError(f"{file}: no 2-D tensor with {vocab_size} rows (the tokenizer's vocabulary) to use as input embeddings")
+
+
+def untrained_similarity(embeddings: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Cosine similarity of every row to the mean reference row, first principal component removed."""
+    centred = embeddings - embeddings.mean(axis=0)
+    _u, _s, vt = np.linalg.svd(centred[:: max(1, len(centred) // 20000)], full_matrices=False)
+    first = vt[0]
+    projected = centred - np.outer(centred @ first, first)
+    target = projected[reference].mean(axis=0)
+    norms = np.linalg.norm(projected, axis=1) * np.linalg.norm(target) + 1e-12
+    return projected @ target / norms
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values), dtype=np.float64)
+    sorted_values = values[order]
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    for start, end in zip(starts, ends):
+        ranks[order[start:end]] = (start + end + 1) / 2  # 1-based mid-rank of the tie group
+    return ranks
+
+
+def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
+    """Area under the ROC curve: P(score of a positive > score of a negative), ties count half."""
+    labels = labels.astype(bool)
+    n_pos, n_neg = labels.sum(), (~labels).sum()
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = average_ranks(np.asarray(scores, dtype=np.float64))
+    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
