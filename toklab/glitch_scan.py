@@ -78,6 +78,10 @@ def scan(adapter: Adapter, texts: list[str] | None = None, weights: Path | None 
         negative = producible & (counts > 0) if counts is not None else np.zeros(n, dtype=bool)
         model = "P(never produced by the reference corpus | vocabulary signals)"
     score, coefficients = fitted_scores(features, positive, negative)
-    frame = frame.with_columns(**{k: pl.Series(v) for k, v in columns.items()}, score=pl.Series(score))
-    frame = frame.with_columns(rank=pl.col("score").rank("ordinal", descending=True).cast(pl.Int64))
+    frame = frame.with_columns(**{k: pl.Series(v) for k, v in columns.items()},
+                               score=pl.Series(score).fill_nan(None))
+    if not coefficients:  # nothing to fit on (no corpus, no weights): rank by the burst signal alone
+        model = "no fitted score (no reference corpus or weights); ranked by merge burst"
+    order = "score" if coefficients else "burst"
+    frame = frame.with_columns(rank=pl.col(order).rank("ordinal", descending=True).cast(pl.Int64))
     return GlitchScan(frame.sort("rank"), list(features), model, coefficients, int(ref.size), aurocs)
