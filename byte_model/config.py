@@ -28,6 +28,7 @@ class ModelConfig:
     ngram_orders: tuple[int, ...] = (2, 3)
     qk_norm: bool = True
     tie_embeddings: bool = False
+    dropout: float = 0.0  # residual dropout (training only): FLORES dev is small enough to memorise
 
     @property
     def head_dim(self) -> int:

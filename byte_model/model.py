@@ -62,10 +62,11 @@ class Block(nn.Module):
         super().__init__()
         self.attn = Attention(cfg)
         self.mlp = MLP(cfg)
+        self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x, cos, sin):
-        x = x + self.attn(rms_norm(x), cos, sin)
-        return x + self.mlp(rms_norm(x))
+        x = x + self.drop(self.attn(rms_norm(x), cos, sin))
+        return x + self.drop(self.mlp(rms_norm(x)))
 
 
 class HashedNgrams(nn.Module):
