@@ -22,9 +22,11 @@ from toklab.render import frame_table, signature_line, stdout_console, write_fra
               help="Reference corpus for frequency signals ('none' to skip).")
 @click.option("--reference", default=None, help="Comma-separated ids known to be untrained (default: never-producible ids).")
 @click.option("--top", default=20, show_default=True, help="Tokens shown in the terminal.")
+@click.option("--minutes", default=4.0, show_default=True, help="experiment: token-LM training budget.")
+@click.option("--vocab", default=4096, show_default=True, help="experiment: tokenizer vocabulary.")
 @format_option
 @output_option
-def glitch_cmd(spec, weights, corpus, reference, top, fmt, output) -> None:
+def glitch_cmd(spec, weights, corpus, reference, top, minutes, vocab, fmt, output) -> None:
     """Glitch and under-trained token detection, from the tokenizer alone or with weights.
 
     \b
@@ -32,7 +34,11 @@ def glitch_cmd(spec, weights, corpus, reference, top, fmt, output) -> None:
       toklab glitch tiktoken:r50k_base
       toklab glitch hf:models/all-MiniLM-L6-v2 --weights models/all-MiniLM-L6-v2
       toklab glitch tiktoken:o200k_base --format parquet -o o200k-glitch.parquet
+      toklab glitch experiment --minutes 4      # score every signal against known training counts
     """
+    if spec == "experiment":
+        run_experiment_cmd(minutes, vocab, fmt, output)
+        return
     adapter = load_tokenizer(spec)
     texts, corpus_signature = None, "corpus:none"
     if corpus and corpus != "none":
@@ -60,6 +66,26 @@ def glitch_cmd(spec, weights, corpus, reference, top, fmt, output) -> None:
         console.print("fitted coefficients (standardised): " + ", ".join(f"{k} {v:+.2f}" for k, v in result.coefficients.items()))
     for name, value in result.auroc.items():
         console.print(f"AUROC of {name} separating the reference set from reachable tokens: {value:.4f}")
+    signature_line(console, signature)
+
+
+def run_experiment_cmd(minutes: float, vocab: int, fmt: str, output) -> None:
+    import dataclasses
+
+    from toklab.glitch_experiment import ExperimentConfig, run_experiment
+
+    config = ExperimentConfig(minutes=minutes, vocab=vocab)
+    table, facts = run_experiment(config, on_log=lambda m: click.echo(m, err=True))
+    signature = (f"experiment:glitch|{facts['tokenizer']}|config:{dataclasses.asdict(config)}|"
+                 f"lm_steps:{facts['lm_steps']}|{library_versions()}")
+    if fmt != "table":
+        write_frame(table, fmt, output, signature)
+        return
+    console = stdout_console()
+    console.print(f"vocabulary {facts['vocab']:,}; untrained (count 0 in the LM's data): {facts['untrained']:,}; "
+                  f"under-trained: {facts['under_trained']:,}; left out of B: {', '.join(facts['left_out'])}; "
+                  f"planted in A only: {', '.join(facts['planted'])}")
+    console.print(frame_table(table, title="Glitch signals scored against the truth", floats=3))
     signature_line(console, signature)
 
 
