@@ -134,3 +134,11 @@ def test_plot_written(flores_ready, tiktoken_ready, tmp_path):
     png = tmp_path / "p.png"
     result = run_cli("audit", "-t", "tiktoken:o200k_base", "--langs", LANGS, "--plot", str(png))
     assert result.exit_code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_parity_report_on_tiny_corpus(tiny_parallel):
+    from toklab.parity import compare_parity
+
+    table, result = compare_parity(400, f"file:{tiny_parallel}", f"file:{tiny_parallel}")
+    assert table.height == 2 and set(table["tokenizer"].str.slice(0, 14)) == {"train:bytebpe?", "train:paritybp"}
+    assert (table["global_bytes_per_token"] > 1).all()

@@ -73,3 +73,15 @@ def test_glitch_cli(tiktoken_ready):
     result = run_cli("glitch", "tiktoken:r50k_base", "--corpus", "none", "--top", "5", width=160)
     assert result.exit_code == 0, result.output
     assert "Top 5 by score" in result.output and "invalid_byte" in result.output
+
+
+def test_experiment_scores_signals_against_known_counts(flores_ready):
+    from toklab.glitch_experiment import ExperimentConfig, run_experiment
+
+    config = ExperimentConfig(langs=("eng_Latn", "fra_Latn", "hin_Deva"), left_out=("hin_Deva",), planted=3,
+                              repeats=50, vocab=800, minutes=0.4)
+    table, facts = run_experiment(config)
+    assert facts["untrained"] > 0 and len(facts["planted"]) == 3
+    norm = table.filter((pl.col("signal") == "low embedding norm") & pl.col("target").str.starts_with("untrained"))
+    assert norm["auroc"][0] > 0.8  # rows that never get a gradient keep their initial norm
+    assert set(table.columns) >= {"auroc", "average_precision", "precision_at_1pct", "spearman_vs_log_count"}

@@ -70,6 +70,8 @@ def precision_at(scores: np.ndarray, labels: np.ndarray, fraction: float = 0.01)
 
 
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")  # a constant signal has no rank correlation
     ra, rb = average_ranks(a.astype(np.float64)), average_ranks(b.astype(np.float64))
     return float(np.corrcoef(ra, rb)[0, 1])
 

@@ -34,10 +34,12 @@ class GlitchScan:
 
 
 def reference_ids(frame: pl.DataFrame, given: list[int] | None) -> np.ndarray:
-    """Rows known to be untrained: given by the user, or every id text can never produce."""
+    """Rows known to be untrained: given by the user, or every id text can never produce
+    (unreachable strings, bytes invalid in UTF-8, shadowed byte-fallback pieces)."""
     if given:
         return np.asarray(given, dtype=np.int64)
-    never = (pl.col("category") == "unreachable") | ((pl.col("category") == "byte_fallback") & (pl.col("reachable") == False))  # noqa: E712
+    never = (pl.col("category").is_in(["unreachable", "invalid_byte"])
+             | ((pl.col("category") == "byte_fallback") & (pl.col("reachable") == False)))  # noqa: E712
     return frame.with_row_index("row").filter(never)["row"].to_numpy()
 
 

@@ -21,15 +21,15 @@ FORMATS = ("table", "csv", "json", "parquet")
 
 
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, emoji=False)  # ':train:' in a spec is not an emoji
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, emoji=False)
 
 
 def signature_line(console: Console, signature: str) -> None:
-    console.print(f"[dim]signature: {signature}[/dim]", soft_wrap=True)
+    console.print(f"[dim]signature: {escape(signature)}[/dim]", soft_wrap=True)
 
 
 def frame_table(frame: pl.DataFrame, title: str | None = None, floats: int = 3) -> Table:

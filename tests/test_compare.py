@@ -1,0 +1,38 @@
+"""`toklab compare --quick`: every scheme and compressor on one bits-per-byte axis."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import run_cli
+from toklab.compressors import available, conditional_bits
+
+
+def test_conditional_compression_arithmetic():
+    gzip = available()["gzip"]
+    context, text = b"hello world " * 50, b"hello world again"
+    bits = conditional_bits(gzip, context, text)
+    assert bits == 8 * (len(gzip(context + text)) - len(gzip(context)))
+    assert bits < 8 * len(text)  # the context makes the text cheap
+
+
+def test_compare_quick(flores_ready, tmp_path):
+    out = tmp_path / "compare.json"
+    result = run_cli("compare", "--quick", "--format", "json", "-o", str(out), "--plot", str(tmp_path / "c.png"))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    rows = payload["rows"]
+    schemes = {r["scheme"] for r in rows}
+    assert {"bytes", "bpe:1024", "unigram:1024", "paritybpe:1024", "gzip", "bz2", "xz"} <= schemes
+    assert len({r["lang"] for r in rows}) == 6
+    for r in rows:
+        assert r["bpb"] > 0 and r["bits_per_sentence"] > 0
+        if r["scheme"] in ("bytes", "bpe:1024"):
+            assert r["flops_per_byte"] > 0 and r["tokens_per_byte"] > 0
+    byte_rows = [r for r in rows if r["scheme"] == "bytes"]
+    assert all(r["tokens_per_byte"] == pytest.approx(1.0) for r in byte_rows)
+    assert np.isfinite([r["bpb"] for r in rows]).all()
+    assert payload["signature"].startswith("compare:bytes,bpe:1024")

@@ -1,0 +1,160 @@
+"""One axis for every scheme: bits per byte per language for a byte model, same-size token
+models and classic compressors, on the same FLORES devtest text.
+
+Held equal across model schemes: the transformer code and shape (so the non-embedding
+parameter count), the optimizer and schedule, the wall-clock training budget and the training
+text (FLORES dev). Reported per scheme, because they differ by construction: steps, tokens and
+bytes seen, and training FLOPs (≈ 3 × forward FLOPs per token × tokens seen).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable
+
+import numpy as np
+import polars as pl
+
+from corpora import Corpus, load_corpus
+from toklab.compressors import available, conditional_bits
+from toklab.languages import script_of
+from toklab.paths import cache_dir, short_hash
+
+KINDS = {"bpe": "bytebpe", "unigram": "unigram", "paritybpe": "paritybpe"}
+
+
+@dataclasses.dataclass(frozen=True)
+class CompareConfig:
+    schemes: tuple[str, ...] = ("bytes", "bpe:8192", "unigram:8192", "paritybpe:8192")
+    langs: tuple[str, ...] = ()  # empty: all
+    per_lang: int = 100  # first N devtest sentences of every language
+    minutes: float = 10.0
+    preset: str = "cpu"
+    compressors: bool = True
+    seed: int = 0
+
+
+def tokenizer_spec(scheme: str, train_corpus: str) -> str:
+    if scheme == "bytes":
+        return "bytes:utf8"
+    kind, _, vocab = scheme.partition(":")
+    if kind not in KINDS or not vocab.isdigit():
+        from toklab.errors import SpecError
+
+        raise SpecError(f"scheme {scheme!r}: write bytes, bpe:N, unigram:N or paritybpe:N")
+    nested = train_corpus.replace("?", "%3F").replace("&", "%26")
+    extra = "&impl=spm" if kind == "unigram" else ""  # SentencePiece with byte fallback: lossless
+    return f"train:{KINDS[kind]}?vocab={vocab}&corpus={nested}{extra}"
+
+
+def corpus_specs(config: CompareConfig) -> tuple[str, str]:
+    langs = f"&langs={','.join(config.langs)}" if config.langs else ""
+    return f"flores200?split=dev{langs}", f"flores200?split=devtest{langs}"
+
+
+def eval_subset(corpus: Corpus, per_lang: int) -> Corpus:
+    from byte_model.evaluate import first_n_per_language
+
+    return Corpus(corpus.spec, first_n_per_language(corpus.frame, per_lang))
+
+
+def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: Corpus,
+                    on_log: Callable[[str], None]) -> tuple[pl.DataFrame, dict]:
+    from byte_model import config as C
+    from byte_model.data import encode_documents
+    from byte_model.evaluate import document_bits
+    from byte_model.train import Trainer
+
+    model_cfg, train_cfg = C.preset(config.preset)
+    spec = tokenizer_spec(scheme, train_spec)
+    run_dir = cache_dir("runs") / f"compare-{short_hash(repr((scheme, config, spec)))}"
+    train_cfg = dataclasses.replace(train_cfg, corpus=train_spec, tokenizer=spec, minutes=config.minutes,
+                                    steps=10**9, seed=config.seed, checkpoint_every=10**9)  # wall clock binds
+    on_log(f"{scheme}: training {config.minutes} min ({spec})")
+    trainer = Trainer(run_dir, model_cfg, train_cfg)
+    state = trainer.run()
+    trainer.model.eval()
+    docs, vocab = encode_documents(test, spec)
+    bits = document_bits(trainer.model, docs, vocab)
+    tokens = np.array([len(d) for d in docs.ids])
+    flops_token = trainer.model.flops_per_token()
+    tokens_seen = state.step * train_cfg.batch_size * model_cfg.ctx
+    frame = pl.DataFrame({"lang": docs.langs, "doc_id": test.frame["doc_id"], "bits": bits, "bytes": docs.n_bytes,
+                          "tokens": tokens}).with_columns(scheme=pl.lit(scheme))
+    facts = {"scheme": scheme, "tokenizer": spec, "params_non_embedding": trainer.n_params["non_embedding"],
+             "params_total": trainer.n_params["total"], "steps": state.step, "train_seconds": round(state.elapsed, 1),
+             "tokens_seen": tokens_seen, "bytes_seen": state.bytes_seen,
+             "train_flops": 3 * flops_token * tokens_seen, "flops_per_token": flops_token}
+    return frame, facts
+
+
+def compressor_rows(train: Corpus, test: Corpus) -> pl.DataFrame:
+    rows = []
+    dev_by_lang = {lang: "\n".join(part["text"]).encode() for lang, part in train.by_lang().items()}
+    for name, compress in available().items():
+        for lang, part in test.by_lang().items():
+            text = ("\n" + "\n".join(part["text"])).encode()
+            rows.append({"scheme": name, "lang": lang, "bits": float(conditional_bits(compress, dev_by_lang[lang], text)),
+                         "bytes": int(part["text"].str.len_bytes().sum()), "docs": part.height})
+    return pl.DataFrame(rows)
+
+
+def per_language(model_docs: pl.DataFrame, facts: dict[str, dict]) -> pl.DataFrame:
+    per = model_docs.group_by("scheme", "lang", maintain_order=True).agg(
+        pl.col("bits").sum(), pl.col("bytes").sum(), pl.col("tokens").sum(), docs=pl.len().cast(pl.Int64))
+    flops = pl.DataFrame({"scheme": list(facts), "flops_per_token": [f["flops_per_token"] for f in facts.values()]})
+    return per.join(flops, on="scheme").with_columns(
+        tokens_per_byte=pl.col("tokens") / pl.col("bytes"),
+        flops_per_byte=pl.col("tokens") / pl.col("bytes") * pl.col("flops_per_token")).drop("flops_per_token")
+
+
+def finish(rows: pl.DataFrame, pivot: str = "eng_Latn") -> pl.DataFrame:
+    eng_bytes = rows.filter(pl.col("lang") == pivot).select("scheme", pl.col("bytes").alias("pivot_bytes"))
+    out = rows.join(eng_bytes, on="scheme", how="left").with_columns(
+        bpb=pl.col("bits") / pl.col("bytes"),
+        bits_per_sentence=pl.col("bits") / pl.col("docs"),
+        bits_per_english_byte=pl.col("bits") / pl.col("pivot_bytes"),
+        script=pl.col("lang").map_elements(script_of, return_dtype=pl.Utf8)).drop("pivot_bytes")
+    return out
+
+
+def summary(rows: pl.DataFrame) -> pl.DataFrame:
+    best = rows.group_by("lang").agg(pl.col("scheme").sort_by("bpb").first().alias("winner"))
+    wins = best.group_by("winner").len().rename({"winner": "scheme", "len": "languages_won"})
+    return rows.group_by("scheme", maintain_order=True).agg(
+        overall_bpb=pl.col("bits").sum() / pl.col("bytes").sum(), macro_bpb=pl.col("bpb").mean(),
+        bits_per_sentence=pl.col("bits").sum() / pl.col("docs").sum()).join(
+        wins, on="scheme", how="left").with_columns(pl.col("languages_won").fill_null(0)).sort("overall_bpb")
+
+
+def premium_gap_correlation(rows: pl.DataFrame, pivot: str = "eng_Latn") -> dict[str, float]:
+    """Per token scheme: Pearson correlation across languages between the tokenizer's premium
+    (tokens vs the pivot on the same sentences) and the BPB gap to the byte model."""
+    byte = rows.filter(pl.col("scheme") == "bytes").select("lang", pl.col("bpb").alias("byte_bpb"))
+    out = {}
+    for (scheme,), part in rows.filter(pl.col("tokens").is_not_null() & (pl.col("scheme") != "bytes")).group_by("scheme"):
+        pivot_tokens = part.filter(pl.col("lang") == pivot)["tokens"]
+        if byte.is_empty() or pivot_tokens.is_empty() or part.height < 3:
+            continue
+        joined = part.join(byte, on="lang").with_columns(premium=pl.col("tokens") / pivot_tokens[0],
+                                                         gap=pl.col("bpb") - pl.col("byte_bpb"))
+        out[scheme] = float(np.corrcoef(joined["premium"].to_numpy(), joined["gap"].to_numpy())[0, 1])
+    return out
+
+
+def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m: None):
+    train_spec, test_spec = corpus_specs(config)
+    train, test = load_corpus(train_spec), eval_subset(load_corpus(test_spec), config.per_lang)
+    started = time.perf_counter()
+    frames, facts = [], {}
+    for scheme in config.schemes:
+        frame, fact = train_and_score(scheme, config, train_spec, test, on_log)
+        frames.append(frame)
+        facts[scheme] = fact
+    rows = per_language(pl.concat(frames), facts)
+    if config.compressors:
+        on_log("compressors")
+        rows = pl.concat([rows, compressor_rows(train, test)], how="diagonal")
+    rows = finish(rows)
+    return rows, summary(rows), facts, premium_gap_correlation(rows), time.perf_counter() - started
