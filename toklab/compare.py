@@ -44,7 +44,9 @@ def tokenizer_spec(scheme: str, train_corpus: str) -> str:
 
         raise SpecError(f"scheme {scheme!r}: write bytes, bpe:N, unigram:N or paritybpe:N")
     nested = train_corpus.replace("?", "%3F").replace("&", "%26")
-    extra = "&impl=spm" if kind == "unigram" else ""  # SentencePiece with byte fallback: lossless
+    # SentencePiece with byte fallback is lossless; a low character coverage lets small
+    # vocabularies spell rare characters (most of a Han vocabulary) in bytes.
+    extra = "&impl=spm&coverage=0.98" if kind == "unigram" else ""
     return f"train:{KINDS[kind]}?vocab={vocab}&corpus={nested}{extra}"
 
 

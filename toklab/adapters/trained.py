@@ -3,7 +3,8 @@
 Kinds: `bpe` (character BPE over SentencePiece-style ▁ words), `wordpiece` (BERT-style),
 `unigram`, `bytebpe` (GPT-2-style byte-level BPE) and `paritybpe` (byte-level, parity-aware
 merges balanced on a parallel dev set, `dev=SPEC`, default the training corpus). `impl=spm`
-trains `bpe` or `unigram` with SentencePiece instead of HF `tokenizers`.
+trains `bpe` or `unigram` with SentencePiece instead of HF `tokenizers` (byte fallback on;
+`coverage=` sets its character coverage, default 0.9995).
 
 The cache key is the hash of the canonical spec plus the training corpus signature, so the
 second use of a spec loads a file instead of training.
@@ -94,28 +95,28 @@ def _train_parity(vocab: int, by_lang: dict[str, list[str]], dev_by_lang: dict[s
     return tok
 
 
-def _train_spm(kind: str, vocab: int, texts: list[str], out: Path) -> None:
+def _train_spm(kind: str, vocab: int, texts: list[str], out: Path, coverage: float = 0.9995) -> None:
     import io
 
     import sentencepiece as spm
 
     model = io.BytesIO()
     try:
-        _spm_train(spm, model, kind, vocab, texts)
+        _spm_train(spm, model, kind, vocab, texts, coverage)
     except RuntimeError as exc:  # e.g. vocabulary smaller than the required characters
         raise SpecError(f"SentencePiece could not train {kind} at vocab={vocab}: {str(exc).split('] ')[-1]}") from None
     with atomic_path(out) as tmp:
         tmp.write_bytes(model.getvalue())
 
 
-def _spm_train(spm, model, kind: str, vocab: int, texts: list[str]) -> None:
+def _spm_train(spm, model, kind: str, vocab: int, texts: list[str], coverage: float) -> None:
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(texts),
         model_writer=model,
         vocab_size=vocab,
         model_type=kind,
         byte_fallback=True,
-        character_coverage=0.9995,
+        character_coverage=coverage,  # rarer characters fall back to bytes
         hard_vocab_limit=False,  # a small corpus may not fill the vocabulary
         num_threads=1,  # single-threaded training is deterministic
         minloglevel=2,
@@ -141,7 +142,7 @@ def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) ->
         progress(f"training {spec.canonical} on {corpus.frame.height:,} documents")
     texts = corpus.frame["text"].to_list()
     if impl == "spm":
-        _train_spm(spec.target, vocab, texts, path)
+        _train_spm(spec.target, vocab, texts, path, float(spec.get("coverage", "0.9995")))
         return path
     if spec.target == "paritybpe":
         dev = load_corpus(spec.get("dev") or spec.get("corpus") or DEFAULTS["corpus"])
