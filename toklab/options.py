@@ -22,3 +22,16 @@ def json_format_option(func):
         "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
         help="Output format.",
     )(func)
+
+
+def corpus_spec_from_flags(corpus: str, split: str | None, langs: str | None, pivot: str | None = None) -> str:
+    """The corpus spec that --corpus, --split and --langs name; the pivot is always included."""
+    from toklab.spec import Spec
+
+    spec = Spec.parse(corpus)
+    if split:
+        spec = spec.with_params(split=split)
+    if langs:
+        wanted = {code.strip() for code in langs.split(",") if code.strip()}
+        spec = spec.with_params(langs=",".join(sorted(wanted | ({pivot} if pivot else set()))))
+    return spec.canonical

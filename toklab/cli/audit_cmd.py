@@ -10,7 +10,7 @@ from rich.table import Table
 
 from corpora import load_corpus
 from toklab.audit import DEFAULT_TOKENIZERS, METHODS, AuditOptions, AuditResult, run_audit
-from toklab.options import format_option, output_option
+from toklab.options import corpus_spec_from_flags, format_option, output_option
 from toklab.cli.progress import progress_callback
 from toklab.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
 from toklab.measure import NORMAL_FORMS, MeasureOptions
@@ -118,7 +118,7 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, normal
       toklab audit --method joined -t tiktoken:cl100k_base   # Petrov et al. (2023), exactly
       toklab audit --format csv -o premiums.csv --plot premiums.png
     """
-    corpus_spec = _corpus_spec(corpus, split, langs, pivot)
+    corpus_spec = corpus_spec_from_flags(corpus, split, langs, pivot)
     loaded = load_corpus(corpus_spec)
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
     options = AuditOptions(pivot=pivot, method=method, measure=MeasureOptions(normalize=normalize, jobs=jobs),
@@ -144,18 +144,6 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, normal
         per_language_bars(result.rows, "premium", "tokenizer", plot, f"Tokenization premium vs {pivot} "
                           f"({loaded.spec}, method {method})", "premium (×)", log=True, reference=1.0)
         click.echo(f"wrote {plot}", err=True)
-
-
-def _corpus_spec(corpus: str, split: str | None, langs: str | None, pivot: str) -> str:
-    from toklab.spec import Spec
-
-    spec = Spec.parse(corpus)
-    if split:
-        spec = spec.with_params(split=split)
-    if langs:
-        wanted = [code.strip() for code in langs.split(",")]
-        spec = spec.with_params(langs=",".join(sorted(set(wanted) | {pivot})))
-    return spec.canonical
 
 
 def _print_report(result: AuditResult | None, frame: pl.DataFrame, show_all: bool, top: int) -> None:

@@ -8,10 +8,9 @@ from rich.text import Text
 
 from corpora import load_corpus
 from toklab.audit import library_versions
-from toklab.cli.audit_cmd import _corpus_spec
 from toklab.cli.progress import progress_callback
 from toklab.loss import STAGES, Pipeline, loss_rows
-from toklab.options import format_option, output_option
+from toklab.options import corpus_spec_from_flags, format_option, output_option
 from toklab.registry import load_tokenizer
 from toklab.render import frame_table, signature_line, stdout_console, write_frame
 
@@ -89,7 +88,7 @@ def loss_cmd(tokenizers, corpus, split, langs, examples, one_text, fmt, output) 
         for spec in tokenizers or DEFAULT:
             show_text(spec, one_text)
         return
-    loaded = load_corpus(_corpus_spec(corpus, split, langs, "eng_Latn") if langs else _corpus_spec(corpus, split, None, ""))
+    loaded = load_corpus(corpus_spec_from_flags(corpus, split, langs))
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT)]
     frames, samples = [], {}
     with progress_callback("round trips", len(adapters) * len(loaded.langs)) as advance:

@@ -10,8 +10,7 @@ from rich.table import Table
 
 from corpora import load_corpus
 from toklab.audit import AuditOptions, run_audit
-from toklab.cli.audit_cmd import _corpus_spec
-from toklab.options import format_option, output_option
+from toklab.options import corpus_spec_from_flags, format_option, output_option
 from toklab.cli.progress import progress_callback
 from toklab.pricing import DEFAULT_MODELS, Scenario, load_prices, price_table, select
 from toklab.registry import load_tokenizer
@@ -51,7 +50,7 @@ def price_cmd(models, price_file, corpus, split, langs, pivot, content_tokens, s
         return
     chosen = select(prices, list(models or DEFAULT_MODELS))
     parsed_scenario = Scenario.parse(scenario) if scenario else None
-    loaded = load_corpus(_corpus_spec(corpus, split, langs, pivot))
+    loaded = load_corpus(corpus_spec_from_flags(corpus, split, langs, pivot))
     specs = list(dict.fromkeys(p.counting_spec for p in chosen))
     adapters = [load_tokenizer(s) for s in specs]
     with progress_callback("encoding", len(adapters) * len(loaded.langs)) as advance:
