@@ -117,26 +117,27 @@ def attribute(pipeline: Pipeline, text: str, lost: Sequence[int], has_unknown: b
     return counts
 
 
-def split_char_tokens(text: str, ends: np.ndarray) -> int:
-    """Tokens whose end falls inside a multi-byte character."""
-    raw = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    if raw.size == 0 or ends.size == 0:
-        return 0
-    inner = ends[ends < raw.size]
-    return int(((raw[inner] & 0xC0) == 0x80).sum())
+def split_char_tokens(adapter: Adapter, texts: list[str], analysis, flat: np.ndarray) -> int:
+    """Tokens whose end falls inside a multi-byte character (over all texts at once)."""
+    from toklab.measure import global_boundaries
+    from toklab.units import joined_bytes
+
+    data, doc_starts = joined_bytes(texts)
+    ends = global_boundaries(adapter, analysis, flat, doc_starts)
+    inner = ends[ends < data.size]
+    return int(((data[inner] & 0xC0) == 0x80).sum())
 
 
 def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], examples: int) -> LanguageLoss:
     out = LanguageLoss(docs=len(texts), chars=sum(map(len, texts)))
     analysis = adapter.analyse(texts)
     by_ids: dict[tuple, set[str]] = defaultdict(set)
-    ends_list = analysis.ends
-    for n, (text, ids) in enumerate(zip(texts, analysis.ids)):
-        out.tokens += len(ids)
-        out.unk_chars += analysis.unk_chars[n]
+    flat = np.fromiter((i for d in analysis.ids for i in d), dtype=np.int64)
+    out.tokens = int(flat.size)
+    out.unk_chars = int(sum(analysis.unk_chars))
+    out.split_char_tokens = split_char_tokens(adapter, texts, analysis, flat)
+    for text, ids, unk in zip(texts, analysis.ids, analysis.unk_chars):
         by_ids[tuple(ids)].add(text)
-        ends = ends_list[n] if ends_list is not None else np.cumsum(adapter.byte_lengths[np.asarray(ids, np.int64)])
-        out.split_char_tokens += split_char_tokens(text, ends)
         roundtrip = adapter.decode(ids)
         if roundtrip == text:
             out.exact += 1
@@ -144,12 +145,11 @@ def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], exampl
         alignment = align(text, roundtrip)
         out.lost += len(alignment.lost)
         out.edits += alignment.edits
-        for stage, count in attribute(pipeline, text, alignment.lost, analysis.unk_chars[n] > 0).items():
+        for stage, count in attribute(pipeline, text, alignment.lost, unk > 0).items():
             out.stages[stage] += count
         if len(out.examples) < examples:
             out.examples.append((text, roundtrip, alignment.lost))
     if pipeline.byte_ids.size:
-        flat = np.fromiter((i for d in analysis.ids for i in d), dtype=np.int64, count=out.tokens)
         out.byte_fallback_tokens = int(np.isin(flat, pipeline.byte_ids).sum())
     out.collisions = sum(1 for group in by_ids.values() if len(group) > 1)
     return out

@@ -56,13 +56,13 @@ def renyi_efficiency(flat_ids: np.ndarray, vocab_size: int, alpha: float) -> flo
     return float(entropy / np.log2(vocab_size))
 
 
-def global_boundaries(adapter: Adapter, analysis: TokenAnalysis, flat: np.ndarray, units: Units) -> np.ndarray:
-    """Token end offsets in the `\\n`-joined coordinates of `units`."""
+def global_boundaries(adapter: Adapter, analysis: TokenAnalysis, flat: np.ndarray, doc_starts: np.ndarray) -> np.ndarray:
+    """Token end offsets in the coordinates of the texts joined with one `\\n` (see units.joined_bytes)."""
     if analysis.ends is None:
         lengths = np.array([len(d) for d in analysis.ids], dtype=np.int64)
         doc_of_token = np.repeat(np.arange(len(lengths)), lengths)
         return np.cumsum(adapter.byte_lengths[flat]) + doc_of_token  # one separator byte per earlier doc
-    parts = [ends + start for ends, start in zip(analysis.ends, units.doc_starts)]
+    parts = [ends + start for ends, start in zip(analysis.ends, doc_starts)]
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
@@ -102,7 +102,7 @@ def measure_language(adapter: Adapter, text: LanguageText, options: MeasureOptio
     analysis = adapter.analyse(text.texts, num_threads)
     tokens = np.fromiter((len(d) for d in analysis.ids), dtype=np.int64, count=len(text.texts))
     flat = np.fromiter(itertools.chain.from_iterable(analysis.ids), dtype=np.int64, count=int(tokens.sum()))
-    boundaries = global_boundaries(adapter, analysis, flat, text.units)  # sorted: documents come in order
+    boundaries = global_boundaries(adapter, analysis, flat, text.units.doc_starts)  # sorted: docs in order
     return pl.DataFrame(
         {
             "lang": text.lang,
