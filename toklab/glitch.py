@@ -37,11 +37,18 @@ class Verdict:
     reachable: bool | None = None
 
 
+def piece_string(adapter: Adapter, token_id: int) -> str | None:
+    """The vocabulary's own spelling of an id (HF token string, SentencePiece piece), if any."""
+    for attr in ("token_string", "piece"):
+        if hasattr(adapter, attr):
+            return getattr(adapter, attr)(token_id)
+    return None
+
+
 def token_display(adapter: Adapter, token_id: int) -> str:
-    if hasattr(adapter, "token_string"):
-        return repr(adapter.token_string(token_id))
-    if hasattr(adapter, "piece"):
-        return repr(adapter.piece(token_id))
+    piece = piece_string(adapter, token_id)
+    if piece is not None:
+        return repr(piece)
     raw = adapter.token_bytes(token_id)
     try:
         return repr(raw.decode("utf-8"))
@@ -97,13 +104,9 @@ class Categoriser:
 
 def surface_text(adapter: Adapter, token_id: int) -> tuple[str | None, Verdict | None]:
     """The string to encode for an id, or a verdict that needs no encoding."""
-    family_piece = adapter.token_string(token_id) if hasattr(adapter, "token_string") else None
-    if hasattr(adapter, "piece"):
-        family_piece = adapter.piece(token_id)
-    if family_piece is not None:
-        value = byte_fallback_value(family_piece)
-        if value is not None:
-            return None, Verdict("byte_fallback", reachable=None)
+    piece = piece_string(adapter, token_id)
+    if piece is not None and byte_fallback_value(piece) is not None:
+        return None, Verdict("byte_fallback", reachable=None)
     raw = adapter.token_bytes(token_id)
     verdict = byte_verdict(raw)
     if verdict is not None:
@@ -132,12 +135,13 @@ def categorise(adapter: Adapter) -> pl.DataFrame:
             continue
         pending.append((token_id, *encodable(adapter, token_id, text)))
     resolve(adapter, cat, rows, pending)
-    return pl.DataFrame(rows, schema_overrides={"reachable": pl.Boolean, "reason": pl.Utf8})
+    frame = pl.DataFrame(rows, schema_overrides={"reachable": pl.Boolean, "reason": pl.Utf8})
+    return byte_fallback_reachability(adapter, frame)
 
 
 def encodable(adapter: Adapter, token_id: int, text: str) -> tuple[str, str]:
     """What to encode to test reachability, and which rule reads the result."""
-    if adapter.family == "wordpiece" and hasattr(adapter, "token_string") and adapter.token_string(token_id).startswith("##"):
+    if adapter.family == "wordpiece" and (piece_string(adapter, token_id) or "").startswith("##"):
         return text, "continuation"
     if hasattr(adapter, "piece"):
         if text.startswith(" "):
@@ -166,16 +170,16 @@ def resolve(adapter: Adapter, cat: Categoriser, rows: list[dict], pending: list[
 
 
 def byte_fallback_reachability(adapter: Adapter, frame: pl.DataFrame) -> pl.DataFrame:
-    """ASCII byte pieces are produced only if the character has no ordinary piece: test them."""
-    updates = {}
+    """An ASCII byte piece is produced only if its character has no ordinary piece: test each
+    inside a word. (Non-ASCII byte pieces stay `reachable` = null: any unseen character uses them.)"""
+    shadowed = []
     for row in frame.filter(pl.col("category") == "byte_fallback").iter_rows(named=True):
-        value = int(row["bytes"], 16) if row["bytes"] else None
-        if value is not None and value < 0x80:
-            updates[row["id"]] = row["id"] in adapter.encode("a" + chr(value) + "a")
-    if not updates:
-        return frame
-    mapping = pl.DataFrame({"id": list(updates), "reach": list(updates.values())}, schema={"id": pl.Int64, "reach": pl.Boolean})
-    return frame.join(mapping, on="id", how="left").with_columns(
-        reachable=pl.coalesce("reach", "reachable")).drop("reach").with_columns(
-        reason=pl.when((pl.col("category") == "byte_fallback") & (pl.col("reachable") == False))  # noqa: E712
-        .then(pl.lit("shadowed")).otherwise(pl.col("reason")))
+        value = int(row["bytes"], 16)
+        if value < 0x80 and row["id"] not in adapter.encode("a" + chr(value) + "a"):
+            shadowed.append(row["id"])
+    ascii_piece = (pl.col("category") == "byte_fallback") & (pl.col("bytes").str.slice(0, 1) < "8")
+    is_shadowed = pl.col("id").is_in(shadowed)
+    return frame.with_columns(
+        reachable=pl.when(ascii_piece).then(~is_shadowed).otherwise(pl.col("reachable")),
+        reason=pl.when(ascii_piece & is_shadowed).then(pl.lit("shadowed")).otherwise(pl.col("reason")),
+    )

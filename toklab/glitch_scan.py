@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 
 from toklab.adapters.base import Adapter
-from toklab.glitch import byte_fallback_reachability, categorise
+from toklab.glitch import categorise
 from toklab.glitch_score import fitted_scores
 from toklab.glitch_signals import (
     auroc,
@@ -46,8 +46,6 @@ def reference_ids(frame: pl.DataFrame, given: list[int] | None) -> np.ndarray:
 def scan(adapter: Adapter, texts: list[str] | None = None, weights: Path | None = None,
          reference: list[int] | None = None) -> GlitchScan:
     frame = categorise(adapter)
-    if hasattr(adapter, "is_byte_piece"):
-        frame = byte_fallback_reachability(adapter, frame)
     n = frame.height
     features: dict[str, np.ndarray] = {"burst": merge_bursts(adapter).astype(np.float64)}
     columns: dict[str, np.ndarray] = {"burst": features["burst"]}
