@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import os
+
 from corpora.download import Progress
 from corpora.flores import load_flores
 from corpora.frame import Corpus
@@ -31,12 +33,13 @@ def parse_corpus_spec(text: str | Spec) -> Spec:
     return spec
 
 
-_MEMO: dict[str, Corpus] = {}
+_MEMO: dict[tuple, Corpus] = {}
 
 
 def load_corpus(text: str | Spec, progress: Progress | None = None) -> Corpus:
     spec = parse_corpus_spec(text)
-    key = spec.canonical
+    # The same spec can resolve to different files when the data locations change.
+    key = (spec.canonical, *(os.environ.get(v) for v in ("TOKLAB_DATA", "TOKLAB_HOME", "TOKLAB_FLORES200_URL")))
     if key not in _MEMO:
         loader = LOADERS[spec.scheme]
         _MEMO[key] = loader(spec, progress) if spec.scheme == "flores200" else loader(spec)
