@@ -38,9 +38,6 @@ class Corpus:
             parts.append(f"utf8_replaced:{self.replacements}")
         return "|".join(parts)
 
-    def texts(self, lang: str) -> list[str]:
-        return self.frame.filter(pl.col("lang") == lang)["text"].to_list()
-
     def by_lang(self) -> dict[str, pl.DataFrame]:
         return {key[0]: part for key, part in self.frame.group_by("lang", maintain_order=True)}
 

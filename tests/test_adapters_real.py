@@ -45,6 +45,13 @@ def test_token_bytes_concatenate_to_text(specs):
         assert joined == SAMPLE.encode(), spec
 
 
+def test_every_adapter_names_a_known_family(specs):
+    from toklab.adapters.base import FAMILIES
+
+    for spec in specs + ["bytes:utf8", "chars:unicode", f"hf:{shared_path('models/all-MiniLM-L6-v2')}"]:
+        assert load_tokenizer(spec).family in FAMILIES, spec
+
+
 def test_vocab_sizes(specs):
     sizes = {s.split(":")[0] + ":" + s.split("/")[-1]: load_tokenizer(s).vocab_size for s in specs}
     assert load_tokenizer("tiktoken:r50k_base").vocab_size == 50257

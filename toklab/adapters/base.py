@@ -85,10 +85,6 @@ class Adapter:
     def special_tokens(self) -> dict[str, int]:
         return {}
 
-    def is_lossless(self) -> bool:
-        """True when decode(encode(x)) == x for every string, by construction."""
-        return True
-
     # -- exact analysis hooks -----------------------------------------------------------------
     def unknown_char_counts(self, texts: Sequence[str]) -> list[int]:
         """Characters of each text covered by unknown tokens (exact, from offsets)."""

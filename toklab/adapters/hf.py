@@ -144,9 +144,6 @@ class HFAdapter(Adapter):
     def special_tokens(self) -> dict[str, int]:
         return dict(self._specials)
 
-    def is_lossless(self) -> bool:
-        return False  # normalisers, unknown tokens and decoders may all change text
-
     # -- exact analysis hooks -----------------------------------------------------------------
     def unknown_char_counts(self, texts: Sequence[str]) -> list[int]:
         if self.unk_id is None:

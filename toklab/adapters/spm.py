@@ -95,9 +95,6 @@ class SentencePieceAdapter(Adapter):
             if self.processor.is_control(i) or self.processor.is_unknown(i)
         }
 
-    def is_lossless(self) -> bool:
-        return False  # normalisation (NFKC by default) and whitespace handling may change text
-
     def unknown_char_counts(self, texts: Sequence[str]) -> list[int]:
         if self.unk_id < 0:
             return [0] * len(texts)
