@@ -52,7 +52,7 @@ def train_cmd(preset, minutes, steps, sets, run_dir, resume_dir) -> None:
       toklab byte train --preset cpu --minutes 10
       toklab byte train --preset gpu --minutes 5 --set batch_size=128
       toklab byte train --resume ~/.cache/toklab/runs/cpu-20261126-101500
-      torchrun --nproc_per_node=2 -m toklab.cli byte train --preset cpu --set threads=1
+      torchrun --nproc_per_node=2 -m toklab byte train --preset cpu --set threads=1
     """
     from byte_model.train import start_or_resume
 
