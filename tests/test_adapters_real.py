@@ -99,3 +99,19 @@ def test_aliases_follow_vendor_table(tiktoken_ready):
 def test_petrov_english_golden_counts(flores_ready, tiktoken_ready, spec, expected):
     corpus = load_corpus("flores200?langs=eng_Latn")
     assert len(load_tokenizer(spec).encode(corpus.joined_text("eng_Latn"))) == expected
+
+
+def test_show_and_encode_every_scheme_through_the_cli(specs, tiny_parallel):
+    import json
+
+    from tests.conftest import run_cli
+
+    every = specs + ["bytes:utf8", "chars:unicode", "gpt-4o", f"hf:{shared_path('models/all-MiniLM-L6-v2')}",
+                     f"train:bytebpe?vocab=300&corpus=file:{tiny_parallel}"]
+    for spec in every:
+        shown = run_cli("tokenizers", "show", spec, "--format", "json")
+        assert shown.exit_code == 0, (spec, shown.output)
+        assert json.loads(shown.output)["vocab_size"] > 0
+        encoded = run_cli("encode", spec, "日本 héllo", "--format", "json")
+        assert encoded.exit_code == 0, (spec, encoded.output)
+        assert json.loads(encoded.output)["n_tokens"] > 0
