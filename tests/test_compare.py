@@ -26,7 +26,7 @@ def test_compare_quick(flores_ready, tmp_path):
     payload = json.loads(out.read_text())
     rows = payload["rows"]
     schemes = {r["scheme"] for r in rows}
-    assert {"bytes", "bpe:1024", "unigram:1024", "paritybpe:1024", "gzip", "bz2", "xz"} <= schemes
+    assert {"bytes", "bpe:1024", "unigram:1024", "paritybpe:1024", "gzip", "bz2", "xz", "ppmd16"} <= schemes
     assert len({r["lang"] for r in rows}) == 6
     for r in rows:
         assert r["bpb"] > 0 and r["bits_per_sentence"] > 0
