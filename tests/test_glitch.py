@@ -79,7 +79,7 @@ def test_experiment_scores_signals_against_known_counts(flores_ready):
     from toklab.glitch_experiment import ExperimentConfig, run_experiment
 
     config = ExperimentConfig(langs=("eng_Latn", "fra_Latn", "hin_Deva"), left_out=("hin_Deva",), planted=3,
-                              repeats=50, vocab=800, minutes=0.4)
+                              repeats=50, vocab=800, minutes=60.0, steps=200)
     table, facts = run_experiment(config)
     assert facts["untrained"] > 0 and len(facts["planted"]) == 3
     norm = table.filter((pl.col("signal") == "low embedding norm") & pl.col("target").str.starts_with("untrained"))

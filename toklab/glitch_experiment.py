@@ -27,6 +27,7 @@ class ExperimentConfig:
     repeats: int = 300
     vocab: int = 4096
     minutes: float = 4.0
+    steps: int = 10**9  # a step budget too, for runs that must not depend on machine speed
     under_k: int = 10
     seed: int = 0
 
@@ -85,6 +86,7 @@ def score_signals(frame: pl.DataFrame, counts: np.ndarray, under_k: int) -> pl.D
         "merge burst": frame["burst"].to_numpy().astype(float),
         "reference-corpus rarity": -np.log1p(frame["corpus_count"].to_numpy().astype(float)),
         "rank vs frequency": frame["rank_vs_frequency"].to_numpy(),
+        "low survival": 1.0 - np.nan_to_num(frame["survival"].to_numpy(), nan=1.0),
         "low embedding norm": -frame["embedding_norm"].to_numpy(),
         "untrained similarity": frame["untrained_similarity"].to_numpy(),
         "fitted score": frame["score"].fill_null(0.0).to_numpy(),
@@ -120,7 +122,7 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
     on_log(f"training a token LM on corpus B for {config.minutes} min")
     model_cfg = C.ModelConfig(d_model=96, n_layer=2, n_head=4, ctx=128)
     train_cfg = C.TrainConfig(corpus=f"jsonl:{corpus_b}", tokenizer=adapter.name, batch_size=16, minutes=config.minutes,
-                              steps=10**9, compile="off", checkpoint_every=10**9, seed=config.seed, warmup_steps=20)
+                              steps=config.steps, compile="off", checkpoint_every=10**9, seed=config.seed, warmup_steps=20)
     trainer = Trainer(folder / "lm", model_cfg, train_cfg)
     trainer.run()
     weights = folder / "lm" / "embeddings.safetensors"

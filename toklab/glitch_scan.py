@@ -17,6 +17,7 @@ from toklab.glitch_signals import (
     input_embeddings,
     merge_bursts,
     rank_vs_frequency,
+    survival,
     untrained_similarity,
 )
 
@@ -53,6 +54,7 @@ def scan(adapter: Adapter, texts: list[str] | None = None, weights: Path | None 
     if counts is not None:
         columns["corpus_count"] = counts
         columns["rank_vs_frequency"] = rank_vs_frequency(counts)
+        columns["survival"] = survival(adapter, texts)
     producible = frame["category"].is_in(["ok", "partial_utf8"]).to_numpy()
     ref = reference_ids(frame, reference)
     aurocs: dict[str, float] = {}
@@ -74,6 +76,8 @@ def scan(adapter: Adapter, texts: list[str] | None = None, weights: Path | None 
     else:
         features |= {"rank_position": np.arange(n) / max(n - 1, 1),
                      "length": np.array([len(bytes.fromhex(h)) for h in frame["bytes"]], dtype=np.float64)}
+        if counts is not None:  # a string seen but rarely produced; unseen or short strings count as surviving
+            features["low_survival"] = 1.0 - np.nan_to_num(columns["survival"], nan=1.0)
         positive = producible & (counts == 0) if counts is not None else np.zeros(n, dtype=bool)
         negative = producible & (counts > 0) if counts is not None else np.zeros(n, dtype=bool)
         model = "P(never produced by the reference corpus | vocabulary signals)"

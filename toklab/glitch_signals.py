@@ -4,6 +4,7 @@ corpus) and, when a checkpoint is given, from the input embeddings.
 - `burst`: tokens within ±`window` ranks whose bytes nest with this token's (a string repeated
   in the tokenizer's training data leaves e.g. " Solid", " SolidGold", " SolidGoldMagikarp" at
   adjacent ranks). Ids are ranks for BPE vocabularies.
+- `survival`: produced / occurrences of the token's string in a sample of the corpus.
 - `log_count`: log1p of how often the token is produced when the reference corpus is encoded;
   `rank_vs_frequency`: the token's rank percentile minus its frequency-rank percentile (an
   early merge that the reference corpus rarely produces scores high).
@@ -45,6 +46,30 @@ def corpus_counts(adapter: Adapter, texts: list[str]) -> np.ndarray:
     for ids in adapter.encode_batch(texts):
         np.add.at(counts, np.asarray(ids, dtype=np.int64), 1)
     return counts
+
+
+def survival(adapter: Adapter, texts: list[str], min_bytes: int = 4, sample_bytes: int = 1 << 20) -> np.ndarray:
+    """How often a token is produced where its string occurs: produced / occurrences, on a
+    sample of the reference text (tokens of at least `min_bytes` bytes; NaN elsewhere or when
+    the string never occurs). A token that is almost always swallowed by longer merges (the
+    fate of ' SolidGold' inside ' SolidGoldMagikarp') survives rarely."""
+    sample, size = [], 0
+    step = max(1, len(texts) // 2000)  # spread the sample over the corpus (and its languages)
+    for text in texts[::step]:
+        sample.append(text)
+        size += len(text.encode("utf-8"))
+        if size >= sample_bytes:
+            break
+    produced = corpus_counts(adapter, sample)
+    haystack = "\n".join(sample).encode("utf-8")
+    out = np.full(adapter.vocab_size, np.nan)
+    for token_id in range(adapter.vocab_size):
+        needle = adapter.token_bytes(token_id)
+        if len(needle) >= min_bytes:
+            occurrences = haystack.count(needle)
+            if occurrences:
+                out[token_id] = min(produced[token_id] / occurrences, 1.0)
+    return out
 
 
 def rank_vs_frequency(counts: np.ndarray) -> np.ndarray:

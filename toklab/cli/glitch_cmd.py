@@ -56,7 +56,7 @@ def glitch_cmd(spec, weights, corpus, reference, top, minutes, vocab, fmt, outpu
     console = stdout_console()
     counts = result.frame.group_by("category", "reason").len().sort("len", descending=True)
     console.print(frame_table(counts, title=f"{adapter.name}: token categories"))
-    shown = [c for c in ("rank", "id", "token", "category", "reason", "burst", "corpus_count", "embedding_norm",
+    shown = [c for c in ("rank", "id", "token", "category", "reason", "burst", "corpus_count", "survival", "embedding_norm",
                          "untrained_similarity", "score") if c in result.frame.columns]
     top_rows = result.frame.head(top).select(shown).with_columns(pl.col("token").str.slice(0, 40))
     console.print(frame_table(top_rows, title=f"Top {top} by score", floats=3))
