@@ -21,7 +21,7 @@ QUICK = dict(langs=("eng_Latn", "fra_Latn", "hin_Deva", "zho_Hans", "arb_Arab", 
               help="Comma-separated: bytes, bpe:N, unigram:N, paritybpe:N.")
 @click.option("--langs", default=None, help="Comma-separated FLORES codes (default: all 204).")
 @click.option("--per-lang", default=100, show_default=True, help="First N devtest sentences per language.")
-@click.option("--minutes", default=10.0, show_default=True, help="Wall-clock training budget per model scheme.")
+@click.option("--minutes", default=6.0, show_default=True, help="Wall-clock training budget per model scheme.")
 @click.option("--preset", default="cpu", show_default=True, help="Transformer preset shared by every scheme.")
 @click.option("--quick", is_flag=True, help="6 languages, 1,024-token vocabularies, 30 s per model (≈ 5 min).")
 @click.option("--no-compressors", is_flag=True, help="Skip gzip/bz2/xz/PPMd.")
