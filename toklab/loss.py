@@ -27,6 +27,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.alignment import align
+from toklab.units import global_boundaries, joined_bytes
 
 STAGES = ("unknown", "normalizer", "whitespace", "pretokenizer", "decoder")
 
@@ -119,9 +120,6 @@ def attribute(pipeline: Pipeline, text: str, lost: Sequence[int], has_unknown: b
 
 def split_char_tokens(adapter: Adapter, texts: list[str], analysis, flat: np.ndarray) -> int:
     """Tokens whose end falls inside a multi-byte character (over all texts at once)."""
-    from toklab.measure import global_boundaries
-    from toklab.units import joined_bytes
-
     data, doc_starts = joined_bytes(texts)
     ends = global_boundaries(adapter, analysis, flat, doc_starts)
     inner = ends[ends < data.size]

@@ -20,9 +20,9 @@ import polars as pl
 
 from corpora import Corpus
 from toklab import __version__
-from toklab.adapters.base import Adapter, TokenAnalysis
+from toklab.adapters.base import Adapter
 from toklab.paths import atomic_path, cache_dir, short_hash
-from toklab.units import Units, continued_per_doc, find_units
+from toklab.units import Units, continued_per_doc, find_units, global_boundaries
 
 NORMAL_FORMS = ("none", "nfc", "nfd", "nfkc", "nfkd")
 RENYI_ALPHA = 2.5
@@ -54,16 +54,6 @@ def renyi_efficiency(flat_ids: np.ndarray, vocab_size: int, alpha: float) -> flo
     p = counts[counts > 0] / flat_ids.size
     entropy = np.log2(np.sum(p**alpha)) / (1 - alpha)
     return float(entropy / np.log2(vocab_size))
-
-
-def global_boundaries(adapter: Adapter, analysis: TokenAnalysis, flat: np.ndarray, doc_starts: np.ndarray) -> np.ndarray:
-    """Token end offsets in the coordinates of the texts joined with one `\\n` (see units.joined_bytes)."""
-    if analysis.ends is None:
-        lengths = np.array([len(d) for d in analysis.ids], dtype=np.int64)
-        doc_of_token = np.repeat(np.arange(len(lengths)), lengths)
-        return np.cumsum(adapter.byte_lengths[flat]) + doc_of_token  # one separator byte per earlier doc
-    parts = [ends + start for ends, start in zip(analysis.ends, doc_starts)]
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 @dataclasses.dataclass(frozen=True)

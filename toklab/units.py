@@ -37,6 +37,16 @@ def joined_bytes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"\n".join(encoded), dtype=np.uint8), doc_starts
 
 
+def global_boundaries(adapter, analysis, flat: np.ndarray, doc_starts: np.ndarray) -> np.ndarray:
+    """Token end offsets in the coordinates of the texts joined with one `\\n` (see units.joined_bytes)."""
+    if analysis.ends is None:
+        lengths = np.array([len(d) for d in analysis.ids], dtype=np.int64)
+        doc_of_token = np.repeat(np.arange(len(lengths)), lengths)
+        return np.cumsum(adapter.byte_lengths[flat]) + doc_of_token  # one separator byte per earlier doc
+    parts = [ends + start for ends, start in zip(analysis.ends, doc_starts)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def find_units(texts: list[str], lang: str) -> Units:
     data, doc_starts = joined_bytes(texts)
     space = SPACE_BYTES[data]
