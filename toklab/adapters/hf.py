@@ -6,6 +6,7 @@ special tokens are added only when the spec says `specials=1`.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Sequence
@@ -105,7 +106,7 @@ class HFAdapter(Adapter):
             return unk_id if unk_id is not None else None
         return self.tokenizer.token_to_id(unk) if unk else None
 
-    @property
+    @functools.cached_property  # hashed once: every signature names it
     def artifact_hash(self) -> str:  # type: ignore[override]
         from toklab.paths import file_sha256, short_hash
 

@@ -6,6 +6,7 @@ counts and boundaries line up with the text (after the dummy-prefix space Senten
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Sequence
 
@@ -60,7 +61,7 @@ class SentencePieceAdapter(Adapter):
         self.byte_fallback = bool(self._proto.trainer_spec.byte_fallback)
         self._pieces = [self.processor.id_to_piece(i) for i in range(self.vocab_size)]
 
-    @property
+    @functools.cached_property  # hashed once: every signature names it
     def artifact_hash(self) -> str:  # type: ignore[override]
         from toklab.paths import file_sha256
 
