@@ -168,3 +168,18 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions
         "||".join(a.signature for a in adapters), corpus.signature, options.signature(), library_versions(),
     ])
     return AuditResult(frame, summarise(frame, options.pivot), signature)
+
+
+def normalization_sensitivity(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions,
+                              progress: Callable[[str], None] | None = None) -> pl.DataFrame:
+    """The premium under NFC, NFD and NFKC side by side (Korean in NFD is the classic trap)."""
+    frames = []
+    for form in ("nfc", "nfd", "nfkc"):
+        opts = dataclasses.replace(options, measure=dataclasses.replace(options.measure, normalize=form))
+        rows = run_audit(adapters, corpus, opts, progress).rows
+        frames.append(rows.select("tokenizer", "lang", "lang_name", "script", pl.col("premium").alias(f"premium_{form}")))
+    joined = frames[0].join(frames[1].drop("lang_name", "script"), on=["tokenizer", "lang"]).join(
+        frames[2].drop("lang_name", "script"), on=["tokenizer", "lang"])
+    spread = pl.max_horizontal("premium_nfc", "premium_nfd", "premium_nfkc") / pl.min_horizontal(
+        "premium_nfc", "premium_nfd", "premium_nfkc")
+    return joined.with_columns(spread.alias("spread")).sort("spread", descending=True)

@@ -9,7 +9,7 @@ import polars as pl
 from rich.table import Table
 
 from corpora import load_corpus
-from toklab.audit import DEFAULT_TOKENIZERS, METHODS, AuditOptions, AuditResult, run_audit
+from toklab.audit import DEFAULT_TOKENIZERS, METHODS, AuditOptions, AuditResult, normalization_sensitivity, run_audit
 from toklab.options import corpus_spec_from_flags, format_option, output_option
 from toklab.cli.progress import progress_callback
 from toklab.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
@@ -71,22 +71,6 @@ def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) ->
     return table, flagged
 
 
-def sensitivity(adapters, corpus, options: AuditOptions, progress) -> pl.DataFrame:
-    """The premium under NFC, NFD and NFKC side by side (Korean in NFD is the classic trap)."""
-    import dataclasses
-
-    frames = []
-    for form in ("nfc", "nfd", "nfkc"):
-        opts = dataclasses.replace(options, measure=dataclasses.replace(options.measure, normalize=form))
-        rows = run_audit(adapters, corpus, opts, progress).rows
-        frames.append(rows.select("tokenizer", "lang", "lang_name", "script", pl.col("premium").alias(f"premium_{form}")))
-    joined = frames[0].join(frames[1].drop("lang_name", "script"), on=["tokenizer", "lang"]).join(
-        frames[2].drop("lang_name", "script"), on=["tokenizer", "lang"])
-    spread = pl.max_horizontal("premium_nfc", "premium_nfd", "premium_nfkc") / pl.min_horizontal(
-        "premium_nfc", "premium_nfd", "premium_nfkc")
-    return joined.with_columns(spread.alias("spread")).sort("spread", descending=True)
-
-
 @click.command("audit")
 @click.option("-t", "--tokenizer", "tokenizers", multiple=True,
               help=f"Tokenizer spec or model alias (repeatable). Default: {', '.join(DEFAULT_TOKENIZERS)}.")
@@ -98,7 +82,7 @@ def sensitivity(adapters, corpus, options: AuditOptions, progress) -> pl.DataFra
               help="totals: sum of per-document counts; joined: Petrov et al. (2023), text joined and encoded once.")
 @click.option("--normalize", type=click.Choice(NORMAL_FORMS), default="none", show_default=True,
               help="Unicode normal form applied before encoding.")
-@click.option("--normalization-sensitivity", is_flag=True, help="Show the premium under NFC, NFD and NFKC side by side.")
+@click.option("--normalization-sensitivity", "sensitivity_report", is_flag=True, help="Show the premium under NFC, NFD and NFKC side by side.")
 @click.option("--resamples", default=1000, show_default=True, help="Paired bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--jobs", default=1, show_default=True, help="Encoding threads.")
@@ -107,7 +91,7 @@ def sensitivity(adapters, corpus, options: AuditOptions, progress) -> pl.DataFra
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a PNG: premium per language.")
 @format_option
 @output_option
-def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, normalization_sensitivity, resamples,
+def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensitivity_report, resamples,
               seed, jobs, show_all, top, plot, fmt, output) -> None:
     """How many more tokens the same content costs in each language than in the pivot.
 
@@ -123,10 +107,10 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, normal
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
     options = AuditOptions(pivot=pivot, method=method, measure=MeasureOptions(normalize=normalize, jobs=jobs),
                            bootstrap=BootstrapOptions(resamples=resamples, seed=seed))
-    steps = len(adapters) * len(loaded.langs) * (3 if normalization_sensitivity else 1)
+    steps = len(adapters) * len(loaded.langs) * (3 if sensitivity_report else 1)
     with progress_callback("encoding", steps) as advance:
-        if normalization_sensitivity:
-            frame = sensitivity(adapters, loaded, options, advance)
+        if sensitivity_report:
+            frame = normalization_sensitivity(adapters, loaded, options, advance)
             result = None
         else:
             result = run_audit(adapters, loaded, options, advance)
