@@ -82,7 +82,8 @@ def scan(adapter: Adapter, texts: list[str] | None = None, weights: Path | None 
         negative = producible & (counts > 0) if counts is not None else np.zeros(n, dtype=bool)
         model = "P(never produced by the reference corpus | vocabulary signals)"
     score, coefficients = fitted_scores(features, positive, negative)
-    frame = frame.with_columns(**{k: pl.Series(v) for k, v in columns.items()},
+    frame = frame.with_columns(**{k: pl.Series(v).fill_nan(None) if v.dtype.kind == "f" else pl.Series(v)
+                                  for k, v in columns.items()},  # undefined (NaN) shows as null
                                score=pl.Series(score).fill_nan(None))
     if not coefficients:  # nothing to fit on (no corpus, no weights): rank by the burst signal alone
         model = "no fitted score (no reference corpus or weights); ranked by merge burst"
