@@ -86,17 +86,8 @@ class Pipeline:
         return set(np.flatnonzero(~covered).tolist())
 
 
-def unknown_positions(adapter: Adapter, text: str) -> set[int]:
-    unk_id = getattr(adapter, "unk_id", None)
-    if unk_id is None or not hasattr(adapter, "encode_with_offsets"):
-        return set()
-    encoding = adapter.encode_with_offsets([text])[0]
-    return {i for tid, (s, e) in zip(encoding.ids, encoding.offsets) if tid == unk_id for i in range(s, e)}
-
-
-def attribute(pipeline: Pipeline, text: str, lost: Sequence[int], has_unknown: bool = True) -> dict[str, int]:
+def attribute(pipeline: Pipeline, text: str, lost: Sequence[int], unknown: set[int]) -> dict[str, int]:
     counts = dict.fromkeys(STAGES, 0)
-    unknown = unknown_positions(pipeline.adapter, text) if has_unknown else set()
     normalized = pipeline.normalized(text)
     changed = set(align(text, normalized).lost)
     unexplained = [i for i in lost if i not in unknown and i not in changed and not text[i].isspace()]
@@ -134,7 +125,8 @@ def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], exampl
     out.tokens = int(flat.size)
     out.unk_chars = int(sum(analysis.unk_chars))
     out.split_char_tokens = split_char_tokens(adapter, texts, analysis, flat)
-    for text, ids, unk in zip(texts, analysis.ids, analysis.unk_chars):
+    unknown = analysis.unk_positions or [set()] * len(texts)  # positions come from the same encoding
+    for text, ids, unk in zip(texts, analysis.ids, unknown):
         by_ids[tuple(ids)].add(text)
         roundtrip = adapter.decode(ids)
         if roundtrip == text:
@@ -143,7 +135,7 @@ def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], exampl
         alignment = align(text, roundtrip)
         out.lost += len(alignment.lost)
         out.edits += alignment.edits
-        for stage, count in attribute(pipeline, text, alignment.lost, unk > 0).items():
+        for stage, count in attribute(pipeline, text, alignment.lost, unk).items():
             out.stages[stage] += count
         if len(out.examples) < examples:
             out.examples.append((text, roundtrip, alignment.lost))

@@ -30,6 +30,7 @@ class TokenAnalysis:
     ids: list[list[int]]
     ends: list[np.ndarray] | None
     unk_chars: list[int]
+    unk_positions: list[set[int]] | None = None  # character positions under unknown tokens, when known
 
 
 class Adapter:

@@ -149,13 +149,13 @@ class HFAdapter(Adapter):
     def unknown_char_counts(self, texts: Sequence[str]) -> list[int]:
         if self.unk_id is None:
             return [0] * len(texts)
-        return [unknown_chars(e, self.unk_id) for e in self.encode_with_offsets(texts)]
+        return [len(unknown_positions(e, self.unk_id)) for e in self.encode_with_offsets(texts)]
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         encodings = self.encode_with_offsets(texts)
-        unk = [unknown_chars(e, self.unk_id) for e in encodings] if self.unk_id is not None else [0] * len(texts)
+        positions = [unknown_positions(e, self.unk_id) for e in encodings]
         ends = [offset_boundaries(t, e) for t, e in zip(texts, encodings)]
-        return TokenAnalysis([e.ids for e in encodings], ends, unk)
+        return TokenAnalysis([e.ids for e in encodings], ends, [len(p) for p in positions], positions)
 
     def describe(self) -> dict:
         info = super().describe()
@@ -169,13 +169,12 @@ class HFAdapter(Adapter):
         return info
 
 
-def unknown_chars(encoding, unk_id: int) -> int:
-    """Characters of the original text covered by unknown tokens, from their offsets."""
-    covered: set[int] = set()
-    for token_id, (start, end) in zip(encoding.ids, encoding.offsets):
-        if token_id == unk_id:
-            covered.update(range(start, end))
-    return len(covered)
+def unknown_positions(encoding, unk_id: int | None) -> set[int]:
+    """Character positions of the original text covered by unknown tokens, from their offsets."""
+    if unk_id is None:
+        return set()
+    return {i for token_id, (start, end) in zip(encoding.ids, encoding.offsets) if token_id == unk_id
+            for i in range(start, end)}
 
 
 def char_to_byte_offsets(text: str) -> np.ndarray:

@@ -10,6 +10,7 @@ import base64
 import json
 from pathlib import Path
 
+from toklab.adapters.base import Adapter
 from toklab.adapters.tiktoken_adapter import TiktokenAdapter, _tiktoken_version
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.spec import Spec
@@ -56,7 +57,7 @@ class TekkenAdapter(TiktokenAdapter):
         return [[i + shift for i in ids] for ids in super().encode_batch(texts, num_threads)]
 
     def decode(self, ids) -> str:
-        return b"".join(self.token_bytes(i) for i in ids).decode("utf-8", errors="replace")
+        return Adapter.decode(self, ids)  # ids are shifted: spell them through token_bytes
 
     def token_bytes(self, token_id: int) -> bytes:
         if token_id < self.num_special:
