@@ -15,6 +15,7 @@ from corpora.frame import Corpus
 from corpora.readers import load_jsonl, load_parquet, load_text
 from corpora.sources import SOURCES
 from toklab.errors import SpecError
+from toklab.paths import stamp
 from toklab.spec import Spec
 from toklab.suggest import nearest
 
@@ -38,8 +39,10 @@ _MEMO: dict[tuple, Corpus] = {}
 
 def load_corpus(text: str | Spec, progress: Progress | None = None) -> Corpus:
     spec = parse_corpus_spec(text)
-    # The same spec can resolve to different files when the data locations change.
-    key = (spec.canonical, *(os.environ.get(v) for v in ("TOKLAB_DATA", "TOKLAB_HOME", "TOKLAB_FLORES200_URL")))
+    # The same spec can resolve to different files when the data locations change, and a file
+    # can be edited between two loads in one process.
+    key = (spec.canonical, stamp(spec.target) if spec.target else (),
+           *(os.environ.get(v) for v in ("TOKLAB_DATA", "TOKLAB_HOME", "TOKLAB_FLORES200_URL")))
     if key not in _MEMO:
         loader = LOADERS[spec.scheme]
         _MEMO[key] = loader(spec, progress) if spec.scheme == "flores200" else loader(spec)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 
 import polars as pl
 
@@ -17,6 +19,7 @@ class Corpus:
     frame: pl.DataFrame
     replacements: int = 0  # invalid UTF-8 sequences replaced at the user's request
     source: str = ""  # where the text was read from (a directory, a file)
+    cleaned: tuple[tuple[str, int], ...] = ()  # e.g. (("bom_stripped", 1), ("crlf_normalised", 997))
 
     @property
     def langs(self) -> list[str]:
@@ -34,9 +37,24 @@ class Corpus:
             f"docs:{self.frame.height}",
             f"bytes:{self.n_bytes}",
         ]
+        parts.append(f"content:{self.content_hash[:16]}")
         if self.replacements:
             parts.append(f"utf8_replaced:{self.replacements}")
+        parts.extend(f"{name}:{count}" for name, count in self.cleaned if count)
         return "|".join(parts)
+
+    @functools.cached_property
+    def content_hashes(self) -> dict[str, str]:
+        """blake2b of each language's measured content: doc ids, splits and texts, unambiguously
+        framed, so editing a text under unchanged byte and line counts changes the hash."""
+        return {lang: _hash_part(part) for lang, part in self.by_lang().items()}
+
+    @functools.cached_property
+    def content_hash(self) -> str:
+        digest = hashlib.blake2b(digest_size=32)
+        for lang, value in sorted(self.content_hashes.items()):
+            digest.update(f"{lang}\t{value}\n".encode())
+        return digest.hexdigest()
 
     def by_lang(self) -> dict[str, pl.DataFrame]:
         return {key[0]: part for key, part in self.frame.group_by("lang", maintain_order=True)}
@@ -50,6 +68,16 @@ class Corpus:
             pieces.extend(part.filter(pl.col("split") == split)["text"].to_list())
             pieces.append("")
         return " ".join(pieces)
+
+
+def _hash_part(part: pl.DataFrame) -> str:
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(part["doc_id"].to_numpy().astype("<i8").tobytes())
+    digest.update(part["text"].str.len_bytes().to_numpy().astype("<i8").tobytes())  # frames the texts
+    digest.update("\x00".join(part["split"].to_list()).encode())
+    digest.update(b"\x00")
+    digest.update("".join(part["text"].to_list()).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def make_frame(rows: dict[str, list]) -> pl.DataFrame:

@@ -38,7 +38,7 @@ def test_missing_tiktoken_file_names_file_and_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     from toklab import registry
 
-    registry._MEMO.pop("tiktoken:p50k_base", None)
+    registry._MEMO.clear()
     assert_one_line_error(run_cli("encode", "tiktoken:p50k_base", "x"), "TIKTOKEN_CACHE_DIR", str(tmp_path))
 
 

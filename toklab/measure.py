@@ -1,14 +1,17 @@
 """Per-document token measurements of one tokenizer on one corpus, cached.
 
 The result is a polars frame, one row per (lang, doc_id): bytes, chars, units, tokens,
-unk_chars, continued units; plus the language's Rényi efficiency. It is keyed by the tokenizer
-and corpus signatures, the normal form and the toklab version, and written atomically to the
-cache, so a repeated audit reads it instead of encoding again.
+unk_chars, continued units; plus the language's Rényi efficiency. The cache key is content-
+addressed: the tokenizer signature (with its artifact hash), the corpus signature (with the
+content hash of its texts), the options and MEASURE_VERSION; the entry is checksummed and
+verified on every read (`toklab.cache`), so a repeated audit reads it instead of encoding again
+and an edited corpus, a changed tokenizer file or a damaged entry is measured afresh.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -19,13 +22,16 @@ import numpy as np
 import polars as pl
 
 from corpora import Corpus
-from toklab import __version__
 from toklab.adapters.base import Adapter
-from toklab.paths import atomic_path, cache_dir, short_hash
+from toklab.cache import cache_dir_or_none, read_entry, write_entry
+from toklab.paths import short_hash
 from toklab.units import Units, continued_per_doc, find_units, global_boundaries
 
 NORMAL_FORMS = ("none", "nfc", "nfd", "nfkc", "nfkd")
 RENYI_ALPHA = 2.5
+# Bump whenever a change to this module (or what it calls) would change a measured number:
+# entries written by other versions of the code then stop answering.
+MEASURE_VERSION = 2
 
 Progress = Callable[[str], None]  # called once per language done
 
@@ -111,19 +117,37 @@ def measure_language(adapter: Adapter, text: LanguageText, options: MeasureOptio
     )
 
 
-def cache_file(adapter: Adapter, corpus: Corpus, options: MeasureOptions) -> Path:
-    key = short_hash("\n".join([adapter.signature, corpus.signature, options.key(), __version__]))
-    return cache_dir("measurements") / f"{key}.parquet"
+def cache_key(adapter: Adapter, corpus: Corpus, options: MeasureOptions) -> str:
+    return short_hash("\n".join([adapter.signature, corpus.signature, corpus.content_hash, options.key(),
+                                 f"measure:{MEASURE_VERSION}"]), 32)
+
+
+def cache_file(adapter: Adapter, corpus: Corpus, options: MeasureOptions) -> Path | None:
+    folder = cache_dir_or_none("measurements")
+    return None if folder is None else folder / f"{cache_key(adapter, corpus, options)}.parquet"
+
+
+def _read_cached(path: Path | None) -> pl.DataFrame | None:
+    payload = read_entry(path) if path is not None else None
+    return None if payload is None else pl.read_parquet(io.BytesIO(payload))
+
+
+def _write_cached(path: Path | None, frame: pl.DataFrame) -> None:
+    if path is not None:
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        write_entry(path, buffer.getvalue())
 
 
 def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureOptions(),
             progress: Progress | None = None, use_cache: bool = True) -> pl.DataFrame:
-    path = cache_file(adapter, corpus, options)
-    if use_cache and path.exists():
+    path = cache_file(adapter, corpus, options) if use_cache else None
+    cached = _read_cached(path)
+    if cached is not None:
         if progress:
             for lang in corpus.langs:
                 progress(lang)
-        return pl.read_parquet(path)
+        return cached
     texts = language_texts(corpus, options.normalize)
 
     def one(lang: str) -> pl.DataFrame:
@@ -138,8 +162,7 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
     else:
         parts = [one(lang) for lang in texts]
     frame = pl.concat(parts)
-    with atomic_path(path) as tmp:
-        frame.write_parquet(tmp)
+    _write_cached(path, frame)
     return frame
 
 

@@ -69,3 +69,20 @@ def atomic_path(final: Path) -> Iterator[Path]:
 def atomic_write_bytes(final: Path, data: bytes) -> None:
     with atomic_path(final) as tmp:
         tmp.write_bytes(data)
+
+
+def stamp(target: str) -> tuple:
+    """What changes when the file (or the files directly in the directory) at `target` changes:
+    part of every in-process memo key, so a memo never answers for content edited since."""
+    path = Path(target).expanduser()
+    try:
+        if path.is_dir():
+            return tuple(sorted((p.name, *_file_stamp(p)) for p in path.iterdir() if p.is_file()))
+        return _file_stamp(path) if path.exists() else ()
+    except OSError:
+        return ()
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int]:
+    info = path.stat()
+    return info.st_mtime_ns, info.st_size, info.st_ino

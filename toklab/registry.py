@@ -103,13 +103,15 @@ def parse_tokenizer_spec(text: str) -> Spec:
     return spec
 
 
-_MEMO: dict[str, Adapter] = {}
+_MEMO: dict[tuple, Adapter] = {}
 
 
 def load_tokenizer(text: str | Spec) -> Adapter:
-    """The adapter a spec names; loaded once per process."""
+    """The adapter a spec names; loaded once per process while its file is unchanged."""
+    from toklab.paths import stamp
+
     spec = text if isinstance(text, Spec) else parse_tokenizer_spec(text)
-    key = spec.canonical
+    key = (spec.canonical, stamp(spec.target) if spec.target else ())
     if key not in _MEMO:
         constructor, _example = SCHEMES[spec.scheme]
         _MEMO[key] = constructor(spec)

@@ -6,17 +6,21 @@ merges balanced on a parallel dev set, `dev=SPEC`, default the training corpus).
 trains `bpe` or `unigram` with SentencePiece instead of HF `tokenizers` (byte fallback on;
 `coverage=` sets its character coverage, default 0.9995).
 
-The cache key is the hash of the canonical spec plus the training corpus signature, so the
-second use of a spec loads a file instead of training.
+The cache key is content-addressed: the canonical spec plus the signatures and content hashes
+of the training (and, for parity, dev) corpora, so the second use of a spec loads a file instead
+of training, and an edited corpus trains anew. The cached file is verified against its recorded
+digest before it is used.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Callable
 
+from toklab.cache import cache_dir_or_none, verify_sidecar, write_with_sidecar
 from toklab.errors import SpecError
-from toklab.paths import atomic_path, cache_dir, short_hash
+from toklab.paths import short_hash
 from toklab.spec import Spec
 from toklab.suggest import nearest
 
@@ -95,7 +99,7 @@ def _train_parity(vocab: int, by_lang: dict[str, list[str]], dev_by_lang: dict[s
     return tok
 
 
-def _train_spm(kind: str, vocab: int, texts: list[str], out: Path, coverage: float = 0.9995) -> None:
+def _train_spm(kind: str, vocab: int, texts: list[str], coverage: float = 0.9995) -> bytes:
     import io
 
     import sentencepiece as spm
@@ -105,8 +109,7 @@ def _train_spm(kind: str, vocab: int, texts: list[str], out: Path, coverage: flo
         _spm_train(spm, model, kind, vocab, texts, coverage)
     except RuntimeError as exc:  # e.g. vocabulary smaller than the required characters
         raise SpecError(f"SentencePiece could not train {kind} at vocab={vocab}: {str(exc).split('] ')[-1]}") from None
-    with atomic_path(out) as tmp:
-        tmp.write_bytes(model.getvalue())
+    return model.getvalue()
 
 
 def _spm_train(spm, model, kind: str, vocab: int, texts: list[str], coverage: float) -> None:
@@ -123,10 +126,15 @@ def _spm_train(spm, model, kind: str, vocab: int, texts: list[str], coverage: fl
     )
 
 
-def trained_path(spec: Spec, corpus_signature: str) -> Path:
+TRAIN_VERSION = 2  # bump when training code changes what a spec produces
+
+
+def trained_path(spec: Spec, corpora: list) -> Path:
     suffix = ".model" if spec.get("impl") == "spm" else ".json"
-    key = short_hash(spec.canonical + "\n" + corpus_signature)
-    return cache_dir("tokenizers") / f"{spec.target}-{spec.get('vocab')}-{key}{suffix}"
+    content = [f"{c.signature}\n{c.content_hash}" for c in corpora]
+    key = short_hash("\n".join([spec.canonical, *content, f"train:{TRAIN_VERSION}"]), 32)
+    folder = cache_dir_or_none("tokenizers") or Path(tempfile.mkdtemp(prefix="toklab-tokenizers-"))
+    return folder / f"{spec.target}-{spec.get('vocab')}-{key}{suffix}"
 
 
 def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) -> Path:
@@ -135,24 +143,35 @@ def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) ->
 
     vocab, impl = _params(spec)
     corpus = load_corpus(spec.get("corpus") or DEFAULTS["corpus"])
-    path = trained_path(spec, corpus.signature)
-    if path.exists():
+    dev = load_corpus(spec.get("dev") or spec.get("corpus") or DEFAULTS["corpus"]) if spec.target == "paritybpe" else None
+    path = trained_path(spec, [corpus] + ([dev] if dev is not None else []))
+    if verify_sidecar(path):
         return path
     if progress:
         progress(f"training {spec.canonical} on {corpus.frame.height:,} documents")
     texts = corpus.frame["text"].to_list()
     if impl == "spm":
-        _train_spm(spec.target, vocab, texts, path, float(spec.get("coverage", "0.9995")))
-        return path
-    if spec.target == "paritybpe":
-        dev = load_corpus(spec.get("dev") or spec.get("corpus") or DEFAULTS["corpus"])
-        tok = _train_parity(vocab, _group(corpus), _group(dev))
+        payload = _train_spm(spec.target, vocab, texts, float(_coverage(spec)))
+    elif dev is not None:
+        payload = _train_parity(vocab, _group(corpus), _group(dev)).to_str().encode("utf-8")
     else:
         tok, trainer = _hf_components(spec.target, vocab)
         tok.train_from_iterator(texts, trainer=trainer, length=len(texts))
-    with atomic_path(path) as tmp:
-        tmp.write_text(tok.to_str(), encoding="utf-8")
+        payload = tok.to_str().encode("utf-8")
+    if not write_with_sidecar(path, payload):  # cache not writable: a private temporary copy
+        path = Path(tempfile.mkdtemp(prefix="toklab-tokenizers-")) / path.name
+        path.write_bytes(payload)
     return path
+
+
+def _coverage(spec: Spec) -> float:
+    try:
+        value = float(spec.get("coverage", "0.9995"))
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise SpecError(f"{spec}: coverage must be a number in (0, 1], got {spec.get('coverage')!r}")
+    return value
 
 
 def _group(corpus) -> dict[str, list[str]]:

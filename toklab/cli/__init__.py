@@ -7,6 +7,7 @@ reaches a user for a bad input.
 from __future__ import annotations
 
 import sys
+import warnings
 
 import click
 
@@ -14,8 +15,19 @@ from toklab import __version__
 from toklab.errors import ToklabError
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Handled problems (a discarded cache entry, an unwritable cache) are one line on stderr."""
+    click.echo(f"warning: {message}", err=True)
+
+
 class LabGroup(click.Group):
     def invoke(self, ctx: click.Context):
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _one_line_warning
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except ToklabError as exc:

@@ -1,0 +1,138 @@
+"""Verified cache entries: a cache can be missing, read-only or corrupt, and never answers wrongly.
+
+Every entry is written atomically as `TOKLABCACHE1 <blake2b of payload> <payload length>\\n`
+followed by the payload, and checked on every read. A truncated, corrupt or foreign file is
+deleted (when possible), reported in one warning line and treated as a miss, so the caller
+recomputes. A cache root that cannot be written (read-only, full) is reported once; the run
+finishes without caching.
+
+Files that other libraries must open by path (a trained tokenizer's JSON or SentencePiece model)
+are verified with a digest kept beside them (`verify_sidecar` / `write_with_sidecar`).
+
+>>> import tempfile, pathlib
+>>> entry = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
+>>> write_entry(entry, b"payload")
+True
+>>> read_entry(entry)
+b'payload'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import warnings
+from pathlib import Path
+
+from toklab.paths import atomic_write_bytes, cache_root
+
+MAGIC = b"TOKLABCACHE1"
+SIDECAR_SUFFIX = ".blake2b"
+
+
+class CacheWarning(UserWarning):
+    """A cache problem that was handled (recomputed or skipped); shown as one line by the CLI."""
+
+
+_unwritable_reported: set[str] = set()
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=32).hexdigest()
+
+
+def cache_dir_or_none(kind: str) -> Path | None:
+    """`$TOKLAB_HOME/<kind>`, created; None (reported once) when it cannot be created."""
+    path = cache_root() / kind
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _report_unwritable(path, exc)
+        return None
+    return path
+
+
+def write_entry(path: Path, payload: bytes) -> bool:
+    """Store `payload` with its checksum; False (reported once) when the cache cannot be written."""
+    header = b"%s %s %d\n" % (MAGIC, content_digest(payload).encode(), len(payload))
+    try:
+        atomic_write_bytes(path, header + payload)
+    except OSError as exc:
+        _report_unwritable(path.parent, exc)
+        return False
+    return True
+
+
+def read_entry(path: Path) -> bytes | None:
+    """The verified payload, or None when the entry is absent or fails verification."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _discard(path, f"unreadable ({exc.strerror})")
+        return None
+    newline = raw.find(b"\n", 0, 128)
+    parts = raw[:newline].split(b" ") if newline > 0 else []
+    if len(parts) != 3 or parts[0] != MAGIC or not parts[2].isdigit():
+        _discard(path, "not a toklab cache entry")
+        return None
+    payload = raw[newline + 1:]
+    if len(payload) != int(parts[2]):
+        _discard(path, f"truncated ({len(payload)} of {int(parts[2])} bytes)")
+        return None
+    if content_digest(payload) != parts[1].decode("ascii", "replace"):
+        _discard(path, "checksum mismatch")
+        return None
+    return payload
+
+
+def write_with_sidecar(path: Path, payload: bytes) -> bool:
+    """Write a file other libraries open by path, plus the digest that `verify_sidecar` checks."""
+    try:
+        atomic_write_bytes(path, payload)
+        atomic_write_bytes(_sidecar(path), content_digest(payload).encode())
+    except OSError as exc:
+        _report_unwritable(path.parent, exc)
+        return False
+    return True
+
+
+def verify_sidecar(path: Path) -> bool:
+    """True when `path` exists and matches its recorded digest; a mismatch is discarded."""
+    if not path.exists():
+        return False
+    try:
+        expected = _sidecar(path).read_text(encoding="ascii").strip()
+        ok = content_digest(path.read_bytes()) == expected
+    except (OSError, UnicodeDecodeError):
+        ok = False
+    if not ok:
+        _discard(path, "does not match its recorded checksum")
+        _remove(_sidecar(path))
+    return ok
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def _discard(path: Path, why: str) -> None:
+    _remove(path)
+    warnings.warn(f"cache entry {path} {why}: discarded, recomputing", CacheWarning, stacklevel=3)
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _report_unwritable(path: Path, exc: OSError) -> None:
+    key = str(cache_root())
+    if key in _unwritable_reported:
+        return
+    _unwritable_reported.add(key)
+    warnings.warn(f"cache {path} is not writable ({exc.strerror or exc}); results are not cached "
+                  "(set TOKLAB_HOME to a writable directory)", CacheWarning, stacklevel=3)
