@@ -1,7 +1,10 @@
 """Checkpoints written atomically with an integrity header, so a truncated or corrupt file is
 detected and named, never loaded.
 
-Layout: `TOKLABCKPT1 <sha256 of payload> <payload length>\\n` followed by a torch.save payload.
+Layout: `TOKLABCKPT1 <sha256 of payload> <payload length>\\n` followed by a torch.save payload
+that holds only tensors and plain containers. Loading uses `torch.load(weights_only=True)`: a
+checksum proves the file is intact, not that it is harmless, so nothing in it is unpickled
+beyond tensors, numbers, strings and containers — a crafted file cannot run code.
 """
 
 from __future__ import annotations
@@ -32,14 +35,27 @@ def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dic
         raise MissingFileError(f"checkpoint {path} does not exist")
     raw = path.read_bytes()
     newline = raw.find(b"\n")
-    parts = raw[:newline].split(b" ") if newline > 0 else []
-    if len(parts) != 3 or parts[0] != MAGIC:
-        raise CorruptFileError(f"{path}: not a toklab checkpoint (bad header)")
-    digest, length = parts[1].decode(), int(parts[2])
+    parts = raw[:newline].split(b" ") if 0 < newline <= 128 else []
+    if len(parts) != 3 or parts[0] != MAGIC or not parts[2].isdigit():
+        raise CorruptFileError(f"{path}: not a toklab checkpoint (bad header); pass a run directory "
+                               "written by `toklab byte train`")
+    digest, length = parts[1].decode("ascii", "replace"), int(parts[2])
     data = raw[newline + 1 :]
     if len(data) != length:
         raise CorruptFileError(f"{path}: truncated checkpoint ({len(data)} of {length} payload bytes); "
                                "resume from an earlier run directory or retrain")
     if hashlib.sha256(data).hexdigest() != digest:
         raise CorruptFileError(f"{path}: checkpoint checksum mismatch (the file is corrupt)")
-    return torch.load(io.BytesIO(data), map_location=map_location, weights_only=False)
+    try:
+        return torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
+    except Exception as exc:  # pickle.UnpicklingError and friends: refused content, not a bug
+        raise CorruptFileError(f"{path}: refused to load: it holds objects other than tensors and plain "
+                               f"containers ({_refusal_reason(exc)}); only load checkpoints you trained") from None
+
+
+def _refusal_reason(exc: Exception) -> str:
+    """The line of torch's message that names what was refused (its advice to disable the check
+    is exactly what must not be done here)."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    named = [ln for ln in lines if "GLOBAL" in ln or "Unsupported" in ln]
+    return (named or lines or [type(exc).__name__])[0][:160]

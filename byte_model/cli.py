@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -37,42 +38,83 @@ def byte_group() -> None:
 
 @byte_group.command("train")
 @click.option("--preset", default="cpu", show_default=True, help=f"One of: {', '.join(C.PRESETS)}.")
-@click.option("--minutes", type=float, default=None, help="Wall-clock training budget.")
-@click.option("--steps", type=int, default=None, help="Step budget.")
+@click.option("--minutes", type=float, default=None,
+              help="Time budget; fixed as a step count after the first steps (replaces the preset's budget).")
+@click.option("--steps", type=int, default=None, help="Step budget (replaces the preset's budget).")
 @click.option("--set", "sets", multiple=True, help="Override any config field, e.g. --set d_model=192 --set lr=2e-3.")
 @click.option("--out", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run directory (default: $TOKLAB_HOME/runs/PRESET-TIME).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Continue the run in this directory from its checkpoint.")
-def train_cmd(preset, minutes, steps, sets, run_dir, resume_dir) -> None:
+              help="Continue the run in this directory from its checkpoint (--steps may extend it).")
+@click.option("--force", is_flag=True, help="Replace the run already in --out.")
+@click.pass_context
+def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> None:
     """Train a byte transformer; checkpoints are atomic and resumable.
+
+    A time budget (--minutes) is turned into a step count after the first steps and recorded,
+    so the schedule never follows the clock: rerunning with the recorded --steps, or resuming
+    after a kill, reproduces the weights bit for bit.
 
     \b
     Examples:
       toklab byte train --preset cpu --minutes 10
       toklab byte train --preset gpu --minutes 5 --set batch_size=128
       toklab byte train --resume ~/.cache/toklab/runs/cpu-20261126-101500
+      toklab byte train --resume RUN_DIR --steps 5000          # extend a finished run
       torchrun --nproc_per_node=2 -m toklab byte train --preset cpu --set threads=1
     """
     from byte_model.train import start_or_resume
 
-    budget = {k: str(v) for k, v in (("minutes", minutes), ("steps", steps)) if v is not None}
     if resume_dir:
-        trainer_args = dict(run_dir=resume_dir, model_cfg=None, train_cfg=None, resume=True, budget_overrides=budget)
+        _refuse_with_resume(ctx, sets, run_dir, minutes, force)
+        trainer_args = dict(run_dir=resume_dir, model_cfg=None, train_cfg=None, resume=True, steps=steps)
     else:
-        model_cfg, train_cfg = C.apply_overrides(*C.preset(preset), parse_sets(sets) | budget)
-        trainer_args = dict(run_dir=run_dir or default_run_dir(preset), model_cfg=model_cfg, train_cfg=train_cfg,
-                            resume=False)
+        model_cfg, train_cfg = C.apply_overrides(*C.preset(preset), parse_sets(sets))
+        if minutes is not None or steps is not None:  # an explicit budget replaces the preset's
+            train_cfg = dataclasses.replace(train_cfg, minutes=minutes or 0.0, steps=steps or 0)
+        run_dir = run_dir or default_run_dir(preset)
+        _claim_run_dir(run_dir, force)
+        trainer_args = dict(run_dir=run_dir, model_cfg=model_cfg, train_cfg=train_cfg, resume=False)
     with _train_progress() as on_step:
         trainer = start_or_resume(**trainer_args, on_step=on_step)
         if trainer.rank == 0:
             counts = trainer.n_params
-            stderr_console().print(f"run {trainer.run_dir} · {counts['non_embedding']:,} non-embedding parameters "
-                                   f"({counts['total']:,} total) · device {trainer.device}")
+            stderr_console().print(f"{trainer.budget_line()}\nrun {trainer.run_dir} · {counts['non_embedding']:,} "
+                                   f"non-embedding parameters ({counts['total']:,} total) · device {trainer.device}")
         state = trainer.run()
     if trainer.rank == 0:
         click.echo(f"trained {state.step} steps in {state.elapsed / 60:.1f} min "
                    f"({state.bytes_seen / max(state.elapsed, 1e-9):,.0f} bytes/s); run directory {trainer.run_dir}")
+
+
+RUN_FILES = ("checkpoint.pt", "config.json", "metrics.csv", "loss.png")
+
+
+def _refuse_with_resume(ctx: click.Context, sets, run_dir, minutes, force) -> None:
+    """A resumed run keeps its configs; say which flags would have been ignored."""
+    from click.core import ParameterSource
+
+    ignored = [flag for flag, given in (("--preset", ctx.get_parameter_source("preset") != ParameterSource.DEFAULT),
+                                        ("--set", bool(sets)), ("--out", run_dir is not None), ("--force", force))
+               if given]
+    if ignored:
+        raise SpecError(f"--resume continues a run with the configs in its checkpoint; {', '.join(ignored)} "
+                        "would be ignored: drop them, or start a new run with --out")
+    if minutes is not None:
+        raise SpecError("--resume continues the run's fixed step schedule; extend it with --steps N "
+                        "(a new total), not --minutes")
+
+
+def _claim_run_dir(run_dir: Path, force: bool) -> None:
+    """Never replace a run without being asked: --force removes the old run's files first."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise SpecError(f"--out {run_dir}: a file of that name exists; name a directory")
+    existing = [run_dir / name for name in RUN_FILES if (run_dir / name).exists()]
+    if existing and not force:
+        raise SpecError(f"--out {run_dir} already holds a run ({existing[0].name}); continue it with "
+                        f"--resume {run_dir}, replace it with --force, or pick another --out")
+    for path in existing:
+        path.unlink()
 
 
 class _train_progress:
@@ -87,7 +129,8 @@ class _train_progress:
         self.task = self.bar.add_task("train", total=1.0, loss=0.0, bpb=0.0, speed=0.0)
 
         def on_step(report) -> None:
-            fraction = max(report.step / report.steps, report.elapsed / report.budget_s)
+            # before a time budget is fixed as steps, progress is the share of the time budget
+            fraction = report.step / report.steps if report.steps else report.elapsed / max(report.budget_s, 1e-9)
             self.bar.update(self.task, completed=report.step, total=report.step / max(fraction, 1e-9),
                             loss=report.loss, bpb=report.bpb, speed=report.bytes_per_s)
 

@@ -41,14 +41,18 @@ class TrainConfig:
     eval_corpus: str = "flores200?split=devtest"
     tokenizer: str = "bytes:utf8"  # or any tokenizer spec: the same transformer trains a token LM
     batch_size: int = 32
-    steps: int = 100_000
-    minutes: float = 10.0
+    # Budget: `steps` > 0 is a step budget; `minutes` > 0 a time budget that is turned into a step
+    # count after `plan_steps` steps (from their measured speed) and recorded, so the learning-
+    # rate schedule never follows the clock and a run is reproducible bit for bit.
+    steps: int = 0
+    minutes: float = 0.0
+    plan_steps: int = 20  # steps at peak learning rate (after warm-up) before the decay starts
     lr: float = 3e-3
     muon_lr: float = 0.02
     optimizer: str = "muon"  # muon (matrices) + adamw (the rest), or adamw everywhere
     weight_decay: float = 0.0
     warmup_steps: int = 50
-    schedule: str = "cosine"  # cosine | linear, over the step or time budget
+    schedule: str = "cosine"  # cosine | linear, over the fixed step budget
     min_lr_ratio: float = 0.1
     grad_clip: float = 1.0
     seed: int = 0
@@ -68,12 +72,14 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
             TrainConfig(batch_size=64, minutes=5.0, lr=2e-3, muon_lr=0.02, warmup_steps=100, compile="on")),
     # For tests and smoke runs.
     "tiny": (ModelConfig(d_model=32, n_layer=1, n_head=2, ctx=64),
-             TrainConfig(batch_size=4, steps=20, minutes=1.0, warmup_steps=2, compile="off", checkpoint_every=5)),
+             TrainConfig(batch_size=4, steps=20, warmup_steps=2, plan_steps=5, compile="off", checkpoint_every=5)),
 }
 
 
 def _coerce(value: str, current: Any) -> Any:
     if isinstance(current, bool):
+        if value.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(value)
         return value.lower() in ("1", "true", "yes", "on")
     if isinstance(current, int):
         return int(value)
@@ -94,7 +100,8 @@ def override(config, assignments: dict[str, str]):
         try:
             updates[key] = _coerce(value, getattr(config, key))
         except ValueError:
-            raise SpecError(f"--set {key}={value}: expected {type(getattr(config, key)).__name__}") from None
+            kind = type(getattr(config, key)).__name__
+            raise SpecError(f"--set {key}={value}: expected {'comma-separated ints' if kind == 'tuple' else kind}") from None
     return dataclasses.replace(config, **updates)
 
 

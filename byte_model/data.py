@@ -14,12 +14,14 @@ import torch
 
 from byte_model.config import N_SPECIALS
 from corpora import Corpus
+from toklab.errors import CorruptFileError
 
 
 @dataclasses.dataclass(frozen=True)
 class Vocabulary:
     spec: str
     base: int  # ids below this are the tokenizer's (256 for bytes)
+    artifact_hash: str | None = None  # sha256 of the tokenizer file the ids came from
 
     @property
     def bos(self) -> int:
@@ -44,7 +46,19 @@ def vocabulary_for(spec: str) -> tuple[Vocabulary, object | None]:
     from toklab import load_tokenizer
 
     adapter = load_tokenizer(spec)
-    return Vocabulary(adapter.name, adapter.vocab_size), adapter
+    return Vocabulary(adapter.name, adapter.vocab_size, adapter.artifact_hash), adapter
+
+
+def check_same_tokenizer(saved: Vocabulary, current: Vocabulary, where: str) -> None:
+    """A checkpoint's ids mean something only under the tokenizer file it was trained with."""
+    if saved.artifact_hash is not None and saved.artifact_hash != current.artifact_hash:
+        raise CorruptFileError(
+            f"{where}: the tokenizer {saved.spec} changed since this model was trained (artifact sha256 "
+            f"{saved.artifact_hash[:16]}… recorded, {str(current.artifact_hash)[:16]}… now); restore that "
+            "file or train a new model")
+    if saved.base != current.base:
+        raise CorruptFileError(f"{where}: the tokenizer {saved.spec} now has {current.base} ids, the model "
+                               f"was trained with {saved.base}; restore that file or train a new model")
 
 
 @dataclasses.dataclass

@@ -1,5 +1,6 @@
-"""The training loop: seeded batches, warm-up + decay, clipping, time and step budgets,
-atomic checkpoints (periodic, on SIGINT/SIGTERM, at the end), exact resume, NaN guard, DDP.
+"""The training loop: seeded batches, warm-up + hold + decay, clipping, a step budget (a time
+budget is turned into one early in the run and recorded), atomic checkpoints (periodic, on
+SIGINT/SIGTERM, at the end), exact resume, NaN guard, DDP.
 
 Library code: progress goes to a callback; the CLI renders it.
 """
@@ -18,12 +19,13 @@ import torch.nn.functional as F
 
 from byte_model import config as C
 from byte_model.checkpoint import load_checkpoint, save_checkpoint
-from byte_model.data import Vocabulary, batch_at, encode_documents, training_stream
+from byte_model.data import Vocabulary, batch_at, check_same_tokenizer, encode_documents, training_stream
 from byte_model.model import Transformer
 from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile
 from byte_model.schedule import lr_factor
-from toklab.errors import ToklabError
+from byte_model.validate import validate
+from toklab.errors import CorruptFileError, ToklabError
 
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.csv"
@@ -56,6 +58,8 @@ class TrainState:
     step: int = 0
     elapsed: float = 0.0  # training seconds so far, across resumes
     bytes_seen: int = 0
+    first_step_s: float = 0.0  # the first step's time (compilation), left out of the speed estimate
+    planned: str = ""  # how a time budget became the step budget, e.g. "10.0 min -> 2909 steps at step 20"
 
 
 class StopFlag:
@@ -87,11 +91,13 @@ def build_model(model_cfg: C.ModelConfig, vocab: Vocabulary) -> Transformer:
     return Transformer(model_cfg)
 
 
-def signature_of(state: TrainState, vocab: Vocabulary, n_params: int) -> str:
+def signature_of(state: TrainState, vocab: Vocabulary, n_params: int, corpus_signature: str) -> str:
     t = state.train_cfg
-    return (f"model:byte_transformer|vocab:{vocab.spec}+{C.N_SPECIALS}|params:{n_params}|"
+    tokenizer_hash = f"|tokenizer_sha256:{vocab.artifact_hash[:16]}" if vocab.artifact_hash else ""
+    return (f"model:byte_transformer|vocab:{vocab.spec}+{C.N_SPECIALS}{tokenizer_hash}|params:{n_params}|"
             f"d{state.model_cfg.d_model}xL{state.model_cfg.n_layer}xctx{state.model_cfg.ctx}|"
-            f"corpus:{t.corpus}|seed:{t.seed}|opt:{t.optimizer}|torch:{torch.__version__}")
+            f"train_{corpus_signature}|steps:{t.steps or 'unplanned'}|batch:{t.batch_size}|seed:{t.seed}|"
+            f"opt:{t.optimizer}|torch:{torch.__version__}")
 
 
 class Trainer:
@@ -99,6 +105,7 @@ class Trainer:
                  on_step: Callable[[StepReport], None] | None = None, on_log: Callable[[str], None] | None = None):
         from corpora import load_corpus
 
+        validate(model_cfg, train_cfg)
         self.run_dir = Path(run_dir)
         self.rank, self.local_rank, self.world = distributed_env()
         self.device = pick_device(train_cfg.device)
@@ -110,7 +117,14 @@ class Trainer:
         if train_cfg.threads:
             torch.set_num_threads(train_cfg.threads)
         self.on_step, self.on_log = on_step, on_log or (lambda _m: None)
-        docs, self.vocab = encode_documents(load_corpus(train_cfg.corpus), train_cfg.tokenizer)
+        corpus = load_corpus(train_cfg.corpus)
+        self.corpus_signature, self.corpus_hash = corpus.signature, corpus.content_hash
+        docs, self.vocab = encode_documents(corpus, train_cfg.tokenizer)
+        if len(docs.ids) == 0 or sum(len(d) + 1 for d in docs.ids) <= model_cfg.ctx + 1:
+            from toklab.errors import CorpusError
+
+            raise CorpusError(f"training corpus {train_cfg.corpus} holds fewer than ctx={model_cfg.ctx} + 2 ids; "
+                              "give a larger corpus or a smaller --set ctx=…")
         self.stream = training_stream(docs, self.vocab)
         self.bytes_per_id = float(docs.n_bytes.sum()) / len(self.stream)
         torch.manual_seed(train_cfg.seed)
@@ -144,28 +158,43 @@ class Trainer:
             "step": self.state.step,
             "elapsed": self.state.elapsed,
             "bytes_seen": self.state.bytes_seen,
+            "first_step_s": self.state.first_step_s,
+            "planned": self.state.planned,
             "torch_rng": torch.get_rng_state(),
             "vocab": dataclasses.asdict(self.vocab),
-            "signature": signature_of(self.state, self.vocab, self.n_params["total"]),
+            "corpus_hash": self.corpus_hash,
+            "signature": self.signature,
         }
+
+    @property
+    def signature(self) -> str:
+        return signature_of(self.state, self.vocab, self.n_params["total"], self.corpus_signature)
 
     def save(self) -> None:
         if self.rank == 0:
             save_checkpoint(self.run_dir / CHECKPOINT, self.checkpoint_payload())
 
     def restore(self, payload: dict) -> None:
+        where = str(self.run_dir / CHECKPOINT)
+        check_same_tokenizer(Vocabulary(**payload["vocab"]), self.vocab, where)
+        if payload.get("corpus_hash") not in (None, self.corpus_hash):
+            raise CorruptFileError(f"{where}: the training corpus {self.state.train_cfg.corpus} changed since this "
+                                   "run started (content hash differs), so resuming would not continue the same "
+                                   "run; restore the corpus or start a new run")
         self.model.load_state_dict(payload["model"])
         for opt, saved in zip(self.optimizers, payload["optimizers"]):
             opt.load_state_dict(saved)
         self.state.step, self.state.elapsed = payload["step"], payload["elapsed"]
         self.state.bytes_seen = payload["bytes_seen"]
+        self.state.first_step_s = payload.get("first_step_s", 0.0)
+        self.state.planned = payload.get("planned", "")
         torch.set_rng_state(payload["torch_rng"])
 
     # -- the loop ----------------------------------------------------------------------------
     def set_lr(self) -> float:
         cfg = self.state.train_cfg
-        progress = max(self.state.step / cfg.steps, self.state.elapsed / (cfg.minutes * 60))
-        factor = lr_factor(self.state.step, progress, cfg.warmup_steps, cfg.schedule, cfg.min_lr_ratio)
+        total = cfg.steps if not self.awaiting_plan else 0
+        factor = lr_factor(self.state.step, total, cfg.warmup_steps, cfg.plan_steps, cfg.schedule, cfg.min_lr_ratio)
         for opt in self.optimizers:
             for group in opt.param_groups:
                 group["lr"] = group["base_lr"] * factor
@@ -190,19 +219,69 @@ class Trainer:
             opt.zero_grad(set_to_none=True)
         return loss.item()
 
+    # -- the budget --------------------------------------------------------------------------
+    @property
+    def awaiting_plan(self) -> bool:
+        """A time budget not yet turned into a step count."""
+        return self.state.train_cfg.minutes > 0 and not self.state.planned
+
+    def budget_line(self) -> str:
+        cfg = self.state.train_cfg
+        if self.state.planned:
+            return f"budget: {cfg.steps:,} steps ({self.state.planned})"
+        if cfg.minutes > 0:
+            cap = f", at most {cfg.steps:,} steps" if cfg.steps else ""
+            return (f"budget: {cfg.minutes:g} minutes{cap}, fixed as a step count after {cfg.plan_steps} steps "
+                    "from their measured speed")
+        return f"budget: {cfg.steps:,} steps"
+
+    def _plan_due(self) -> bool:
+        cfg = self.state.train_cfg
+        return self.awaiting_plan and (self.state.step >= max(cfg.plan_steps, 2) or self.state.elapsed >= cfg.minutes * 60)
+
+    def plan(self) -> None:
+        """Turn the time budget into a step count from the speed of the steps after the first."""
+        cfg, state = self.state.train_cfg, self.state
+        budget = cfg.minutes * 60
+        per_step = (state.elapsed - state.first_step_s) / max(state.step - 1, 1)
+        steps = state.step + max(int((budget - state.elapsed) / max(per_step, 1e-9)), 0)
+        if cfg.steps:
+            steps = min(steps, cfg.steps)
+        steps = self._agree(steps)
+        state.planned = f"{cfg.minutes:g} min -> {steps:,} steps, fixed at step {state.step}"
+        state.train_cfg = dataclasses.replace(cfg, steps=steps, minutes=0.0)  # the recorded recipe: steps alone
+        self.write_config()
+
+    def _agree(self, steps: int) -> int:
+        """Every DDP rank takes rank 0's step count."""
+        if self.world == 1:
+            return steps
+        import torch.distributed as dist
+
+        value = torch.tensor([steps], dtype=torch.long, device=self.device)
+        dist.broadcast(value, src=0)
+        return int(value.item())
+
+    def _more_steps(self) -> bool:
+        cfg = self.state.train_cfg
+        return self.awaiting_plan or self.state.step < cfg.steps
+
     def run(self) -> TrainState:
         cfg = self.state.train_cfg
-        budget = cfg.minutes * 60
         batch_bytes = cfg.batch_size * self.state.model_cfg.ctx * self.bytes_per_id * self.world
         self.write_config()
         with StopFlag() as stop:
-            while self.state.step < cfg.steps and self.state.elapsed < budget:
+            while self._more_steps():
                 start = time.perf_counter()
                 lr = self.set_lr()
                 loss = self.train_step()
                 self.state.step += 1
                 self.state.elapsed += time.perf_counter() - start
+                if self.state.step == 1:
+                    self.state.first_step_s = self.state.elapsed
                 self.state.bytes_seen += int(batch_bytes)
+                if self._plan_due():
+                    self.plan()
                 self.report(loss, lr, batch_bytes)
                 if self.state.step % cfg.checkpoint_every == 0:
                     self.save()
@@ -223,7 +302,8 @@ class Trainer:
         cfg = self.state.train_cfg
         bpb = loss / math.log(2) / self.bytes_per_id  # nats per id → bits per byte
         speed = self.state.bytes_seen / max(self.state.elapsed, 1e-9)
-        row = StepReport(self.state.step, cfg.steps, self.state.elapsed, cfg.minutes * 60, loss, bpb, lr, speed)
+        total = 0 if self.awaiting_plan else cfg.steps
+        row = StepReport(self.state.step, total, self.state.elapsed, cfg.minutes * 60, loss, bpb, lr, speed)
         if self.rank != 0:
             return
         if self.state.step % cfg.log_every == 0 or self.state.step == 1:
@@ -243,7 +323,8 @@ class Trainer:
 
         self.run_dir.mkdir(parents=True, exist_ok=True)
         payload = {"model": C.to_dict(self.state.model_cfg), "train": C.to_dict(self.state.train_cfg),
-                   "params": self.n_params, "signature": signature_of(self.state, self.vocab, self.n_params["total"])}
+                   "budget": self.budget_line(), "params": self.n_params, "signature": self.signature,
+                   "corpus_hash": self.corpus_hash, "tokenizer_sha256": self.vocab.artifact_hash}
         with atomic_path(self.run_dir / "config.json") as tmp:
             tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
 
@@ -257,12 +338,22 @@ def truncate_metrics(path: Path, step: int) -> None:
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
 
 
+def resume_config(payload: dict, steps: int | None) -> tuple[C.ModelConfig, C.TrainConfig]:
+    """The configs a checkpoint was saved with; only the step budget may change on resume."""
+    model_cfg = C.from_dict(C.ModelConfig, payload["model_cfg"])
+    train_cfg = C.from_dict(C.TrainConfig, payload["train_cfg"])
+    if steps is not None:
+        if steps <= payload["step"]:
+            raise C.SpecError(f"--steps {steps}: the run is already at step {payload['step']}; give a larger total")
+        train_cfg = dataclasses.replace(train_cfg, steps=steps, minutes=0.0)
+    return model_cfg, train_cfg
+
+
 def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C.TrainConfig | None,
-                    resume: bool, budget_overrides: dict[str, str] | None = None, **callbacks) -> Trainer:
+                    resume: bool, steps: int | None = None, **callbacks) -> Trainer:
     if resume:
         payload = load_checkpoint(Path(run_dir) / CHECKPOINT)
-        model_cfg = C.from_dict(C.ModelConfig, payload["model_cfg"])
-        train_cfg = C.override(C.from_dict(C.TrainConfig, payload["train_cfg"]), budget_overrides or {})
+        model_cfg, train_cfg = resume_config(payload, steps)
         trainer = Trainer(run_dir, model_cfg, train_cfg, **callbacks)
         trainer.restore(payload)
         truncate_metrics(Path(run_dir) / METRICS, trainer.state.step)

@@ -25,7 +25,7 @@ from toklab.errors import CorruptFileError
 
 def tiny_configs(corpus: str, **train) -> tuple[C.ModelConfig, C.TrainConfig]:
     model, base = C.preset("tiny")
-    return model, dataclasses.replace(base, corpus=corpus, minutes=60.0, **train)
+    return model, dataclasses.replace(base, corpus=corpus, **train)
 
 
 def test_tiny_model_overfits_tiny_text(tmp_path):

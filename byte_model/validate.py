@@ -1,0 +1,89 @@
+"""Refuse a model or training config that cannot train, before any work starts.
+
+Each check names the field and how to fix it, so `--set n_head=3` or `--set lr=nan` is one line
+instead of a traceback (or a run that reports NaN) minutes later.
+"""
+
+from __future__ import annotations
+
+import math
+
+from byte_model.config import ModelConfig, TrainConfig
+from toklab.errors import SpecError
+
+CHOICES = {"optimizer": ("muon", "adamw"), "schedule": ("cosine", "linear"), "compile": ("auto", "on", "off")}
+
+
+def validate(model: ModelConfig, train: TrainConfig) -> None:
+    for name in ("d_model", "n_layer", "n_head", "ctx", "mlp_mult"):
+        _positive(name, getattr(model, name))
+    if model.d_model % model.n_head:
+        raise SpecError(f"--set n_head={model.n_head}: d_model={model.d_model} is not divisible by it; "
+                        f"pick a divisor, e.g. n_head={_divisor_near(model.d_model, model.n_head)}")
+    _at_least("ngram_buckets", model.ngram_buckets, 0)
+    if any(order < 2 for order in model.ngram_orders):
+        raise SpecError(f"--set ngram_orders={','.join(map(str, model.ngram_orders))}: orders start at 2")
+    _fraction("dropout", model.dropout, upper_open=True)
+    for name in ("batch_size", "checkpoint_every", "log_every"):
+        _positive(name, getattr(train, name))
+    for name in ("warmup_steps", "threads", "steps", "seed"):
+        _at_least(name, getattr(train, name), 0)
+    _at_least("plan_steps", train.plan_steps, 2)  # the speed estimate leaves out the first step
+    for name in ("lr", "muon_lr", "grad_clip"):
+        value = getattr(train, name)
+        if not (math.isfinite(value) and value > 0):
+            raise SpecError(f"--set {name}={value}: must be a finite number above 0")
+    _finite_at_least("weight_decay", train.weight_decay)
+    _finite_at_least("minutes", train.minutes)
+    _fraction("min_lr_ratio", train.min_lr_ratio)
+    for name, allowed in CHOICES.items():
+        if getattr(train, name) not in allowed:
+            raise SpecError(f"--set {name}={getattr(train, name)}: must be one of {', '.join(allowed)}")
+    if train.steps == 0 and train.minutes == 0:
+        raise SpecError("no training budget: give --minutes M or --steps N (both above 0)")
+    _device(train.device)
+
+
+def _positive(name: str, value: int) -> None:
+    _at_least(name, value, 1)
+
+
+def _flag(name: str) -> str:
+    return f"--{name}" if name in ("minutes", "steps") else f"--set {name}"
+
+
+def _at_least(name: str, value: int, low: int) -> None:
+    if value < low:
+        raise SpecError(f"{_flag(name)}={value}: must be at least {low}")
+
+
+def _finite_at_least(name: str, value: float) -> None:
+    if not (math.isfinite(value) and value >= 0):
+        raise SpecError(f"{_flag(name)}={value}: must be a finite number ≥ 0")
+
+
+def _fraction(name: str, value: float, upper_open: bool = False) -> None:
+    inside = 0 <= value < 1 if upper_open else 0 <= value <= 1
+    if not (math.isfinite(value) and inside):
+        raise SpecError(f"--set {name}={value}: must lie in [0, 1{')' if upper_open else ']'}")
+
+
+def _divisor_near(n: int, wanted: int) -> int:
+    return min((d for d in range(1, n + 1) if n % d == 0), key=lambda d: abs(d - wanted))
+
+
+def _device(requested: str) -> None:
+    import torch
+
+    kind = requested.split(":")[0]
+    if kind not in ("auto", "cpu", "cuda", "mps"):
+        raise SpecError(f"--set device={requested}: use auto, cpu, cuda, cuda:N or mps")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise SpecError(f"--set device={requested}: CUDA is not available on this machine "
+                        "(torch was built without it or no GPU is visible); use device=cpu or auto")
+    if kind == "cuda" and ":" in requested:
+        index = requested.split(":", 1)[1]
+        if not index.isdigit() or int(index) >= torch.cuda.device_count():
+            raise SpecError(f"--set device={requested}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise SpecError(f"--set device={requested}: MPS is not available on this machine; use device=cpu")
