@@ -10,7 +10,7 @@ import click
 import polars as pl
 
 from byte_model import config as C
-from toklab.options import format_option, output_option
+from toklab.options import FiniteFloat, format_option, output_option
 from toklab.errors import SpecError
 from toklab.render import frame_table, signature_line, stderr_console, stdout_console, write_frame
 
@@ -38,7 +38,7 @@ def byte_group() -> None:
 
 @byte_group.command("train")
 @click.option("--preset", default="cpu", show_default=True, help=f"One of: {', '.join(C.PRESETS)}.")
-@click.option("--minutes", type=float, default=None,
+@click.option("--minutes", type=FiniteFloat(low=0.0), default=None,
               help="Time budget; fixed as a step count after the first steps (replaces the preset's budget).")
 @click.option("--steps", type=int, default=None, help="Step budget (replaces the preset's budget).")
 @click.option("--set", "sets", multiple=True, help="Override any config field, e.g. --set d_model=192 --set lr=2e-3.")
@@ -143,9 +143,10 @@ class _train_progress:
 @byte_group.command("eval")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--corpus", default=None, help="Evaluation corpus (default: the run's eval corpus, FLORES devtest).")
-@click.option("--per-lang", "first_n", default=100, show_default=True, help="First N documents of every language.")
+@click.option("--per-lang", "first_n", type=click.IntRange(min=1), default=100, show_default=True,
+              help="First N documents of every language.")
 @click.option("--all", "use_all", is_flag=True, help="Every document of the evaluation corpus.")
-@click.option("--batch-size", default=64, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="PNG of BPB per language.")
 @format_option
 @output_option
@@ -196,9 +197,10 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, plot, fmt, output) -
 @byte_group.command("sample")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--prompt", default="", help="Text to continue.")
-@click.option("--max-bytes", default=200, show_default=True)
-@click.option("--temperature", default=0.8, show_default=True)
-@click.option("--top-k", default=0, show_default=True, help="0 = no top-k filter.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--temperature", type=FiniteFloat(low=0.0), default=0.8, show_default=True,
+              help="0 = greedy (always the most likely byte).")
+@click.option("--top-k", type=click.IntRange(min=0), default=0, show_default=True, help="0 = no top-k filter.")
 @click.option("--seed", default=0, show_default=True)
 def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed) -> None:
     """Continue a prompt; invalid UTF-8 in the output is shown as \\xNN.

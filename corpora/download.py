@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from corpora.manifest import read_manifest, verify_tree
 from corpora.sources import Source
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.paths import atomic_path
@@ -58,17 +59,26 @@ def extract_source(archive: Path, source: Source, target: Path) -> Path:
     return target
 
 
-def fetch_source(source: Source, cache: Path, progress: Progress | None = None) -> Path:
+def fetch_source(source: Source, cache: Path, progress: Progress | None = None, looked: str = "") -> Path:
     url = source_url(source)
     archive = cache / f"{source.name}.tar.gz"
     try:
         download(url, archive, progress)
     except MissingFileError as exc:
         raise MissingFileError(
-            f"{source.name} is not available locally and could not be downloaded from {url} ({exc}); "
-            f"set TOKLAB_DATA to a directory holding {source.name}/ (with {'/ and '.join(source.splits)}/ "
-            f"inside), or pass --data-dir"
+            f"{source.name} is not available locally ({looked}) and could not be downloaded from {url} "
+            f"({exc}); set TOKLAB_DATA to a directory holding {source.name}/ (with "
+            f"{'/ and '.join(source.splits)}/ inside), or name the copy with --corpus \"{source.name}?path=DIR\""
         ) from None
-    target = extract_source(archive, source, cache / source.name)
+    staging = extract_source(archive, source, cache / f"{source.name}.unverified")
     archive.unlink(missing_ok=True)
+    if source.manifest:
+        try:
+            verify_tree(staging, read_manifest(source.manifest), url)
+        except CorruptFileError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    target = cache / source.name
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(staging, target)
     return target

@@ -11,8 +11,9 @@ from corpora.decode import decode_utf8, split_lines
 from corpora.download import Progress, fetch_source
 from corpora.frame import Corpus, make_frame
 from corpora.sources import FLORES200, Source
-from toklab.errors import CorpusError, SpecError
-from toklab.paths import cache_dir, data_root
+from toklab.cache import cache_dir_or_none
+from toklab.errors import CorpusError, MissingFileError, SpecError
+from toklab.paths import data_root
 from toklab.spec import Spec
 from toklab.suggest import nearest
 
@@ -29,14 +30,18 @@ def locate(source: Source, explicit: str | None, progress: Progress | None = Non
     candidates = []
     if data_root() is not None:
         candidates.append(data_root() / source.name)
-    cached = cache_dir("corpora") / source.name
-    candidates.append(cached)
+    cache = cache_dir_or_none("corpora")
+    if cache is not None:
+        candidates.append(cache / source.name)
     for path in candidates:
         if all((path / split).is_dir() for split in source.splits):
             return path
-    if not download:
-        raise CorpusError(f"{source.name} not found in {', '.join(map(str, candidates))}")
-    return fetch_source(source, cache_dir("corpora"), progress)
+    looked = "looked in " + (", ".join(map(str, candidates)) or "no location: TOKLAB_DATA unset")
+    if not download or cache is None:
+        raise MissingFileError(f"{source.name} not found ({looked}) and the cache cannot hold a download; set "
+                               f"TOKLAB_DATA to a directory holding {source.name}/, or name the copy with "
+                               f"--corpus \"{source.name}?path=DIR\"")
+    return fetch_source(source, cache, progress, looked)
 
 
 def available_langs(root: Path, source: Source) -> list[str]:

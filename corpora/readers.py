@@ -14,6 +14,20 @@ from toklab.errors import CorpusError, MissingFileError
 from toklab.spec import Spec
 
 
+def _typed(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
+    """Cast to the corpus schema, naming the first column and row that does not fit."""
+    for column, dtype in SCHEMA.items():
+        cast = frame[column].cast(dtype, strict=False)
+        bad = (cast.is_null() & frame[column].is_not_null()) | (frame[column].is_null() if column in ("doc_id", "text") else False)
+        if bad.any():
+            row = int(bad.arg_max())
+            raise CorpusError(f"{path}: column {column!r}, row {row}: {str(frame[column][row])[:40]!r} is not "
+                              f"{'an integer' if dtype == pl.Int64 else 'text'}; fix the column "
+                              f"{'(or drop it to number documents by row)' if column == 'doc_id' else ''}".rstrip())
+        frame = frame.with_columns(cast.alias(column))
+    return frame
+
+
 def _existing(spec: Spec) -> Path:
     path = Path(spec.target).expanduser()
     if not path.exists():
@@ -63,11 +77,26 @@ def load_jsonl(spec: Spec) -> Corpus:
             raise CorpusError(f"{path}, line {line_no}: not valid JSON ({exc.msg}, column {exc.colno})") from None
         except (KeyError, TypeError):
             raise CorpusError(f"{path}, line {line_no}: no field {text_key!r}; name it with ?text=FIELD") from None
-        rows["doc_id"].append(int(record.get(id_key, line_no - 1)))
+        if not isinstance(text, str):
+            raise CorpusError(f"{path}, line {line_no}: field {text_key!r} is {type(text).__name__} "
+                              f"{json.dumps(text)[:40]}, not a string; fix the record or name the text field with ?text=FIELD")
+        rows["doc_id"].append(_doc_id(record.get(id_key, line_no - 1), f"{path}, line {line_no}", id_key))
         rows["lang"].append(str(record.get(lang_key, "und")))
         rows["split"].append(str(record.get("split", "all")))
         rows["text"].append(text)
     return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), make_frame(rows), replaced, str(path))
+
+
+def _doc_id(value, where: str, key: str) -> int:
+    """Document ids align languages, so they must be integers (or integer strings)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, str) and not _is_int(value)):
+        raise CorpusError(f"{where}: {key!r} is {json.dumps(value)[:40]}, not an integer; parallel documents are "
+                          f"aligned by integer ids — fix it, or drop the field to number documents by line")
+    return int(value)
+
+
+def _is_int(text: str) -> bool:
+    return text.strip().lstrip("+-").isdigit()
 
 
 def load_parquet(spec: Spec) -> Corpus:
@@ -85,5 +114,5 @@ def load_parquet(spec: Spec) -> Corpus:
     for column, default in (("lang", "und"), ("split", "all")):
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(default).alias(column))
-    frame = frame.select(list(SCHEMA)).cast(SCHEMA)
+    frame = _typed(frame.select(list(SCHEMA)), path)
     return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, 0, str(path))

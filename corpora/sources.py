@@ -16,6 +16,7 @@ class Source:
     license: str
     citation: str
     description: str
+    manifest: str = ""  # per-file sha256 sums of the release, checked after download (corpora/data/)
 
 
 FLORES200 = Source(
@@ -28,6 +29,7 @@ FLORES200 = Source(
     license="CC-BY-SA 4.0",
     citation="NLLB Team et al. (2022), No Language Left Behind; Goyal et al. (2022), The FLORES-101 benchmark",
     description="FLORES-200: 204 language-script codes, line-aligned translations of the same sentences",
+    manifest="flores200.sha256",
 )
 
 SOURCES = {FLORES200.name: FLORES200}

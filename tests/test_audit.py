@@ -116,7 +116,8 @@ def test_exports_round_trip(flores_ready, tiktoken_ready, tmp_path, fmt):
         assert "toklab_signature" in pl.read_parquet_metadata(out)
     required = {"tokenizer", "lang", "docs", "bytes", "chars", "tokens", "premium", "premium_lo", "premium_hi",
                 "ratio_p10", "ratio_p50", "ratio_p90", "byte_premium", "bytes_per_token", "chars_per_token",
-                "fertility", "fertility_unit", "continued_words", "renyi_efficiency", "unk_char_share",
+                "fertility_words", "fertility_chars", "fertility_unit", "continued_words", "renyi_efficiency_vocab",
+                "renyi_efficiency_observed", "unk_char_share",
                 "comparable", "signature"}
     assert required <= set(frame.columns)
     assert frame.height == 5

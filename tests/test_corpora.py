@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
 import http.server
 import io
 import tarfile
@@ -12,8 +14,9 @@ import polars as pl
 import pytest
 
 import corpora
-from corpora import load_corpus
-from toklab.errors import CorpusError, MissingFileError
+from corpora import flores, load_corpus
+from corpora.manifest import read_manifest
+from toklab.errors import CorpusError, CorruptFileError, MissingFileError
 
 
 @pytest.fixture(autouse=True)
@@ -49,21 +52,32 @@ def test_bad_jsonl_line(tmp_path):
         load_corpus(f"jsonl:{bad}")
 
 
-def _flores_tarball(langs: dict[str, str]) -> bytes:
+def _flores_files(langs: dict[str, str]) -> dict[str, bytes]:
+    return {f"{split}/{lang}.{split}": "".join(f"{word} {i}\n" for i in range(n)).encode()
+            for split, n in (("dev", 997), ("devtest", 1012)) for lang, word in langs.items()}
+
+
+def _tarball(files: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for split, n in (("dev", 997), ("devtest", 1012)):
-            for lang, word in langs.items():
-                data = "".join(f"{word} {i}\n" for i in range(n)).encode()
-                info = tarfile.TarInfo(f"flores200_dataset/{split}/{lang}.{split}")
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
+        for relative, data in files.items():
+            info = tarfile.TarInfo(f"flores200_dataset/{relative}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
 @pytest.fixture
-def loopback_server(tmp_path):
-    (tmp_path / "flores200_dataset.tar.gz").write_bytes(_flores_tarball({"eng_Latn": "hello", "fra_Latn": "bonjour"}))
+def loopback_server(tmp_path, monkeypatch):
+    """Serves a two-language release, and a tampered copy of it; the source's manifest (the
+    shipped one lists the real release) is replaced by the sums of the files served here."""
+    files = _flores_files({"eng_Latn": "hello", "fra_Latn": "bonjour"})
+    (tmp_path / "flores200_dataset.tar.gz").write_bytes(_tarball(files))
+    tampered = dict(files, **{"dev/fra_Latn.dev": files["dev/fra_Latn.dev"].replace(b"bonjour 5", b"bonsoir 5")})
+    (tmp_path / "tampered.tar.gz").write_bytes(_tarball(tampered))
+    manifest = tmp_path / "test.sha256"
+    manifest.write_text("".join(f"{hashlib.sha256(d).hexdigest()}  {r}\n" for r, d in files.items()))
+    monkeypatch.setattr(flores, "FLORES200", dataclasses.replace(flores.FLORES200, manifest=str(manifest)))
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -82,6 +96,20 @@ def test_download_once_into_cache(loopback_server, monkeypatch, tmp_path):
     corpora._MEMO.clear()
     monkeypatch.setenv("TOKLAB_FLORES200_URL", f"{loopback_server}/gone.tar.gz")
     assert load_corpus("flores200?split=dev").frame.height == 2 * 997  # served from the cache
+
+
+def test_tampered_download_is_refused_and_not_kept(loopback_server, monkeypatch, tmp_path):
+    monkeypatch.setenv("TOKLAB_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TOKLAB_DATA", raising=False)
+    monkeypatch.setenv("TOKLAB_FLORES200_URL", f"{loopback_server}/tampered.tar.gz")
+    with pytest.raises(CorruptFileError, match="dev/fra_Latn.dev has sha256"):
+        load_corpus("flores200")
+    assert not (tmp_path / "home" / "corpora" / "flores200").exists()
+
+
+def test_shipped_manifest_lists_the_whole_release():
+    entries = read_manifest("flores200.sha256")
+    assert len(entries) == 411 and sum(r.startswith("devtest/") for r in entries) == 204
 
 
 def test_offline_download_names_variable(monkeypatch, tmp_path):

@@ -38,9 +38,11 @@ class AuditOptions:
     bootstrap: BootstrapOptions = BootstrapOptions()
 
     def signature(self) -> str:
+        """Only what was done: the joined method runs no bootstrap, so it names none."""
         b = self.bootstrap
-        return (f"method:{self.method}|pivot:{self.pivot}|norm:{self.measure.normalize}|"
-                f"bootstrap:{b.resamples}x@{b.level}/seed{b.seed}|renyi_alpha:{self.measure.renyi_alpha}")
+        interval = f"bootstrap:{b.resamples}x@{b.level}/seed{b.seed}" if self.method == "totals" else "bootstrap:none"
+        return (f"method:{self.method}|pivot:{self.pivot}|norm:{self.measure.normalize}|{interval}|"
+                f"renyi_alpha:{self.measure.renyi_alpha}|renyi_norm:vocab,observed|fertility:words,chars")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,10 +81,13 @@ def _doc_stats(part: pl.DataFrame, pivot_part: pl.DataFrame) -> dict:
         "ratio_p50": float(np.percentile(ratios, 50)) if ratios.size else None,
         "ratio_p90": float(np.percentile(ratios, 90)) if ratios.size else None,
         "byte_premium": float(lang_bytes.sum() / pivot_bytes.sum()) if pivot_bytes.sum() else None,
-        "fertility": tokens / units if units else None,
+        # one unit per column: whitespace words, or characters for scripts written without spaces
+        "fertility_words": tokens / units if units and part["unit_kind"][0] == "whitespace_word" else None,
+        "fertility_chars": tokens / units if units and part["unit_kind"][0] == "char" else None,
         "fertility_unit": part["unit_kind"][0],
         "continued_words": float(part["continued"].sum() / units) if units else None,
-        "renyi_efficiency": part["renyi_efficiency"][0],
+        "renyi_efficiency_vocab": part["renyi_efficiency_vocab"][0],
+        "renyi_efficiency_observed": part["renyi_efficiency_observed"][0],
         "unk_char_share": float(part["unk_chars"].sum() / chars) if chars else 0.0,
     }
 
@@ -122,7 +127,8 @@ def tokenizer_rows(adapter: Adapter, doc_frame: pl.DataFrame, options: AuditOpti
 COLUMNS = [
     "tokenizer", "lang", "lang_name", "script", "docs", "bytes", "chars", "tokens", "premium", "premium_lo",
     "premium_hi", "ratio_p10", "ratio_p50", "ratio_p90", "byte_premium", "bytes_per_token", "chars_per_token",
-    "fertility", "fertility_unit", "continued_words", "renyi_efficiency", "unk_char_share", "comparable",
+    "fertility_words", "fertility_chars", "fertility_unit", "continued_words", "renyi_efficiency_vocab",
+    "renyi_efficiency_observed", "unk_char_share", "comparable",
 ]
 
 
@@ -156,6 +162,9 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions
             f"pivot {options.pivot!r} is not in corpus {corpus.spec} (languages: {len(corpus.langs)})"
             + nearest(options.pivot, corpus.langs)
         )
+    if len(corpus.langs) < 2:
+        raise SpecError(f"corpus {corpus.spec} holds only the pivot {options.pivot!r}: a premium needs at least one "
+                        "other language; add one with --langs (e.g. --langs fra_Latn)")
     if options.method not in METHODS:
         raise SpecError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
     rows: list[dict] = []
@@ -170,16 +179,25 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions
     return AuditResult(frame, summarise(frame, options.pivot), signature)
 
 
+@dataclasses.dataclass(frozen=True)
+class SensitivityResult:
+    rows: pl.DataFrame
+    signature: str
+
+
 def normalization_sensitivity(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions,
-                              progress: Callable[[str], None] | None = None) -> pl.DataFrame:
+                              progress: Callable[[str], None] | None = None) -> SensitivityResult:
     """The premium under NFC, NFD and NFKC side by side (Korean in NFD is the classic trap)."""
     frames = []
+    signature = ""
     for form in ("nfc", "nfd", "nfkc"):
         opts = dataclasses.replace(options, measure=dataclasses.replace(options.measure, normalize=form))
-        rows = run_audit(adapters, corpus, opts, progress).rows
+        result = run_audit(adapters, corpus, opts, progress)
+        rows = result.rows
+        signature = result.signature.replace(f"norm:{form}|", "norm:nfc,nfd,nfkc|")
         frames.append(rows.select("tokenizer", "lang", "lang_name", "script", pl.col("premium").alias(f"premium_{form}")))
     joined = frames[0].join(frames[1].drop("lang_name", "script"), on=["tokenizer", "lang"]).join(
         frames[2].drop("lang_name", "script"), on=["tokenizer", "lang"])
     spread = pl.max_horizontal("premium_nfc", "premium_nfd", "premium_nfkc") / pl.min_horizontal(
         "premium_nfc", "premium_nfd", "premium_nfkc")
-    return joined.with_columns(spread.alias("spread")).sort("spread", descending=True)
+    return SensitivityResult(joined.with_columns(spread.alias("spread")).sort("spread", descending=True), signature)

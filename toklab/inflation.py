@@ -25,6 +25,14 @@ class BootstrapOptions:
     seed: int = 0
     level: float = 0.95
 
+    def __post_init__(self) -> None:
+        from toklab.errors import SpecError
+
+        if self.resamples < 1:
+            raise SpecError(f"--resamples {self.resamples}: the bootstrap needs at least 1 resample (default 1000)")
+        if not 0 < self.level < 1:
+            raise SpecError(f"confidence level {self.level}: must lie strictly between 0 and 1")
+
 
 def premium(lang_tokens: np.ndarray, pivot_tokens: np.ndarray) -> float:
     return float(lang_tokens.sum() / pivot_tokens.sum())

@@ -31,7 +31,7 @@ NORMAL_FORMS = ("none", "nfc", "nfd", "nfkc", "nfkd")
 RENYI_ALPHA = 2.5
 # Bump whenever a change to this module (or what it calls) would change a measured number:
 # entries written by other versions of the code then stop answering.
-MEASURE_VERSION = 2
+MEASURE_VERSION = 3
 
 Progress = Callable[[str], None]  # called once per language done
 
@@ -52,14 +52,18 @@ def normalize_texts(texts: list[str], form: str) -> list[str]:
     return [unicodedata.normalize(form.upper(), t) for t in texts]
 
 
-def renyi_efficiency(flat_ids: np.ndarray, vocab_size: int, alpha: float) -> float | None:
-    """Rényi entropy (order alpha) of the unigram distribution over log2(vocab) (Zouhar et al., 2023)."""
+def renyi_efficiency(flat_ids: np.ndarray, vocab_size: int, alpha: float) -> tuple[float | None, float | None]:
+    """Rényi entropy (order alpha) of the unigram distribution (Zouhar et al., 2023), normalised
+    two ways: by log2 of the full vocabulary (Zouhar et al.'s definition) and by log2 of the
+    token types observed in this text (how evenly the used types are used)."""
     if flat_ids.size == 0 or vocab_size < 2:
-        return None
+        return None, None
     counts = np.unique(flat_ids, return_counts=True)[1] if vocab_size > 4 * flat_ids.size else np.bincount(flat_ids)
-    p = counts[counts > 0] / flat_ids.size
+    counts = counts[counts > 0]
+    p = counts / flat_ids.size
     entropy = np.log2(np.sum(p**alpha)) / (1 - alpha)
-    return float(entropy / np.log2(vocab_size))
+    observed = float(entropy / np.log2(counts.size)) if counts.size > 1 else None
+    return float(entropy / np.log2(vocab_size)), observed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +103,7 @@ def measure_language(adapter: Adapter, text: LanguageText, options: MeasureOptio
     tokens = np.fromiter((len(d) for d in analysis.ids), dtype=np.int64, count=len(text.texts))
     flat = np.fromiter(itertools.chain.from_iterable(analysis.ids), dtype=np.int64, count=int(tokens.sum()))
     boundaries = global_boundaries(adapter, analysis, flat, text.units.doc_starts)  # sorted: docs in order
+    renyi_vocab, renyi_observed = renyi_efficiency(flat, adapter.vocab_size, options.renyi_alpha)
     return pl.DataFrame(
         {
             "lang": text.lang,
@@ -111,9 +116,10 @@ def measure_language(adapter: Adapter, text: LanguageText, options: MeasureOptio
             "unk_chars": np.asarray(analysis.unk_chars, dtype=np.int64),
             "continued": continued_per_doc(text.units, boundaries, len(text.texts)),
             "unit_kind": text.units.kind,
-            "renyi_efficiency": renyi_efficiency(flat, adapter.vocab_size, options.renyi_alpha),
+            "renyi_efficiency_vocab": renyi_vocab,
+            "renyi_efficiency_observed": renyi_observed,
         },
-        schema_overrides={"renyi_efficiency": pl.Float64},
+        schema_overrides={"renyi_efficiency_vocab": pl.Float64, "renyi_efficiency_observed": pl.Float64},
     )
 
 

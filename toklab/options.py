@@ -17,6 +17,27 @@ output_option = click.option(
 )
 
 
+class FiniteFloat(click.ParamType):
+    """A float that must be finite and at least `low` (NaN passes click's FloatRange)."""
+
+    name = "float"
+
+    def __init__(self, low: float | None = None) -> None:
+        self.low = low
+
+    def convert(self, value, param, ctx):
+        import math
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number) or (self.low is not None and number < self.low):
+            self.fail(f"{value} is not a finite number ≥ {self.low:g}" if self.low is not None
+                      else f"{value} is not a finite number", param, ctx)
+        return number
+
+
 def json_format_option(func):
     return click.option(
         "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,

@@ -32,6 +32,24 @@ def _read_tekken(path: Path) -> dict:
         raise CorruptFileError(f"{path}: not a Tekken file (missing {exc}); expected keys 'config' and 'vocab'") from exc
 
 
+def _ranks(path: Path, config: dict, vocab: list) -> tuple[int, int, dict[bytes, int]]:
+    """(reserved special ids, ranks in use, bytes → rank), naming the entry that is malformed."""
+    try:
+        num_special = int(config.get("default_num_special_tokens", 1000))
+        used = int(config.get("default_vocab_size", len(vocab) + num_special)) - num_special
+    except (AttributeError, TypeError, ValueError):
+        raise CorruptFileError(f"{path}: Tekken config sizes are not integers") from None
+    ranks = {}
+    for index, entry in enumerate(vocab[:used]):
+        try:
+            ranks[base64.b64decode(entry["token_bytes"], validate=True)] = int(entry["rank"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptFileError(f"{path}: vocab entry {index} has no valid "
+                                   f"{'token_bytes' if 'rank' not in str(exc) else 'rank'} ({exc!s}); "
+                                   "the file is damaged — use the tekken.json shipped with the model") from None
+    return num_special, used, ranks
+
+
 class TekkenAdapter(TiktokenAdapter):
     def __init__(self, spec: Spec):
         import tiktoken
@@ -39,12 +57,15 @@ class TekkenAdapter(TiktokenAdapter):
         path = Path(spec.target).expanduser()
         data = _read_tekken(path)
         config = data["config"]
-        self.num_special = int(config.get("default_num_special_tokens", 1000))
-        used = int(config.get("default_vocab_size", len(data["vocab"]) + self.num_special)) - self.num_special
-        ranks = {base64.b64decode(entry["token_bytes"]): entry["rank"] for entry in data["vocab"][:used]}
-        encoding = tiktoken.Encoding(
-            name=path.stem, pat_str=config["pattern"], mergeable_ranks=ranks, special_tokens={}
-        )
+        self.num_special, used, ranks = _ranks(path, config, data["vocab"])
+        pattern = config.get("pattern") if isinstance(config, dict) else None
+        if not isinstance(pattern, str):
+            raise CorruptFileError(f"{path}: Tekken config has no 'pattern' (the pre-tokenizer regex); "
+                                   "the file is incomplete — use the tekken.json shipped with the model")
+        try:
+            encoding = tiktoken.Encoding(name=path.stem, pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+        except ValueError as exc:  # the regex does not compile
+            raise CorruptFileError(f"{path}: Tekken 'pattern' is not a valid regex ({exc})") from None
         super().__init__(Spec(spec.scheme, str(path.resolve()), spec.params), encoding, artifact=path)
         self.vocab_size = used + self.num_special
         self.library_version = _tiktoken_version()

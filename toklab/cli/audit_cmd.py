@@ -83,11 +83,12 @@ def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) ->
 @click.option("--normalize", type=click.Choice(NORMAL_FORMS), default="none", show_default=True,
               help="Unicode normal form applied before encoding.")
 @click.option("--normalization-sensitivity", "sensitivity_report", is_flag=True, help="Show the premium under NFC, NFD and NFKC side by side.")
-@click.option("--resamples", default=1000, show_default=True, help="Paired bootstrap resamples.")
+@click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Paired bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
-@click.option("--jobs", default=1, show_default=True, help="Encoding threads.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Encoding threads.")
 @click.option("--all", "show_all", is_flag=True, help="Show every language in the terminal table.")
-@click.option("--top", default=15, show_default=True, help="Most expensive languages shown.")
+@click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Most expensive languages shown.")
 @click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a PNG: premium per language.")
 @format_option
 @output_option
@@ -110,12 +111,11 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
     steps = len(adapters) * len(loaded.langs) * (3 if sensitivity_report else 1)
     with progress_callback("encoding", steps) as advance:
         if sensitivity_report:
-            frame = normalization_sensitivity(adapters, loaded, options, advance)
-            result = None
+            sensitivity = normalization_sensitivity(adapters, loaded, options, advance)
+            frame, signature, result = sensitivity.rows, sensitivity.signature, None
         else:
             result = run_audit(adapters, loaded, options, advance)
-            frame = result.rows
-    signature = result.signature if result else f"{loaded.signature}|normalization:nfc,nfd,nfkc"
+            frame, signature = result.rows, result.signature
     if fmt != "table":
         write_frame(frame, fmt, output, signature)
     else:

@@ -56,7 +56,8 @@ def price_cmd(models, price_file, corpus, split, langs, pivot, content_tokens, s
     with progress_callback("encoding", len(adapters) * len(loaded.langs)) as advance:
         audit = run_audit(adapters, loaded, AuditOptions(pivot=pivot), advance)
     premiums = audit.rows.with_columns(tokenizer=pl.col("tokenizer").replace(dict(zip([a.name for a in adapters], specs))))
-    pivot_fertility = premiums.filter(pl.col("lang") == pivot).select("tokenizer", pl.col("fertility").alias("pivot_fertility"))
+    pivot_fertility = premiums.filter(pl.col("lang") == pivot).select(
+        "tokenizer", pl.coalesce("fertility_words", "fertility_chars").alias("pivot_fertility"))
     table = price_table(premiums.join(pivot_fertility, on="tokenizer"), chosen, content_tokens, parsed_scenario)
     signature = f"{audit.signature}|{price_signature}|content_tokens:{content_tokens:g}" + (
         f"|scenario:{scenario}" if scenario else "")
