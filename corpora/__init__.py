@@ -20,6 +20,11 @@ from toklab.spec import Spec
 from toklab.suggest import nearest
 
 LOADERS = {"flores200": load_flores, "file": load_text, "jsonl": load_jsonl, "parquet": load_parquet}
+# The parameters each corpus scheme reads; any other is refused.
+KEYS = {"flores200": frozenset({"split", "langs", "path", "errors"}),
+        "file": frozenset({"lang", "split", "errors", "keep", "max_doc_mb"}),
+        "jsonl": frozenset({"text", "lang", "id", "errors", "keep", "max_doc_mb"}),
+        "parquet": frozenset({"text", "max_doc_mb"})}
 
 __all__ = ["Corpus", "load_corpus", "LOADERS", "SOURCES"]
 
@@ -31,7 +36,7 @@ def parse_corpus_spec(text: str | Spec) -> Spec:
             f"unknown corpus scheme {spec.scheme!r} in {text!s}; known: {', '.join(LOADERS)}"
             + nearest(spec.scheme, LOADERS)
         )
-    return spec
+    return spec.check_keys(KEYS[spec.scheme], "corpus spec")
 
 
 _MEMO: dict[tuple, Corpus] = {}

@@ -35,3 +35,32 @@ def split_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+BOM = "\ufeff"
+
+
+def clean_text(text: str, keep: frozenset[str] = frozenset()) -> tuple[str, dict[str, int]]:
+    """Strip a leading UTF-8 byte-order mark and turn CRLF line ends into LF, unless kept.
+
+    Both are artefacts of the editor that saved the file, not content: counted as content they
+    add a token per line to one language and not to another (a French premium +15 % seen).
+    Returns the text and how many of each were removed, for the corpus signature.
+    """
+    counts = {"bom_stripped": 0, "crlf_normalised": 0}
+    if "bom" not in keep and text.startswith(BOM):
+        text, counts["bom_stripped"] = text[1:], 1
+    if "crlf" not in keep:
+        counts["crlf_normalised"] = text.count("\r\n")
+        if counts["crlf_normalised"]:
+            text = text.replace("\r\n", "\n")
+    return text, counts
+
+
+def parse_keep(value: str | None, where: str) -> frozenset[str]:
+    from toklab.errors import SpecError
+
+    kept = frozenset(v.strip() for v in (value or "").split(",") if v.strip())
+    if kept - {"bom", "crlf"}:
+        raise SpecError(f"{where}: keep={value!r}: name bom, crlf or both (keep=bom,crlf)")
+    return kept

@@ -7,11 +7,33 @@ from pathlib import Path
 
 import polars as pl
 
-from corpora.decode import decode_utf8, split_lines
+from corpora.decode import clean_text, decode_utf8, parse_keep, split_lines
 from corpora.flores import check_alignment
 from corpora.frame import SCHEMA, Corpus, make_frame
 from toklab.errors import CorpusError, MissingFileError
 from toklab.spec import Spec
+
+
+MAX_DOC_MB = 16  # documented limit: one document (line) above it is refused unless max_doc_mb= raises it
+
+
+def check_document_sizes(frame: pl.DataFrame, spec: Spec, where: str) -> pl.DataFrame:
+    """Refuse documents above the limit before any work: measuring one 200 MB line costs ~20× its
+    size in token lists, so a runaway line (a minified dump, a file without newlines) is an error."""
+    try:
+        limit_mb = float(spec.get("max_doc_mb", str(MAX_DOC_MB)))
+    except ValueError:
+        limit_mb = -1.0
+    if not limit_mb > 0:
+        raise CorpusError(f"{spec}: max_doc_mb={spec.get('max_doc_mb')!r} must be a number of megabytes above 0")
+    sizes = frame["text"].str.len_bytes()
+    if frame.height and sizes.max() > limit_mb * 1e6:
+        row = int(sizes.arg_max())
+        raise CorpusError(f"{where}: document {frame['doc_id'][row]} of language {frame['lang'][row]} (line or "
+                          f"record {frame['doc_id'][row] + 1} when numbered by position) is {sizes[row] / 1e6:,.1f} MB, "
+                          f"above the {limit_mb:g} MB limit per document; split it into lines, or raise the limit "
+                          "with ?max_doc_mb=N (measuring a document takes ~20× its size in memory)")
+    return frame
 
 
 def _typed(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
@@ -46,9 +68,13 @@ def load_text(spec: Spec) -> Corpus:
     rows: dict[str, list] = {"doc_id": [], "lang": [], "split": [], "text": []}
     counts: dict[Path, int] = {}
     replaced = 0
+    keep = parse_keep(spec.get("keep"), str(spec))
+    cleaned = {"bom_stripped": 0, "crlf_normalised": 0}
     for file in files:
         text, n_bad = decode_utf8(file.read_bytes(), file, replace=replace)
         replaced += n_bad
+        text, removed = clean_text(text, keep)
+        cleaned = {k: cleaned[k] + removed[k] for k in cleaned}
         lines = split_lines(text)
         counts[file] = len(lines)
         lang = spec.get("lang") if not path.is_dir() else file.name.split(".")[0]
@@ -58,7 +84,9 @@ def load_text(spec: Spec) -> Corpus:
         rows["text"].extend(lines)
     if len(files) > 1:
         check_alignment(counts, None)
-    return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), make_frame(rows), replaced, str(path))
+    frame = check_document_sizes(make_frame(rows), spec, str(path))
+    return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, replaced, str(path),
+                  tuple(cleaned.items()))
 
 
 def load_jsonl(spec: Spec) -> Corpus:
@@ -66,6 +94,7 @@ def load_jsonl(spec: Spec) -> Corpus:
     text_key, lang_key = spec.get("text", "text"), spec.get("lang", "lang")
     id_key = spec.get("id", "doc_id")
     raw, replaced = decode_utf8(path.read_bytes(), path, replace=spec.get("errors") == "replace")
+    raw, cleaned = clean_text(raw, parse_keep(spec.get("keep"), str(spec)))
     rows: dict[str, list] = {"doc_id": [], "lang": [], "split": [], "text": []}
     for line_no, line in enumerate(split_lines(raw), 1):
         if not line.strip():
@@ -84,7 +113,9 @@ def load_jsonl(spec: Spec) -> Corpus:
         rows["lang"].append(str(record.get(lang_key, "und")))
         rows["split"].append(str(record.get("split", "all")))
         rows["text"].append(text)
-    return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), make_frame(rows), replaced, str(path))
+    frame = check_document_sizes(make_frame(rows), spec, str(path))
+    return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, replaced, str(path),
+                  tuple(cleaned.items()))
 
 
 def _doc_id(value, where: str, key: str) -> int:
@@ -114,5 +145,5 @@ def load_parquet(spec: Spec) -> Corpus:
     for column, default in (("lang", "und"), ("split", "all")):
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(default).alias(column))
-    frame = _typed(frame.select(list(SCHEMA)), path)
+    frame = check_document_sizes(_typed(frame.select(list(SCHEMA)), path), spec, str(path))
     return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, 0, str(path))

@@ -76,6 +76,13 @@ SCHEMES: dict[str, tuple[Callable[[Spec], Adapter], str]] = {
 }
 
 
+# The parameters each scheme reads; any other is refused (`?special=1` must not drop specials).
+KEYS: dict[str, frozenset[str]] = {
+    "tiktoken": frozenset({"pattern"}), "hf": frozenset({"specials"}), "spm": frozenset(), "tekken": frozenset(),
+    "bytes": frozenset(), "chars": frozenset(), "train": frozenset({"vocab", "corpus", "impl", "coverage", "dev"}),
+}
+
+
 def resolve_alias(text: str) -> Spec:
     """Expand an API model name to the spec of its public tokenizer, or explain why not."""
     reason = aliases.closed_reason(text)
@@ -100,7 +107,7 @@ def parse_tokenizer_spec(text: str) -> Spec:
             f"unknown tokenizer scheme {spec.scheme!r} in {text!r}; known: {', '.join(SCHEMES)}"
             + nearest(spec.scheme, SCHEMES)
         )
-    return spec
+    return spec.check_keys(KEYS[spec.scheme], "tokenizer spec")
 
 
 _MEMO: dict[tuple, Adapter] = {}

@@ -43,6 +43,27 @@ class Spec:
             raise SpecError(f"spec {text!r}: parameter {duplicated[0]!r} given twice")
         return cls(scheme.strip().lower(), target.strip(), tuple(sorted(params)))
 
+    def check_keys(self, allowed: set[str] | frozenset[str], what: str) -> "Spec":
+        """Refuse a parameter this scheme does not read (a typo would silently change a result).
+
+        A nested spec with several parameters (a corpus inside a `train:` spec) must be
+        percent-encoded, e.g. `corpus=flores200%3Fsplit%3Ddev%26langs%3Deng_Latn`: written raw,
+        its later parameters would be read as the outer spec's, so they are refused here.
+        """
+        from toklab.suggest import nearest
+
+        for key, _value in self.params:
+            if key in allowed:
+                continue
+            nested = [k for k, v in self.params if "?" in v]
+            hint = (f"; if {key!r} belongs to the spec inside {nested[0]!r}, percent-encode that spec "
+                    f"(? → %3F, = → %3D, & → %26), e.g. {nested[0]}={quote(self.get(nested[0]) + '&' + key + '=' + self.get(key), safe='')}"
+                    if nested else "")
+            known = ", ".join(sorted(allowed)) or "none"
+            raise SpecError(f"{what} {self.scheme}: unknown parameter {key!r} (known: {known})"
+                            + nearest(key, allowed) + hint)
+        return self
+
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.params).get(key, default)
 

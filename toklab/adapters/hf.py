@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -57,16 +58,29 @@ def _load_file(path: Path):
 
 
 def _load_hub(repo: str):
+    import warnings
+
     from tokenizers import Tokenizer
 
+    # Not silent: ORG/REPO and a relative path look alike, and a mistyped path must not turn
+    # into a network request without a word.
+    if os.environ.get("HF_HUB_OFFLINE", "0") in ("0", "", "false"):
+        warnings.warn(f"hf:{repo}: no such local path (relative to {Path.cwd()}); reading {repo} from the "
+                      "Hugging Face hub", stacklevel=2)
     try:
         return Tokenizer.from_pretrained(repo)
     except Exception as exc:
         raise MissingFileError(
-            f"could not fetch tokenizer.json for {repo!r} from the hub ({str(exc).splitlines()[0][:160]}); "
-            "offline, download it elsewhere and use hf:PATH/TO/tokenizer.json, or set HF_HOME to a cache "
-            "that holds it"
-        ) from exc
+            f"hf:{repo} is neither a local path (relative to {Path.cwd()}) nor a hub repository that could be "
+            f"fetched ({_first_sentence(str(exc))}); give an existing tokenizer.json or model directory, or, "
+            "for the hub, go online or set HF_HOME to a cache that holds it"
+        ) from None
+
+
+def _first_sentence(message: str) -> str:
+    """The first sentence of a library's message, whole (never cut mid-word)."""
+    first = message.strip().splitlines()[0] if message.strip() else "no reason given"
+    return first.split(". ")[0].rstrip(".")
 
 
 class HFAdapter(Adapter):

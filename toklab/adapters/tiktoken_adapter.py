@@ -43,11 +43,20 @@ def _tiktoken_version() -> str:
     return getattr(tiktoken, "__version__", "")
 
 
+# Encodings that tiktoken builds from other files than `<name>.tiktoken`.
+SOURCE_URLS = {
+    "gpt2": ("https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/vocab.bpe",
+             "https://openaipublic.blob.core.windows.net/gpt-2/encodings/main/encoder.json"),
+}
+SAME_RANKS = {"gpt2": "r50k_base"}  # identical ranks and pattern, from one .tiktoken file
+
+
 def _cache_file_for(name: str) -> str:
-    """Where tiktoken would look for a named encoding's file (for the error message)."""
-    url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+    """Where tiktoken would look for a named encoding's file(s) (for the error message)."""
+    urls = SOURCE_URLS.get(name, (f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken",))
     cache = os.environ.get("TIKTOKEN_CACHE_DIR", "<tmp>/data-gym-cache")
-    return f"{cache}/{hashlib.sha1(url.encode()).hexdigest()} ({url})"
+    files = [f"{cache}/{hashlib.sha1(url.encode()).hexdigest()} ({url.rsplit('/', 1)[-1]} from {url})" for url in urls]
+    return ("files " if len(files) > 1 else "file ") + " and ".join(files)
 
 
 def load_named_encoding(name: str):
@@ -65,8 +74,9 @@ def load_named_encoding(name: str):
     except (OSError, ValueError, Exception) as exc:  # requests/urllib errors when offline
         raise MissingFileError(
             f"tiktoken encoding {name!r} is not cached and could not be downloaded "
-            f"({type(exc).__name__}); expected file {_cache_file_for(name)}. Set TIKTOKEN_CACHE_DIR "
+            f"({type(exc).__name__}); expected {_cache_file_for(name)}. Set TIKTOKEN_CACHE_DIR "
             "to a directory holding tiktoken's cache files, or go online once."
+            + (f" (tiktoken:{SAME_RANKS[name]} has the same ranks and pattern)" if name in SAME_RANKS else "")
         ) from exc
 
 
