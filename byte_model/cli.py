@@ -10,7 +10,7 @@ import click
 import polars as pl
 
 from byte_model import config as C
-from toklab.options import FiniteFloat, format_option, output_option
+from toklab.options import FiniteFloat, format_option, output_option, plot_option
 from toklab.errors import SpecError
 from toklab.render import frame_table, signature_line, stderr_console, stdout_console, write_frame
 
@@ -147,7 +147,7 @@ class _train_progress:
               help="First N documents of every language.")
 @click.option("--all", "use_all", is_flag=True, help="Every document of the evaluation corpus.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="PNG of BPB per language.")
+@plot_option("PNG of BPB per language.")
 @format_option
 @output_option
 def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, plot, fmt, output) -> None:
@@ -156,26 +156,17 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, plot, fmt, output) -
     \b
     Example: toklab byte eval RUN_DIR --format parquet -o bpb.parquet --plot bpb.png
     """
-    from byte_model.data import encode_documents
-    from byte_model.evaluate import bpb_table, document_bits, first_n_per_language
+    from byte_model.evaluate import evaluate_run
     from byte_model.runtime import pick_device
-    from byte_model.train import load_model
-    from corpora import Corpus, load_corpus
+    from toklab.cli.progress import progress_callback
     from toklab.languages import language_name, script_of
 
-    model, vocab, payload = load_model(run_dir, pick_device("auto"))
-    source = load_corpus(corpus or payload["train_cfg"]["eval_corpus"])
-    subset = Corpus(source.spec, first_n_per_language(source.frame, None if use_all else first_n))
-    docs, _ = encode_documents(subset, payload["train_cfg"]["tokenizer"])
-    from toklab.cli.progress import progress_callback
-
-    with progress_callback("scoring", len(docs.ids)) as advance:
-        bits = document_bits(model, docs, vocab, batch_size, progress=lambda n: [advance() for _ in range(n)])
-    per_lang, overall = bpb_table(docs, bits)
+    with progress_callback("scoring", None) as advance:
+        result = evaluate_run(run_dir, corpus, None if use_all else first_n, batch_size, pick_device("auto"),
+                              progress=lambda n: [advance() for _ in range(n)])
+    per_lang, overall, signature = result.per_lang, result.overall, result.signature
     per_lang = per_lang.with_columns(lang_name=pl.col("lang").map_elements(language_name, return_dtype=pl.Utf8),
                                      script=pl.col("lang").map_elements(script_of, return_dtype=pl.Utf8))
-    signature = (f"{payload['signature']}|step:{payload['step']}|eval:{subset.signature}|"
-                 f"first_n:{'all' if use_all else first_n}")
     if plot:
         from toklab.plots import per_language_bars
 
@@ -189,8 +180,8 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, plot, fmt, output) -
     shown = per_lang if per_lang.height <= 30 else pl.concat([per_lang.head(10), per_lang.tail(10)])
     console.print(frame_table(shown.select("lang", "lang_name", "docs", "bytes", "bpb"),
                               title="BPB per language (best and worst 10)" if per_lang.height > 30 else "BPB per language"))
-    console.print(f"[bold]overall (byte-weighted): {overall:.4f} bits per byte[/bold] over {int(docs.n_bytes.sum()):,} "
-                  f"bytes, {len(docs.ids):,} documents, {per_lang.height} languages")
+    console.print(f"[bold]overall (byte-weighted): {overall:.4f} bits per byte[/bold] over {result.n_bytes:,} "
+                  f"bytes, {result.n_docs:,} documents, {per_lang.height} languages")
     signature_line(console, signature)
 
 

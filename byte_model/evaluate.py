@@ -4,7 +4,9 @@ beginning-of-document symbol, divided by its UTF-8 bytes. Per language and overa
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -12,7 +14,7 @@ import polars as pl
 import torch
 import torch.nn.functional as F
 
-from byte_model.data import Documents, Vocabulary, eval_windows
+from byte_model.data import Documents, Vocabulary, check_same_tokenizer, encode_documents, eval_windows
 from byte_model.runtime import autocast
 
 
@@ -56,3 +58,31 @@ def first_n_per_language(frame: pl.DataFrame, n: int | None) -> pl.DataFrame:
     if n is None:
         return frame
     return frame.sort("doc_id").group_by("lang", maintain_order=True).head(n)
+
+
+@dataclasses.dataclass(frozen=True)
+class ByteEvalResult:
+    per_lang: pl.DataFrame  # lang, bits, bytes, docs, bpb (sorted by bpb)
+    overall: float  # byte-weighted bits per byte
+    n_bytes: int
+    n_docs: int
+    signature: str
+
+
+def evaluate_run(run_dir: Path, corpus: str | None = None, first_n: int | None = 100, batch_size: int = 64,
+                 device: torch.device | None = None, progress: Callable[[int], None] | None = None) -> ByteEvalResult:
+    """Score the first `first_n` documents of every language (all when None), each on its own,
+    with the checkpoint in `run_dir`, under the tokenizer file it was trained with."""
+    from byte_model.train import load_model
+    from corpora import Corpus, load_corpus
+
+    model, vocab, payload = load_model(run_dir, device)
+    source = load_corpus(corpus or payload["train_cfg"]["eval_corpus"])
+    subset = Corpus(source.spec, first_n_per_language(source.frame, first_n))
+    docs, current = encode_documents(subset, payload["train_cfg"]["tokenizer"])
+    check_same_tokenizer(vocab, current, str(run_dir))
+    bits = document_bits(model, docs, vocab, batch_size, progress)
+    per_lang, overall = bpb_table(docs, bits)
+    signature = "|".join([payload["signature"], f"step:{payload['step']}", f"eval_{subset.signature}",
+                          f"first_n:{'all' if first_n is None else first_n}", "protocol:isolated_sentences"])
+    return ByteEvalResult(per_lang, overall, int(docs.n_bytes.sum()), len(docs.ids), signature)

@@ -80,7 +80,9 @@ def test_experiment_scores_signals_against_known_counts(flores_ready):
 
     config = ExperimentConfig(langs=("eng_Latn", "fra_Latn", "hin_Deva"), left_out=("hin_Deva",), planted=3,
                               repeats=50, vocab=800, minutes=60.0, steps=200)
-    table, facts = run_experiment(config)
+    result = run_experiment(config)
+    table, facts = result.table, result.facts
+    assert result.signature.startswith("experiment:glitch|tok:train:bytebpe") and "|content:" in result.signature
     assert facts["untrained"] > 0 and len(facts["planted"]) == 3
     norm = table.filter((pl.col("signal") == "low embedding norm") & pl.col("target").str.starts_with("untrained"))
     assert norm["auroc"][0] > 0.8  # rows that never get a gradient keep their initial norm

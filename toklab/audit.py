@@ -4,14 +4,12 @@ tokenizer. Returns data; the CLI renders it."""
 from __future__ import annotations
 
 import dataclasses
-import platform
 from typing import Callable, Sequence
 
 import numpy as np
 import polars as pl
 
 from corpora import Corpus
-from toklab import __version__
 from toklab.adapters.base import Adapter
 from toklab.errors import SpecError
 from toklab.inflation import (
@@ -24,6 +22,7 @@ from toklab.inflation import (
 )
 from toklab.languages import language_name, script_of
 from toklab.measure import MeasureOptions, measure, measure_joined
+from toklab.signature import build, tokenizers_part
 from toklab.suggest import nearest
 
 DEFAULT_TOKENIZERS = ("tiktoken:r50k_base", "tiktoken:cl100k_base", "tiktoken:o200k_base", "bytes:utf8")
@@ -50,18 +49,6 @@ class AuditResult:
     rows: pl.DataFrame
     summary: pl.DataFrame
     signature: str
-
-
-def library_versions() -> str:
-    import importlib.metadata as md
-
-    parts = [f"toklab:{__version__}", f"python:{platform.python_version()}"]
-    for package in ("tiktoken", "tokenizers", "sentencepiece", "polars", "numpy"):
-        try:
-            parts.append(f"{package}:{md.version(package)}")
-        except md.PackageNotFoundError:
-            pass
-    return "|".join(parts)
 
 
 def _doc_stats(part: pl.DataFrame, pivot_part: pl.DataFrame) -> dict:
@@ -173,9 +160,7 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions
         joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None
         rows.extend(tokenizer_rows(adapter, doc_frame, options, joined))
     frame = pl.DataFrame(rows).select(COLUMNS)
-    signature = "|".join([
-        "||".join(a.signature for a in adapters), corpus.signature, options.signature(), library_versions(),
-    ])
+    signature = build(tokenizers_part(adapters), corpus.signature, options.signature())
     return AuditResult(frame, summarise(frame, options.pivot), signature)
 
 

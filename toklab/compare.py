@@ -20,6 +20,7 @@ from corpora import Corpus, load_corpus
 from toklab.compressors import available, conditional_bits
 from toklab.languages import script_of
 from toklab.paths import cache_dir, short_hash
+from toklab.signature import build
 
 KINDS = {"bpe": "bytebpe", "unigram": "unigram", "paritybpe": "paritybpe"}
 
@@ -87,7 +88,8 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
     facts = {"scheme": scheme, "tokenizer": spec, "params_non_embedding": trainer.n_params["non_embedding"],
              "params_total": trainer.n_params["total"], "steps": state.step, "train_seconds": round(state.elapsed, 1),
              "tokens_seen": tokens_seen, "bytes_seen": state.bytes_seen,
-             "train_flops": 3 * flops_token * tokens_seen, "flops_per_token": flops_token}
+             "train_flops": 3 * flops_token * tokens_seen, "flops_per_token": flops_token,
+             "signature": trainer.signature}
     return frame, facts
 
 
@@ -145,7 +147,24 @@ def premium_gap_correlation(rows: pl.DataFrame, pivot: str = "eng_Latn") -> dict
     return out
 
 
-def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m: None):
+@dataclasses.dataclass(frozen=True)
+class CompareResult:
+    rows: pl.DataFrame  # one row per (scheme, language)
+    summary: pl.DataFrame  # one row per scheme
+    facts: dict[str, dict]  # per model scheme: what it got from the budget
+    correlation: dict[str, float]  # token premium vs BPB gap to the byte model
+    seconds: float
+    signature: str
+
+
+def compare_signature(config: CompareConfig, test: Corpus, facts: dict[str, dict], compressors: list[str]) -> str:
+    models = "||".join(f"scheme:{name}|{fact['signature']}|steps_done:{fact['steps']}" for name, fact in facts.items())
+    return build(f"compare:{','.join(config.schemes)}", f"preset:{config.preset}", f"minutes:{config.minutes:g}",
+                 f"seed:{config.seed}", f"eval_{test.signature}", f"per_lang:{config.per_lang}", models,
+                 f"compressors:{','.join(compressors) or 'none'}|compressor_protocol:8*(C(dev+test)-C(dev))")
+
+
+def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m: None) -> CompareResult:
     train_spec, test_spec = corpus_specs(config)
     train, test = load_corpus(train_spec), eval_subset(load_corpus(test_spec), config.per_lang)
     started = time.perf_counter()
@@ -155,8 +174,10 @@ def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m
         frames.append(frame)
         facts[scheme] = fact
     rows = per_language(pl.concat(frames), facts)
+    compressors = list(available()) if config.compressors else []
     if config.compressors:
         on_log("compressors")
         rows = pl.concat([rows, compressor_rows(train, test)], how="diagonal")
     rows = finish(rows)
-    return rows, summary(rows), facts, premium_gap_correlation(rows), time.perf_counter() - started
+    return CompareResult(rows, summary(rows), facts, premium_gap_correlation(rows), time.perf_counter() - started,
+                         compare_signature(config, test, facts, compressors))

@@ -16,6 +16,7 @@ import polars as pl
 
 from toklab.glitch_signals import auroc, average_ranks, corpus_counts
 from toklab.paths import atomic_path, cache_dir, short_hash
+from toklab.signature import build
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +103,14 @@ def score_signals(frame: pl.DataFrame, counts: np.ndarray, under_k: int) -> pl.D
     return pl.DataFrame(rows)
 
 
-def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lambda _m: None) -> tuple[pl.DataFrame, dict]:
+@dataclasses.dataclass(frozen=True)
+class ExperimentResult:
+    table: pl.DataFrame  # every signal scored against the known training counts
+    facts: dict
+    signature: str
+
+
+def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lambda _m: None) -> ExperimentResult:
     import torch
     from safetensors.numpy import save_file
 
@@ -117,7 +125,8 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
     spec = f"train:bytebpe?vocab={config.vocab}&corpus=jsonl:{corpus_a}"
     on_log(f"tokenizer {spec}")
     adapter = load_tokenizer(spec)
-    texts_b = load_corpus(f"jsonl:{corpus_b}").frame["text"].to_list()
+    loaded_b = load_corpus(f"jsonl:{corpus_b}")
+    texts_b = loaded_b.frame["text"].to_list()
     counts = corpus_counts(adapter, texts_b)  # exact: the LM trains on exactly this stream
     on_log(f"training a token LM on corpus B for {config.minutes} min")
     model_cfg = C.ModelConfig(d_model=96, n_layer=2, n_head=4, ctx=128)
@@ -128,12 +137,15 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
     weights = folder / "lm" / "embeddings.safetensors"
     embedding = trainer.model.embed.weight.detach().to(torch.float32).cpu().numpy()[: adapter.vocab_size]
     save_file({"embed_tokens.weight": np.ascontiguousarray(embedding)}, str(weights))
-    reference = load_corpus(f"flores200?split=devtest&langs={','.join(config.langs)}").frame
+    reference = load_corpus(f"flores200?split=devtest&langs={','.join(config.langs)}")
     on_log("scanning the vocabulary")
-    result = scan(adapter, reference["text"].to_list(), weights)
+    result = scan(adapter, reference, weights)
     frame = result.frame.sort("id")
     table = score_signals(frame, counts, config.under_k)
     facts = {"tokenizer": adapter.name, "vocab": adapter.vocab_size, "lm_steps": trainer.state.step,
              "untrained": int((counts == 0).sum()), "under_trained": int((counts <= config.under_k).sum()),
              "planted": strings, "left_out": list(config.left_out)}
-    return table, facts
+    signature = build("experiment:glitch", adapter.signature, f"lm_train_{loaded_b.signature}",
+                      f"config:{json.dumps(dataclasses.asdict(config), sort_keys=True)}",
+                      f"lm_steps:{trainer.state.step}", f"scan:{result.signature.split('|signals:')[0]}")
+    return ExperimentResult(table, facts, signature)

@@ -8,12 +8,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.glitch import categorise
 from toklab.glitch_score import fitted_scores
+from toklab.paths import file_sha256
+from toklab.signature import build
 from toklab.glitch_signals import (
     auroc,
     corpus_counts,
+    find_weights,
     input_embeddings,
     merge_bursts,
     rank_vs_frequency,
@@ -32,6 +36,7 @@ class GlitchScan:
     coefficients: dict[str, float]
     reference_size: int
     auroc: dict[str, float]
+    signature: str = ""
 
 
 def reference_ids(frame: pl.DataFrame, given: list[int] | None) -> np.ndarray:
@@ -44,8 +49,20 @@ def reference_ids(frame: pl.DataFrame, given: list[int] | None) -> np.ndarray:
     return frame.with_row_index("row").filter(never)["row"].to_numpy()
 
 
-def scan(adapter: Adapter, texts: list[str] | None = None, weights: Path | None = None,
+def scan_signature(adapter: Adapter, corpus: Corpus | None, weights: Path | None, reference: list[int] | None,
+                   signals: list[str]) -> str:
+    weights_part = "weights:none"
+    if weights is not None:
+        file = find_weights(Path(weights))
+        weights_part = f"weights:{file.name}|weights_sha256:{file_sha256(file)[:16]}"
+    reference_part = f"reference:{len(reference)}ids" if reference else "reference:never-producible"
+    return build(adapter.signature, corpus.signature if corpus is not None else "corpus:none", weights_part,
+                 reference_part, f"signals:{','.join(signals)}")
+
+
+def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = None,
          reference: list[int] | None = None) -> GlitchScan:
+    texts = corpus.frame["text"].to_list() if corpus is not None else None
     frame = categorise(adapter)
     n = frame.height
     features: dict[str, np.ndarray] = {"burst": merge_bursts(adapter).astype(np.float64)}
@@ -89,4 +106,5 @@ def scan(adapter: Adapter, texts: list[str] | None = None, weights: Path | None 
         model = "no fitted score (no reference corpus or weights); ranked by merge burst"
     order = "score" if coefficients else "burst"
     frame = frame.with_columns(rank=pl.col(order).rank("ordinal", descending=True).cast(pl.Int64))
-    return GlitchScan(frame.sort("rank"), list(features), model, coefficients, int(ref.size), aurocs)
+    signature = scan_signature(adapter, corpus, weights, reference, list(features))
+    return GlitchScan(frame.sort("rank"), list(features), model, coefficients, int(ref.size), aurocs, signature)

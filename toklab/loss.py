@@ -27,6 +27,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.alignment import align
+from toklab.signature import build, tokenizers_part
 from toklab.units import global_boundaries, joined_bytes
 
 STAGES = ("unknown", "normalizer", "whitespace", "pretokenizer", "decoder")
@@ -165,3 +166,44 @@ def loss_rows(adapter: Adapter, corpus: Corpus, examples: int = 0,
         if progress:
             progress(lang)
     return pl.DataFrame(rows), shown
+
+
+@dataclasses.dataclass(frozen=True)
+class LossResult:
+    rows: pl.DataFrame  # one row per (tokenizer, language)
+    summary: pl.DataFrame  # one row per tokenizer
+    examples: dict[str, list]  # tokenizer → (text, round trip, lost positions) examples
+    signature: str
+
+
+def run_loss(adapters: Sequence[Adapter], corpus: Corpus, examples: int = 0,
+             progress: Callable[[str], None] | None = None) -> LossResult:
+    frames, shown = [], {}
+    for adapter in adapters:
+        frame, by_lang = loss_rows(adapter, corpus, examples, progress)
+        frames.append(frame)
+        shown[adapter.name] = [e for lang_examples in by_lang.values() for e in lang_examples]
+    rows = pl.concat(frames)
+    signature = build(tokenizers_part(adapters), corpus.signature, "method:roundtrip+alignment(difflib)",
+                      f"examples:{examples}")
+    return LossResult(rows, summarise(rows), shown, signature)
+
+
+def summarise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per tokenizer: character-weighted loss, the worst languages and the dominant stage."""
+    rows = []
+    for (name,), part in frame.group_by("tokenizer", maintain_order=True):
+        worst = part.sort("chars_lost", descending=True).head(3)
+        totals = {stage: float((part[stage] * part["chars"]).sum()) for stage in STAGES}
+        dominant = max(totals, key=totals.get) if any(totals.values()) else None
+        rows.append({
+            "tokenizer": name,
+            "lossless": bool((part["chars_lost"] == 0).all() and (part["roundtrip_exact"] == 1).all()),
+            "roundtrip_exact": float((part["roundtrip_exact"] * part["docs"]).sum() / part["docs"].sum()),
+            "chars_lost": float((part["chars_lost"] * part["chars"]).sum() / part["chars"].sum()),
+            "worst": ", ".join(f"{r['lang']} {r['chars_lost']:.1%}" for r in worst.iter_rows(named=True)
+                               if r["chars_lost"] > 0) or "—",
+            "dominant_loss": dominant or "none",
+            "collisions": int(part["collisions"].sum()),
+        })
+    return pl.DataFrame(rows)

@@ -11,10 +11,36 @@ from toklab.render import FORMATS
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format."
 )
+def writable_target(ctx, param, value: Path | None) -> Path | None:
+    """Check that an output file can be written before any work starts (a read-only or missing
+    folder found after an hour of encoding would lose the hour)."""
+    if value is None:
+        return None
+    import os
+    import tempfile
+
+    folder = value.parent if str(value.parent) else Path(".")
+    if not folder.is_dir():
+        problem = "is a file, not a folder" if folder.exists() else "does not exist; create it first"
+        raise click.BadParameter(f"{value}: {folder} {problem}", ctx, param)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{value.name}.", suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise click.BadParameter(f"{value}: folder {folder} is not writable ({exc.strerror})", ctx, param)
+    return value
+
+
 output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=writable_target,
     help="Write to FILE (atomically) instead of stdout.",
 )
+
+
+def plot_option(help_text: str = "Write a PNG plot to FILE."):
+    return click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        callback=writable_target, help=help_text)
 
 
 class FiniteFloat(click.ParamType):

@@ -14,7 +14,9 @@ Arithmetic (English-equivalent content, premium p_L of language L under the mode
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import math
 from importlib import resources
 from pathlib import Path
 
@@ -57,9 +59,13 @@ class Scenario:
     @classmethod
     def parse(cls, text: str) -> "Scenario":
         try:
-            requests, words_in, words_out = (float(x) for x in text.split(","))
+            values = [float(x) for x in text.split(",")]
         except ValueError:
-            raise SpecError(f"scenario {text!r}: write REQUESTS,INPUT_WORDS,OUTPUT_WORDS, e.g. 100000,500,200") from None
+            values = []
+        if len(values) != 3 or not all(math.isfinite(v) and v >= 0 for v in values):
+            raise SpecError(f"scenario {text!r}: write REQUESTS,INPUT_WORDS,OUTPUT_WORDS as numbers ≥ 0, "
+                            "e.g. 100000,500,200")
+        requests, words_in, words_out = values
         return cls(int(requests), words_in, words_out)
 
 
@@ -78,11 +84,16 @@ def load_prices(path: Path | None = None) -> tuple[dict[str, Price], str]:
         raise CorruptFileError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except (KeyError, TypeError) as exc:
         raise CorruptFileError(f"{origin}: expected {{'models': [{{{', '.join(FIELDS)}}}]}}; missing {exc}") from None
-    return prices, f"prices:{origin}@{data.get('snapshot', 'undated')}"
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return prices, f"prices:{origin}@{data.get('snapshot', 'undated')}|prices_sha256:{digest}"
 
 
 def _price(entry: dict, origin: str) -> Price:
     price = Price(**{field: entry.get(field) for field in FIELDS})
+    for field in ("input_per_1m", "output_per_1m", "context_window"):
+        value = getattr(price, field)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise CorruptFileError(f"{origin}: model {price.model!r}: {field} is {value!r}; write a number ≥ 0")
     if not price.tokenizer and not price.proxy:
         raise CorruptFileError(f"{origin}: model {price.model!r} has neither a tokenizer nor a labelled proxy")
     return price
@@ -120,3 +131,25 @@ def price_table(premiums: pl.DataFrame, prices: list[Price], content_tokens: flo
                                        + row["monthly_output_tokens"] * price.output_per_1m) / 1e6
             rows.append(row)
     return pl.DataFrame(rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class PriceResult:
+    table: pl.DataFrame  # one row per (model, language)
+    signature: str
+
+
+def price_audit(audit, adapters_by_spec: dict[str, str], prices: list[Price], prices_signature: str, pivot: str,
+                content_tokens: float, scenario: Scenario | None) -> PriceResult:
+    """Price every selected model per language from an audit of the tokenizers that count for
+    them (`adapters_by_spec`: adapter name → the spec the price snapshot names)."""
+    premiums = audit.rows.with_columns(tokenizer=pl.col("tokenizer").replace(adapters_by_spec))
+    pivot_fertility = premiums.filter(pl.col("lang") == pivot).select(  # the pivot's unit, whichever applies
+        "tokenizer", pl.coalesce("fertility_words", "fertility_chars").alias("pivot_fertility"))
+    table = price_table(premiums.join(pivot_fertility, on="tokenizer"), prices, content_tokens, scenario)
+    scenario_part = (f"scenario:{scenario.requests}x{scenario.input_words:g}in+{scenario.output_words:g}out_words"
+                     if scenario else "")
+    signature = "|".join(p for p in (audit.signature, prices_signature,
+                                     f"models:{','.join(p.model for p in prices)}",
+                                     f"content_tokens:{content_tokens:g}", scenario_part) if p)
+    return PriceResult(table, signature)

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from corpora import load_corpus
 from toklab.audit import DEFAULT_TOKENIZERS, METHODS, AuditOptions, AuditResult, normalization_sensitivity, run_audit
-from toklab.options import corpus_spec_from_flags, format_option, output_option
+from toklab.options import corpus_spec_from_flags, format_option, output_option, plot_option
 from toklab.cli.progress import progress_callback
 from toklab.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
 from toklab.measure import NORMAL_FORMS, MeasureOptions
@@ -89,7 +89,7 @@ def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) ->
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Encoding threads.")
 @click.option("--all", "show_all", is_flag=True, help="Show every language in the terminal table.")
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Most expensive languages shown.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write a PNG: premium per language.")
+@plot_option("Write a PNG: premium per language.")
 @format_option
 @output_option
 def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensitivity_report, resamples,

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 import polars as pl
 
-from toklab.audit import library_versions
-from toklab.options import format_option, output_option
+from toklab.options import FiniteFloat, format_option, output_option, plot_option
 from toklab.render import frame_table, signature_line, stdout_console, write_frame
 
 QUICK = dict(langs=("eng_Latn", "fra_Latn", "hin_Deva", "zho_Hans", "arb_Arab", "shn_Mymr"), per_lang=30,
@@ -20,12 +19,14 @@ QUICK = dict(langs=("eng_Latn", "fra_Latn", "hin_Deva", "zho_Hans", "arb_Arab", 
 @click.option("--schemes", default="bytes,bpe:8192,unigram:8192,paritybpe:8192", show_default=True,
               help="Comma-separated: bytes, bpe:N, unigram:N, paritybpe:N.")
 @click.option("--langs", default=None, help="Comma-separated FLORES codes (default: all 204).")
-@click.option("--per-lang", default=100, show_default=True, help="First N devtest sentences per language.")
-@click.option("--minutes", default=6.0, show_default=True, help="Wall-clock training budget per model scheme.")
+@click.option("--per-lang", type=click.IntRange(min=1), default=100, show_default=True,
+              help="First N devtest sentences per language.")
+@click.option("--minutes", type=FiniteFloat(low=0.01), default=6.0, show_default=True,
+              help="Training budget per model scheme (fixed as steps after the first steps).")
 @click.option("--preset", default="cpu", show_default=True, help="Transformer preset shared by every scheme.")
 @click.option("--quick", is_flag=True, help="6 languages, 1,024-token vocabularies, 30 s per model (≈ 5 min).")
 @click.option("--no-compressors", is_flag=True, help="Skip gzip/bz2/xz/PPMd.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@plot_option("Write a PNG: BPB per language per scheme.")
 @format_option
 @output_option
 def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors, plot, fmt, output) -> None:
@@ -42,13 +43,13 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
                            tuple(langs.split(",")) if langs else (), per_lang, minutes, preset, not no_compressors)
     if quick:
         config = dataclasses.replace(config, **QUICK)
-    rows, table, facts, correlation, seconds = run_compare(config, on_log=lambda m: click.echo(m, err=True))
+    result = run_compare(config, on_log=lambda m: click.echo(m, err=True))
+    rows, table, correlation, seconds = result.rows, result.summary, result.correlation, result.seconds
+    facts = {scheme: {k: v for k, v in fact.items() if k != "signature"} for scheme, fact in result.facts.items()}
     held = (f"held equal: transformer preset {config.preset} (non-embedding parameters "
             f"{', '.join(sorted({str(f['params_non_embedding']) for f in facts.values()}))}), optimizer, schedule, "
             f"{config.minutes} min wall clock per model, training text FLORES dev")
-    signature = "|".join([f"compare:{','.join(config.schemes)}", f"langs:{rows['lang'].n_unique()}",
-                          f"per_lang:{config.per_lang}", f"minutes:{config.minutes}", f"preset:{config.preset}",
-                          *(f"{s}:{f['tokenizer']}" for s, f in facts.items()), library_versions()])
+    signature = result.signature
     if plot:
         from toklab.plots import per_language_bars
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 import polars as pl
 
-from toklab.audit import library_versions
+from toklab.errors import SpecError
 from toklab.glitch_scan import scan
-from toklab.options import format_option, output_option
+from toklab.options import FiniteFloat, format_option, output_option
 from toklab.registry import load_tokenizer
 from toklab.render import frame_table, signature_line, stdout_console, write_frame
 
@@ -21,9 +21,11 @@ from toklab.render import frame_table, signature_line, stdout_console, write_fra
 @click.option("--corpus", default="flores200?split=dev", show_default=True,
               help="Reference corpus for frequency signals ('none' to skip).")
 @click.option("--reference", default=None, help="Comma-separated ids known to be untrained (default: never-producible ids).")
-@click.option("--top", default=20, show_default=True, help="Tokens shown in the terminal.")
-@click.option("--minutes", default=4.0, show_default=True, help="experiment: token-LM training budget.")
-@click.option("--vocab", default=4096, show_default=True, help="experiment: tokenizer vocabulary.")
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Tokens shown in the terminal.")
+@click.option("--minutes", type=FiniteFloat(low=0.01), default=4.0, show_default=True,
+              help="experiment: token-LM training budget.")
+@click.option("--vocab", type=click.IntRange(min=300), default=4096, show_default=True,
+              help="experiment: tokenizer vocabulary.")
 @format_option
 @output_option
 def glitch_cmd(spec, weights, corpus, reference, top, minutes, vocab, fmt, output) -> None:
@@ -40,16 +42,13 @@ def glitch_cmd(spec, weights, corpus, reference, top, minutes, vocab, fmt, outpu
         run_experiment_cmd(minutes, vocab, fmt, output)
         return
     adapter = load_tokenizer(spec)
-    texts, corpus_signature = None, "corpus:none"
+    loaded = None
     if corpus and corpus != "none":
         from corpora import load_corpus
 
         loaded = load_corpus(corpus)
-        texts, corpus_signature = loaded.frame["text"].to_list(), loaded.signature
-    ref = [int(x) for x in reference.split(",")] if reference else None
-    result = scan(adapter, texts, weights, ref)
-    signature = "|".join([adapter.signature, corpus_signature, f"weights:{weights or 'none'}",
-                          f"signals:{','.join(result.signals)}", library_versions()])
+    result = scan(adapter, loaded, weights, parse_reference(reference, adapter.vocab_size))
+    signature = result.signature
     if fmt != "table":
         write_frame(result.frame, fmt, output, signature)
         return
@@ -69,15 +68,25 @@ def glitch_cmd(spec, weights, corpus, reference, top, minutes, vocab, fmt, outpu
     signature_line(console, signature)
 
 
-def run_experiment_cmd(minutes: float, vocab: int, fmt: str, output) -> None:
-    import dataclasses
+def parse_reference(text: str | None, vocab_size: int) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        ids = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise SpecError(f"--reference {text!r}: write comma-separated token ids, e.g. --reference 0,1,2") from None
+    outside = [i for i in ids if not 0 <= i < vocab_size]
+    if outside:
+        raise SpecError(f"--reference: id {outside[0]} is outside the vocabulary (0–{vocab_size - 1})")
+    return ids
 
+
+def run_experiment_cmd(minutes: float, vocab: int, fmt: str, output) -> None:
     from toklab.glitch_experiment import ExperimentConfig, run_experiment
 
     config = ExperimentConfig(minutes=minutes, vocab=vocab)
-    table, facts = run_experiment(config, on_log=lambda m: click.echo(m, err=True))
-    signature = (f"experiment:glitch|{facts['tokenizer']}|config:{dataclasses.asdict(config)}|"
-                 f"lm_steps:{facts['lm_steps']}|{library_versions()}")
+    result = run_experiment(config, on_log=lambda m: click.echo(m, err=True))
+    table, facts, signature = result.table, result.facts, result.signature
     if fmt != "table":
         write_frame(table, fmt, output, signature)
         return

@@ -7,9 +7,8 @@ import polars as pl
 from rich.text import Text
 
 from corpora import load_corpus
-from toklab.audit import library_versions
 from toklab.cli.progress import progress_callback
-from toklab.loss import STAGES, Pipeline, loss_rows
+from toklab.loss import STAGES, Pipeline, run_loss
 from toklab.options import corpus_spec_from_flags, format_option, output_option
 from toklab.registry import load_tokenizer
 from toklab.render import frame_table, signature_line, stdout_console, write_frame
@@ -23,25 +22,6 @@ def highlighted(text: str, lost: tuple[int, ...], style: str = "bold black on ye
     for i, ch in enumerate(text):
         out.append(ch, style=style if i in marked else None)
     return out
-
-
-def summary(frame: pl.DataFrame) -> pl.DataFrame:
-    rows = []
-    for (name,), part in frame.group_by("tokenizer", maintain_order=True):
-        worst = part.sort("chars_lost", descending=True).head(3)
-        totals = {stage: float((part[stage] * part["chars"]).sum()) for stage in STAGES}
-        dominant = max(totals, key=totals.get) if any(totals.values()) else None
-        rows.append({
-            "tokenizer": name,
-            "lossless": bool((part["chars_lost"] == 0).all() and (part["roundtrip_exact"] == 1).all()),
-            "roundtrip_exact": float((part["roundtrip_exact"] * part["docs"]).sum() / part["docs"].sum()),
-            "chars_lost": float((part["chars_lost"] * part["chars"]).sum() / part["chars"].sum()),
-            "worst": ", ".join(f"{r['lang']} {r['chars_lost']:.1%}" for r in worst.iter_rows(named=True)
-                               if r["chars_lost"] > 0) or "—",
-            "dominant_loss": dominant or "none",
-            "collisions": int(part["collisions"].sum()),
-        })
-    return pl.DataFrame(rows)
 
 
 def show_text(spec: str, text: str) -> None:
@@ -90,20 +70,14 @@ def loss_cmd(tokenizers, corpus, split, langs, examples, one_text, fmt, output) 
         return
     loaded = load_corpus(corpus_spec_from_flags(corpus, split, langs))
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT)]
-    frames, samples = [], {}
     with progress_callback("round trips", len(adapters) * len(loaded.langs)) as advance:
-        for adapter in adapters:
-            frame, shown = loss_rows(adapter, loaded, examples, advance)
-            frames.append(frame)
-            samples[adapter.name] = [e for lang_examples in shown.values() for e in lang_examples]
-    rows = pl.concat(frames)
-    signature = "|".join(["||".join(a.signature for a in adapters), loaded.signature,
-                          "method:roundtrip+alignment(difflib)", library_versions()])
+        result = run_loss(adapters, loaded, examples, advance)
+    rows, samples = result.rows, result.examples
     if fmt != "table":
-        write_frame(rows, fmt, output, signature)
+        write_frame(rows, fmt, output, result.signature)
         return
     console = stdout_console()
-    console.print(frame_table(summary(rows), title="Information loss — per tokenizer (character-weighted)", floats=4))
+    console.print(frame_table(result.summary, title="Information loss — per tokenizer (character-weighted)", floats=4))
     lossy = rows.filter(pl.col("chars_lost") > 0).sort("chars_lost", descending=True)
     if lossy.height:
         columns = ["tokenizer", "lang", "roundtrip_exact", "chars_lost", "cer", *STAGES, "collisions"]
@@ -113,7 +87,7 @@ def loss_cmd(tokenizers, corpus, split, langs, examples, one_text, fmt, output) 
             console.print(f"[bold]{name}[/bold]")
             console.print(Text("  in : ").append(highlighted(text[:300], tuple(i for i in lost if i < 300))))
             console.print(f"  out: {roundtrip[:300]}")
-    signature_line(console, signature)
+    signature_line(console, result.signature)
 
 
 def register(main: click.Group) -> None:

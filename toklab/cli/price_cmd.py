@@ -10,9 +10,9 @@ from rich.table import Table
 
 from corpora import load_corpus
 from toklab.audit import AuditOptions, run_audit
-from toklab.options import corpus_spec_from_flags, format_option, output_option
+from toklab.options import FiniteFloat, corpus_spec_from_flags, format_option, output_option
 from toklab.cli.progress import progress_callback
-from toklab.pricing import DEFAULT_MODELS, Scenario, load_prices, price_table, select
+from toklab.pricing import DEFAULT_MODELS, Scenario, load_prices, price_audit, select
 from toklab.registry import load_tokenizer
 from toklab.render import signature_line, stdout_console, write_frame
 
@@ -25,7 +25,7 @@ from toklab.render import signature_line, stdout_console, write_frame
 @click.option("--split", default=None, help="Corpus split(s).")
 @click.option("--langs", default=None, help="Comma-separated language codes.")
 @click.option("--pivot", default="eng_Latn", show_default=True)
-@click.option("--content-tokens", default=1_000_000, show_default=True, type=float,
+@click.option("--content-tokens", default=1_000_000, show_default=True, type=FiniteFloat(low=0.0),
               help="Amount of content, in pivot-language tokens, to price.")
 @click.option("--scenario", default=None, help="REQUESTS,INPUT_WORDS,OUTPUT_WORDS per month, e.g. 100000,500,200.")
 @click.option("--all", "show_all", is_flag=True, help="Show every language.")
@@ -55,12 +55,9 @@ def price_cmd(models, price_file, corpus, split, langs, pivot, content_tokens, s
     adapters = [load_tokenizer(s) for s in specs]
     with progress_callback("encoding", len(adapters) * len(loaded.langs)) as advance:
         audit = run_audit(adapters, loaded, AuditOptions(pivot=pivot), advance)
-    premiums = audit.rows.with_columns(tokenizer=pl.col("tokenizer").replace(dict(zip([a.name for a in adapters], specs))))
-    pivot_fertility = premiums.filter(pl.col("lang") == pivot).select(
-        "tokenizer", pl.coalesce("fertility_words", "fertility_chars").alias("pivot_fertility"))
-    table = price_table(premiums.join(pivot_fertility, on="tokenizer"), chosen, content_tokens, parsed_scenario)
-    signature = f"{audit.signature}|{price_signature}|content_tokens:{content_tokens:g}" + (
-        f"|scenario:{scenario}" if scenario else "")
+    result = price_audit(audit, dict(zip([a.name for a in adapters], specs)), chosen, price_signature, pivot,
+                         content_tokens, parsed_scenario)
+    table, signature = result.table, result.signature
     _emit(table, fmt, output, signature, lambda: _report(table, chosen, content_tokens, parsed_scenario, show_all, signature))
 
 
