@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+
+import polars as pl
 
 from corpora.download import Progress
 from corpora.flores import load_flores
@@ -22,9 +25,9 @@ from toklab.suggest import nearest
 LOADERS = {"flores200": load_flores, "file": load_text, "jsonl": load_jsonl, "parquet": load_parquet}
 # The parameters each corpus scheme reads; any other is refused.
 KEYS = {"flores200": frozenset({"split", "langs", "path", "errors"}),
-        "file": frozenset({"lang", "split", "errors", "keep", "max_doc_mb"}),
-        "jsonl": frozenset({"text", "lang", "id", "errors", "keep", "max_doc_mb"}),
-        "parquet": frozenset({"text", "max_doc_mb"})}
+        "file": frozenset({"lang", "langs", "split", "errors", "keep", "max_doc_mb"}),
+        "jsonl": frozenset({"text", "lang", "langs", "id", "errors", "keep", "max_doc_mb"}),
+        "parquet": frozenset({"text", "langs", "max_doc_mb"})}
 
 __all__ = ["Corpus", "load_corpus", "LOADERS", "SOURCES"]
 
@@ -50,5 +53,15 @@ def load_corpus(text: str | Spec, progress: Progress | None = None) -> Corpus:
            *(os.environ.get(v) for v in ("TOKLAB_DATA", "TOKLAB_HOME", "TOKLAB_FLORES200_URL")))
     if key not in _MEMO:
         loader = LOADERS[spec.scheme]
-        _MEMO[key] = loader(spec, progress) if spec.scheme == "flores200" else loader(spec)
+        _MEMO[key] = loader(spec, progress) if spec.scheme == "flores200" else only_langs(loader(spec), spec)
     return _MEMO[key]
+
+
+def only_langs(corpus: Corpus, spec: Spec) -> Corpus:
+    """`langs=a,b` keeps those languages of a user corpus (FLORES reads only those files)."""
+    from corpora.flores import parse_langs
+
+    if not spec.get("langs"):
+        return corpus
+    langs = parse_langs(spec, corpus.langs)
+    return dataclasses.replace(corpus, frame=corpus.frame.filter(pl.col("lang").is_in(langs)))
