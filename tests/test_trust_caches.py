@@ -1,0 +1,111 @@
+"""Caches cannot serve a wrong number: content-addressed keys, checksums verified on read,
+damaged entries recomputed with one warning, an unwritable cache reported once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+def audit_json(corpus: str, tokenizer: str = "tiktoken:cl100k_base"):
+    result = run_cli("audit", "-t", tokenizer, "--corpus", corpus, "--resamples", "20", "--format", "json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output[result.output.index("{"):])
+    return {r["lang"]: r["premium"] for r in payload["rows"]}, payload["signature"], result.output
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("TOKLAB_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_edit_with_same_byte_and_line_counts_is_measured_again(tiny_parallel, tiktoken_ready, home):
+    before, signature_before, _ = audit_json(f"file:{tiny_parallel}")
+    french = tiny_parallel / "fra_Latn.txt"
+    text = french.read_text(encoding="utf-8")
+    edited = "".join(c if c in "\n " or not c.isascii() else "x" for c in text)  # same bytes, same lines
+    assert len(edited.encode()) == len(text.encode())
+    french.write_text(edited, encoding="utf-8")
+    after, signature_after, _ = audit_json(f"file:{tiny_parallel}")
+    assert after["fra_Latn"] != before["fra_Latn"]
+    assert signature_after != signature_before  # the content hash names what was measured
+    fresh, _, _ = audit_json(f"file:{tiny_parallel}")
+    assert fresh == after
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "foreign"])
+def test_damaged_entry_is_recomputed_with_one_warning(tiny_parallel, tiktoken_ready, home, damage):
+    clean, _, _ = audit_json(f"file:{tiny_parallel}")
+    entries = list((home / "measurements").iterdir())
+    assert entries
+    for entry in entries:
+        data = bytearray(entry.read_bytes())
+        if damage == "flip":
+            data[len(data) // 2] ^= 0x01
+        elif damage == "truncate":
+            data = data[: len(data) // 3]
+        else:
+            data = bytearray(b"PAR1 not a toklab entry")
+        entry.write_bytes(bytes(data))
+    again, _, output = audit_json(f"file:{tiny_parallel}")
+    assert again == clean
+    warnings = [line for line in output.splitlines() if line.startswith("warning: cache entry")]
+    assert len(warnings) == len(entries) and "discarded, recomputing" in warnings[0]
+    third, _, output = audit_json(f"file:{tiny_parallel}")
+    assert third == clean and "warning" not in output  # the recomputed entry was stored again
+
+
+def test_every_single_byte_flip_is_caught(tiny_parallel, home):
+    from toklab.cache import read_entry, write_entry
+
+    entry = home / "probe.bin"
+    payload = bytes(range(256)) * 4
+    for position in range(0, len(payload) + 90, 7):
+        write_entry(entry, payload)
+        data = bytearray(entry.read_bytes())
+        data[position % len(data)] ^= 0x20
+        entry.write_bytes(bytes(data))
+        with pytest.warns(UserWarning):
+            assert read_entry(entry) is None
+
+
+def test_unwritable_home_finishes_and_says_so_once(tiny_parallel, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("TOKLAB_HOME", str(blocker / "home"))
+    result = run_cli("audit", "-t", "bytes:utf8", "-t", "chars:unicode", "--corpus", f"file:{tiny_parallel}",
+                     "--resamples", "20")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("is not writable") == 1 and "Traceback" not in result.output
+
+
+def test_trained_tokenizer_cache_is_verified(tiny_parallel, home):
+    from toklab import registry
+
+    spec = f"train:bytebpe?vocab=300&corpus=file:{tiny_parallel}"
+    first = registry.load_tokenizer(spec).encode("The cat sat")
+    (cached,) = [p for p in (home / "tokenizers").iterdir() if p.suffix == ".json"]
+    cached.write_text(cached.read_text().replace('"merges"', '"merges_damaged"'))
+    registry._MEMO.clear()
+    with pytest.warns(UserWarning, match="does not match its recorded checksum"):
+        again = registry.load_tokenizer(spec).encode("The cat sat")
+    assert again == first
+
+
+def test_trained_tokenizer_key_follows_corpus_content(tiny_parallel, home):
+    from toklab import registry
+
+    spec = f"train:bytebpe?vocab=300&corpus=file:{tiny_parallel}"
+    registry.load_tokenizer(spec)
+    english = tiny_parallel / "eng_Latn.txt"
+    english.write_text(english.read_text().replace("cat", "dog"))
+    registry._MEMO.clear()
+    import corpora
+
+    corpora._MEMO.clear()
+    registry.load_tokenizer(spec)
+    assert len([p for p in (home / "tokenizers").iterdir() if p.suffix == ".json"]) == 2
