@@ -26,9 +26,12 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def default_run_dir(preset: str) -> Path:
-    from toklab.paths import cache_dir
+    from toklab.cache import cache_dir_or_none
 
-    return cache_dir("runs") / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    root = cache_dir_or_none("runs")
+    if root is None:
+        raise SpecError("the cache folder cannot hold a run (see the warning above); name a run directory with --out")
+    return root / f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 @click.group("byte")

@@ -136,3 +136,14 @@ def _report_unwritable(path: Path, exc: OSError) -> None:
     _unwritable_reported.add(key)
     warnings.warn(f"cache {path} is not writable ({exc.strerror or exc}); results are not cached "
                   "(set TOKLAB_HOME to a writable directory)", CacheWarning, stacklevel=3)
+
+
+def work_dir(kind: str, name: str) -> Path:
+    """A folder for intermediate work (training runs of an experiment): under the cache when it
+    is writable, else a private temporary folder (the unwritable cache is reported once)."""
+    import tempfile
+
+    root = cache_dir_or_none(kind)
+    if root is None:
+        return Path(tempfile.mkdtemp(prefix=f"toklab-{kind}-"))
+    return root / name

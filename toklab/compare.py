@@ -17,9 +17,10 @@ import numpy as np
 import polars as pl
 
 from corpora import Corpus, load_corpus
+from toklab.cache import work_dir
 from toklab.compressors import available, conditional_bits
 from toklab.languages import script_of
-from toklab.paths import cache_dir, short_hash
+from toklab.paths import short_hash
 from toklab.signature import build
 
 KINDS = {"bpe": "bytebpe", "unigram": "unigram", "paritybpe": "paritybpe"}
@@ -71,7 +72,7 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
 
     model_cfg, train_cfg = C.preset(config.preset)
     spec = tokenizer_spec(scheme, train_spec)
-    run_dir = cache_dir("runs") / f"compare-{short_hash(repr((scheme, config, spec)))}"
+    run_dir = work_dir("runs", f"compare-{short_hash(repr((scheme, config, spec)))}")
     train_cfg = dataclasses.replace(train_cfg, corpus=train_spec, tokenizer=spec, minutes=config.minutes,
                                     steps=0, seed=config.seed, checkpoint_every=10**9)  # the time budget binds
     on_log(f"{scheme}: training {config.minutes} min ({spec})")

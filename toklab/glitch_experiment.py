@@ -15,7 +15,8 @@ import numpy as np
 import polars as pl
 
 from toklab.glitch_signals import auroc, average_ranks, corpus_counts
-from toklab.paths import atomic_path, cache_dir, short_hash
+from toklab.cache import work_dir
+from toklab.paths import atomic_path, short_hash
 from toklab.signature import build
 
 
@@ -120,7 +121,7 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
     from toklab import load_tokenizer
     from toklab.glitch_scan import scan
 
-    folder = cache_dir("experiments") / f"glitch-{short_hash(json.dumps(dataclasses.asdict(config)))}"
+    folder = work_dir("experiments", f"glitch-{short_hash(json.dumps(dataclasses.asdict(config)))}")
     corpus_a, corpus_b, strings = build_corpora(config, folder)
     spec = f"train:bytebpe?vocab={config.vocab}&corpus=jsonl:{corpus_a}"
     on_log(f"tokenizer {spec}")

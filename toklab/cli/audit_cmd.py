@@ -148,7 +148,8 @@ def _print_report(result: AuditResult | None, frame: pl.DataFrame, show_all: boo
 
 
 @click.command("parity")
-@click.option("--vocab", default=16000, show_default=True, help="Vocabulary size of both tokenizers.")
+@click.option("--vocab", type=click.IntRange(min=300), default=16000, show_default=True,
+              help="Vocabulary size of both tokenizers.")
 @click.option("--train-corpus", default="flores200?split=dev", show_default=True)
 @click.option("--eval-corpus", default="flores200?split=devtest", show_default=True)
 @click.option("--pivot", default="eng_Latn", show_default=True)

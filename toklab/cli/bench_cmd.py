@@ -15,7 +15,7 @@ def bench_group() -> None:
 
 @bench_group.command("audit")
 @click.option("--corpus", default="flores200", show_default=True)
-@click.option("--jobs", default=2, show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Threads for the multi-job run.")
 def bench_audit_cmd(corpus: str, jobs: int) -> None:
     """Audit of r50k/cl100k/o200k vs their raw encode_ordinary on the same texts.
 
