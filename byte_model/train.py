@@ -237,7 +237,13 @@ class Trainer:
 
     def _plan_due(self) -> bool:
         cfg = self.state.train_cfg
-        return self.awaiting_plan and (self.state.step >= max(cfg.plan_steps, 2) or self.state.elapsed >= cfg.minutes * 60)
+        if not self.awaiting_plan:
+            return False
+        if self.state.step >= cfg.plan_steps:
+            return True
+        # Under DDP every rank must plan at the same step (the plan is a collective), and the
+        # clocks differ: only a single process may stop early on an exhausted budget.
+        return self.world == 1 and self.state.elapsed >= cfg.minutes * 60
 
     def plan(self) -> None:
         """Turn the time budget into a step count from the speed of the steps after the first."""
