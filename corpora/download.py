@@ -30,12 +30,16 @@ def download(url: str, dest: Path, progress: Progress | None = None, timeout: fl
         raise MissingFileError(str(exc)) from exc
     total = int(response.headers.get("Content-Length") or 0) or None
     done = 0
-    with response, atomic_path(dest) as tmp, open(tmp, "wb") as out:
-        for block in iter(lambda: response.read(1 << 16), b""):
-            out.write(block)
-            done += len(block)
-            if progress:
-                progress(done, total)
+    try:
+        with response, atomic_path(dest) as tmp, open(tmp, "wb") as out:
+            for block in iter(lambda: response.read(1 << 16), b""):
+                out.write(block)
+                done += len(block)
+                if progress:
+                    progress(done, total)
+    except OSError as exc:  # a full or read-only disk, or the connection dropped mid-way
+        raise MissingFileError(f"download of {url} into {dest} failed after {done:,} bytes ({exc.strerror or exc}); "
+                               "free space, set TOKLAB_HOME to a writable folder, or retry") from None
     return dest
 
 
