@@ -56,7 +56,7 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
 
     A time budget (--minutes) is turned into a step count after the first steps and recorded,
     so the schedule never follows the clock: rerunning with the recorded --steps, or resuming
-    after a kill, reproduces the weights bit for bit.
+    after a kill, reproduces the weights bit for bit on the CPU.
 
     \b
     Examples:
@@ -68,6 +68,7 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
     """
     from byte_model.train import start_or_resume
 
+    replaced: list[Path] = []
     if resume_dir:
         _refuse_with_resume(ctx, sets, run_dir, minutes, force)
         trainer_args = dict(run_dir=resume_dir, model_cfg=None, train_cfg=None, resume=True, steps=steps)
@@ -76,10 +77,13 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
         if minutes is not None or steps is not None:  # an explicit budget replaces the preset's
             train_cfg = dataclasses.replace(train_cfg, minutes=minutes or 0.0, steps=steps or 0)
         run_dir = run_dir or default_run_dir(preset)
-        _claim_run_dir(run_dir, force)
+        replaced = _claim_run_dir(run_dir, force)
         trainer_args = dict(run_dir=run_dir, model_cfg=model_cfg, train_cfg=train_cfg, resume=False)
     with _train_progress() as on_step:
         trainer = start_or_resume(**trainer_args, on_step=on_step)
+        if trainer.rank == 0:
+            for path in replaced:  # only now: a new run that cannot start leaves the old one intact
+                path.unlink(missing_ok=True)
         if trainer.rank == 0:
             counts = trainer.n_params
             stderr_console().print(f"{trainer.budget_line()}\nrun {trainer.run_dir} · {counts['non_embedding']:,} "
@@ -108,16 +112,16 @@ def _refuse_with_resume(ctx: click.Context, sets, run_dir, minutes, force) -> No
                         "(a new total), not --minutes")
 
 
-def _claim_run_dir(run_dir: Path, force: bool) -> None:
-    """Never replace a run without being asked: --force removes the old run's files first."""
+def _claim_run_dir(run_dir: Path, force: bool) -> list[Path]:
+    """Never replace a run without being asked: with --force, the old run's files (returned) are
+    removed once the new run has started."""
     if run_dir.exists() and not run_dir.is_dir():
         raise SpecError(f"--out {run_dir}: a file of that name exists; name a directory")
     existing = [run_dir / name for name in RUN_FILES if (run_dir / name).exists()]
     if existing and not force:
         raise SpecError(f"--out {run_dir} already holds a run ({existing[0].name}); continue it with "
                         f"--resume {run_dir}, replace it with --force, or pick another --out")
-    for path in existing:
-        path.unlink()
+    return existing
 
 
 class _train_progress:

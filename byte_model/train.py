@@ -25,7 +25,7 @@ from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile
 from byte_model.schedule import lr_factor
 from byte_model.validate import validate
-from toklab.errors import CorruptFileError, ToklabError
+from toklab.errors import CorruptFileError, SpecError, ToklabError
 
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.csv"
@@ -350,7 +350,7 @@ def resume_config(payload: dict, steps: int | None) -> tuple[C.ModelConfig, C.Tr
     train_cfg = C.from_dict(C.TrainConfig, payload["train_cfg"])
     if steps is not None:
         if steps <= payload["step"]:
-            raise C.SpecError(f"--steps {steps}: the run is already at step {payload['step']}; give a larger total")
+            raise SpecError(f"--steps {steps}: the run is already at step {payload['step']}; give a larger total")
         train_cfg = dataclasses.replace(train_cfg, steps=steps, minutes=0.0)
     return model_cfg, train_cfg
 
@@ -362,6 +362,8 @@ def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C
         model_cfg, train_cfg = resume_config(payload, steps)
         trainer = Trainer(run_dir, model_cfg, train_cfg, **callbacks)
         trainer.restore(payload)
+        if steps is not None:
+            trainer.state.planned = f"extended to {steps:,} steps at step {trainer.state.step}"
         truncate_metrics(Path(run_dir) / METRICS, trainer.state.step)
         return trainer
     assert model_cfg is not None and train_cfg is not None

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import hashlib
 
+import numpy as np
 import polars as pl
 
 from toklab.spec import Spec
@@ -45,13 +46,32 @@ class Corpus:
 
     @functools.cached_property
     def content_hashes(self) -> dict[str, str]:
-        """blake2b of each language's measured content: doc ids, splits and texts, unambiguously
-        framed, so editing a text under unchanged byte and line counts changes the hash."""
-        return {lang: _hash_part(part) for lang, part in self.by_lang().items()}
+        """sha256 of each language's measured content: doc ids, splits and texts, unambiguously
+        framed (byte lengths), so editing a text under unchanged byte and line counts changes it.
+
+        All texts are joined once, as bytes, and each language hashes its slice: per-language
+        joins through Python strings cost four times as much (timed in `toklab bench audit`).
+        """
+        frame = self.frame
+        if len(_runs(frame["lang"])) != frame["lang"].n_unique():  # make languages contiguous, order kept
+            frame = frame.with_row_index("_row").sort("lang", "_row").drop("_row")
+        data = frame["text"].str.join("").cast(pl.Binary).item() if frame.height else b""  # UTF-8, no copy via str
+        lengths = frame["text"].str.len_bytes().to_numpy().astype("<i8")
+        ends = np.cumsum(lengths)
+        out = {}
+        for lang, first, count in _runs(frame["lang"]):
+            digest = hashlib.sha256()
+            digest.update(frame["doc_id"][first:first + count].to_numpy().astype("<i8").tobytes())
+            digest.update(lengths[first:first + count].tobytes())
+            digest.update("\x00".join(frame["split"][first:first + count].to_list()).encode() + b"\x00")
+            start = int(ends[first - 1]) if first else 0
+            digest.update(memoryview(data)[start:int(ends[first + count - 1])])
+            out[lang] = digest.hexdigest()
+        return out
 
     @functools.cached_property
     def content_hash(self) -> str:
-        digest = hashlib.blake2b(digest_size=32)
+        digest = hashlib.sha256()
         for lang, value in sorted(self.content_hashes.items()):
             digest.update(f"{lang}\t{value}\n".encode())
         return digest.hexdigest()
@@ -70,14 +90,12 @@ class Corpus:
         return " ".join(pieces)
 
 
-def _hash_part(part: pl.DataFrame) -> str:
-    digest = hashlib.blake2b(digest_size=32)
-    digest.update(part["doc_id"].to_numpy().astype("<i8").tobytes())
-    digest.update(part["text"].str.len_bytes().to_numpy().astype("<i8").tobytes())  # frames the texts
-    digest.update("\x00".join(part["split"].to_list()).encode())
-    digest.update(b"\x00")
-    digest.update("".join(part["text"].to_list()).encode("utf-8"))
-    return digest.hexdigest()
+def _runs(column: pl.Series) -> list[tuple[str, int, int]]:
+    """(value, first row, length) of each run of equal values in a sorted column."""
+    runs = column.rle()
+    lengths = runs.struct.field("len").to_list()
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()
+    return list(zip(runs.struct.field("value").to_list(), starts, lengths))
 
 
 def make_frame(rows: dict[str, list]) -> pl.DataFrame:

@@ -67,6 +67,9 @@ def test_existing_run_is_never_replaced_silently(tiny_parallel, tmp_path):
     result = run_cli(*tiny_args(tiny_parallel, run, "--steps", "2"))
     assert_one_line_error(result, "already holds a run", "--resume", "--force")
     assert (run / CHECKPOINT).read_bytes() == saved
+    failing = run_cli(*tiny_args(tiny_parallel, run, "--steps", "2", "--force", "--set", "n_head=3"))
+    assert_one_line_error(failing, "n_head=3")
+    assert (run / CHECKPOINT).read_bytes() == saved  # a new run that cannot start replaces nothing
     assert run_cli(*tiny_args(tiny_parallel, run, "--steps", "2", "--force")).exit_code == 0
     assert load_checkpoint(run / CHECKPOINT)["step"] == 2
 

@@ -53,16 +53,19 @@ class Spec:
         from toklab.suggest import nearest
 
         for key, _value in self.params:
-            if key in allowed:
-                continue
-            nested = [k for k, v in self.params if "?" in v]
-            hint = (f"; if {key!r} belongs to the spec inside {nested[0]!r}, percent-encode that spec "
-                    f"(? → %3F, = → %3D, & → %26), e.g. {nested[0]}={quote(self.get(nested[0]) + '&' + key + '=' + self.get(key), safe='')}"
-                    if nested else "")
-            known = ", ".join(sorted(allowed)) or "none"
-            raise SpecError(f"{what} {self.scheme}: unknown parameter {key!r} (known: {known})"
-                            + nearest(key, allowed) + hint)
+            if key not in allowed:
+                known = ", ".join(sorted(allowed)) or "none"
+                raise SpecError(f"{what} {self.scheme}: unknown parameter {key!r} (known: {known})"
+                                + nearest(key, allowed) + self._nesting_hint(key))
         return self
+
+    def _nesting_hint(self, key: str) -> str:
+        nested = [k for k, v in self.params if "?" in v]
+        if not nested:
+            return ""
+        inner = f"{self.get(nested[0])}&{key}={self.get(key)}"
+        return (f"; if {key!r} belongs to the spec inside {nested[0]!r}, percent-encode that spec "
+                f"(? → %3F, = → %3D, & → %26), e.g. {nested[0]}={quote(inner, safe='/:,.')}")
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.params).get(key, default)
