@@ -9,13 +9,13 @@ beyond tensors, numbers, strings and containers — a crafted file cannot run co
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
 import torch
 
 from toklab.errors import CorruptFileError, MissingFileError
+from toklab.integrity import seal, unseal
 from toklab.paths import atomic_write_bytes
 
 MAGIC = b"TOKLABCKPT1"
@@ -24,28 +24,20 @@ MAGIC = b"TOKLABCKPT1"
 def save_checkpoint(path: Path, payload: dict) -> None:
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    data = buffer.getvalue()
-    header = MAGIC + b" " + hashlib.sha256(data).hexdigest().encode() + b" " + str(len(data)).encode() + b"\n"
-    atomic_write_bytes(path, header + data)
+    atomic_write_bytes(path, seal(buffer.getvalue(), MAGIC))
 
 
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict:
     path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"checkpoint {path} does not exist")
-    raw = path.read_bytes()
-    newline = raw.find(b"\n")
-    parts = raw[:newline].split(b" ") if 0 < newline <= 128 else []
-    if len(parts) != 3 or parts[0] != MAGIC or not parts[2].isdigit():
+    data, problem = unseal(path.read_bytes(), MAGIC)
+    if problem == "bad header":
         raise CorruptFileError(f"{path}: not a toklab checkpoint (bad header); pass a run directory "
                                "written by `toklab byte train`")
-    digest, length = parts[1].decode("ascii", "replace"), int(parts[2])
-    data = raw[newline + 1 :]
-    if len(data) != length:
-        raise CorruptFileError(f"{path}: truncated checkpoint ({len(data)} of {length} payload bytes); "
-                               "resume from an earlier run directory or retrain")
-    if hashlib.sha256(data).hexdigest() != digest:
-        raise CorruptFileError(f"{path}: checkpoint checksum mismatch (the file is corrupt)")
+    if problem:
+        raise CorruptFileError(f"{path}: corrupt checkpoint ({problem}); resume from an earlier run directory "
+                               "or retrain")
     try:
         return torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
     except Exception as exc:  # pickle.UnpicklingError and friends: refused content, not a bug

@@ -91,7 +91,7 @@ class Corpus:
 
 
 def _runs(column: pl.Series) -> list[tuple[str, int, int]]:
-    """(value, first row, length) of each run of equal values in a sorted column."""
+    """(value, first row, length) of each run of equal consecutive values."""
     runs = column.rle()
     lengths = runs.struct.field("len").to_list()
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()

@@ -173,16 +173,16 @@ class SensitivityResult:
 def normalization_sensitivity(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions,
                               progress: Callable[[str], None] | None = None) -> SensitivityResult:
     """The premium under NFC, NFD and NFKC side by side (Korean in NFD is the classic trap)."""
+    def with_form(form: str) -> AuditOptions:
+        return dataclasses.replace(options, measure=dataclasses.replace(options.measure, normalize=form))
+
     frames = []
-    signature = ""
     for form in ("nfc", "nfd", "nfkc"):
-        opts = dataclasses.replace(options, measure=dataclasses.replace(options.measure, normalize=form))
-        result = run_audit(adapters, corpus, opts, progress)
-        rows = result.rows
-        signature = result.signature.replace(f"norm:{form}|", "norm:nfc,nfd,nfkc|")
+        rows = run_audit(adapters, corpus, with_form(form), progress).rows
         frames.append(rows.select("tokenizer", "lang", "lang_name", "script", pl.col("premium").alias(f"premium_{form}")))
     joined = frames[0].join(frames[1].drop("lang_name", "script"), on=["tokenizer", "lang"]).join(
         frames[2].drop("lang_name", "script"), on=["tokenizer", "lang"])
     spread = pl.max_horizontal("premium_nfc", "premium_nfd", "premium_nfkc") / pl.min_horizontal(
         "premium_nfc", "premium_nfd", "premium_nfkc")
+    signature = build(tokenizers_part(adapters), corpus.signature, with_form("nfc,nfd,nfkc").signature())
     return SensitivityResult(joined.with_columns(spread.alias("spread")).sort("spread", descending=True), signature)

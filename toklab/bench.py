@@ -31,7 +31,7 @@ class AuditBench:
     peak_rss_mb: float
     jobs: int
     docs: int
-    hash_s: float = 0.0  # blake2b content hash of every text (cache keys and signatures)
+    hash_s: float = 0.0  # content hash of every text (cache keys and signatures)
     n_bytes: int = 0
 
     @property

@@ -1,7 +1,7 @@
 """Verified cache entries: a cache can be missing, read-only or corrupt, and never answers wrongly.
 
-Every entry is written atomically as `TOKLABCACHE1 <blake2b of payload> <payload length>\\n`
-followed by the payload, and checked on every read. A truncated, corrupt or foreign file is
+Every entry is written atomically in the lab's integrity framing (`toklab.integrity`: magic,
+sha256 and length of the payload) and checked on every read. A truncated, corrupt or foreign file is
 deleted (when possible), reported in one warning line and treated as a miss, so the caller
 recomputes. A cache root that cannot be written (read-only, full) is reported once; the run
 finishes without caching.
@@ -19,15 +19,16 @@ b'payload'
 
 from __future__ import annotations
 
-import hashlib
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
+from toklab.integrity import digest, seal, unseal
 from toklab.paths import atomic_write_bytes, cache_root
 
-MAGIC = b"TOKLABCACHE1"
-SIDECAR_SUFFIX = ".blake2b"
+MAGIC = b"TOKLABCACHE2"
+SIDECAR_SUFFIX = ".sha256"
 
 
 class CacheWarning(UserWarning):
@@ -35,10 +36,6 @@ class CacheWarning(UserWarning):
 
 
 _unwritable_reported: set[str] = set()
-
-
-def content_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=32).hexdigest()
 
 
 def cache_dir_or_none(kind: str) -> Path | None:
@@ -54,9 +51,8 @@ def cache_dir_or_none(kind: str) -> Path | None:
 
 def write_entry(path: Path, payload: bytes) -> bool:
     """Store `payload` with its checksum; False (reported once) when the cache cannot be written."""
-    header = b"%s %s %d\n" % (MAGIC, content_digest(payload).encode(), len(payload))
     try:
-        atomic_write_bytes(path, header + payload)
+        atomic_write_bytes(path, seal(payload, MAGIC))
     except OSError as exc:
         _report_unwritable(path.parent, exc)
         return False
@@ -72,18 +68,9 @@ def read_entry(path: Path) -> bytes | None:
     except OSError as exc:
         _discard(path, f"unreadable ({exc.strerror})")
         return None
-    newline = raw.find(b"\n", 0, 128)
-    parts = raw[:newline].split(b" ") if newline > 0 else []
-    if len(parts) != 3 or parts[0] != MAGIC or not parts[2].isdigit():
-        _discard(path, "not a toklab cache entry")
-        return None
-    payload = raw[newline + 1:]
-    if len(payload) != int(parts[2]):
-        _discard(path, f"truncated ({len(payload)} of {int(parts[2])} bytes)")
-        return None
-    if content_digest(payload) != parts[1].decode("ascii", "replace"):
-        _discard(path, "checksum mismatch")
-        return None
+    payload, problem = unseal(raw, MAGIC)
+    if problem:
+        _discard(path, "not a toklab cache entry" if problem == "bad header" else problem)
     return payload
 
 
@@ -91,7 +78,7 @@ def write_with_sidecar(path: Path, payload: bytes) -> bool:
     """Write a file other libraries open by path, plus the digest that `verify_sidecar` checks."""
     try:
         atomic_write_bytes(path, payload)
-        atomic_write_bytes(_sidecar(path), content_digest(payload).encode())
+        atomic_write_bytes(_sidecar(path), digest(payload).encode())
     except OSError as exc:
         _report_unwritable(path.parent, exc)
         return False
@@ -104,7 +91,7 @@ def verify_sidecar(path: Path) -> bool:
         return False
     try:
         expected = _sidecar(path).read_text(encoding="ascii").strip()
-        ok = content_digest(path.read_bytes()) == expected
+        ok = digest(path.read_bytes()) == expected
     except (OSError, UnicodeDecodeError):
         ok = False
     if not ok:
@@ -139,11 +126,7 @@ def _report_unwritable(path: Path, exc: OSError) -> None:
 
 
 def work_dir(kind: str, name: str) -> Path:
-    """A folder for intermediate work (training runs of an experiment): under the cache when it
-    is writable, else a private temporary folder (the unwritable cache is reported once)."""
-    import tempfile
-
-    root = cache_dir_or_none(kind)
-    if root is None:
-        return Path(tempfile.mkdtemp(prefix=f"toklab-{kind}-"))
+    """`$TOKLAB_HOME/<kind>/<name>` for work the lab keeps (trained tokenizers, experiment runs),
+    or the same name in a private temporary folder when the cache is not writable."""
+    root = cache_dir_or_none(kind) or Path(tempfile.mkdtemp(prefix=f"toklab-{kind}-"))
     return root / name

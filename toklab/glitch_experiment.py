@@ -148,5 +148,5 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
              "planted": strings, "left_out": list(config.left_out)}
     signature = build("experiment:glitch", adapter.signature, f"lm_train_{loaded_b.signature}",
                       f"config:{json.dumps(dataclasses.asdict(config), sort_keys=True)}",
-                      f"lm_steps:{trainer.state.step}", f"scan:{result.signature.split('|signals:')[0]}")
+                      f"lm_steps:{trainer.state.step}", f"scan_reference_{reference.signature}")
     return ExperimentResult(table, facts, signature)

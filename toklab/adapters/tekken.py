@@ -44,9 +44,9 @@ def _ranks(path: Path, config: dict, vocab: list) -> tuple[int, int, dict[bytes,
         try:
             ranks[base64.b64decode(entry["token_bytes"], validate=True)] = int(entry["rank"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise CorruptFileError(f"{path}: vocab entry {index} has no valid "
-                                   f"{'token_bytes' if 'rank' not in str(exc) else 'rank'} ({exc!s}); "
-                                   "the file is damaged — use the tekken.json shipped with the model") from None
+            raise CorruptFileError(f"{path}: vocab entry {index} needs base64 'token_bytes' and an integer 'rank' "
+                                   f"({type(exc).__name__}: {exc}); the file is damaged — use the tekken.json "
+                                   "shipped with the model") from None
     return num_special, used, ranks
 
 

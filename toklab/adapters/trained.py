@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from toklab.cache import cache_dir_or_none, verify_sidecar, write_with_sidecar
+from toklab.cache import verify_sidecar, work_dir, write_with_sidecar
 from toklab.errors import SpecError
 from toklab.paths import short_hash
 from toklab.spec import Spec
@@ -131,10 +131,9 @@ TRAIN_VERSION = 2  # bump when training code changes what a spec produces
 
 def trained_path(spec: Spec, corpora: list) -> Path:
     suffix = ".model" if spec.get("impl") == "spm" else ".json"
-    content = [f"{c.signature}\n{c.content_hash}" for c in corpora]
+    content = [f"{c.signature}\n{c.content_hash}" for c in corpora]  # the full hash, not the signature's prefix
     key = short_hash("\n".join([spec.canonical, *content, f"train:{TRAIN_VERSION}"]), 32)
-    folder = cache_dir_or_none("tokenizers") or Path(tempfile.mkdtemp(prefix="toklab-tokenizers-"))
-    return folder / f"{spec.target}-{spec.get('vocab')}-{key}{suffix}"
+    return work_dir("tokenizers", f"{spec.target}-{spec.get('vocab')}-{key}{suffix}")
 
 
 def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) -> Path:
