@@ -1,21 +1,19 @@
-"""`toklab byte bench` — training throughput (bytes/s) and model FLOPs per byte per preset,
-with and without torch.compile, so the defaults are chosen by measurement."""
+"""Byte-model benchmark (`toklab byte bench`): training throughput (bytes/s) and model FLOPs per
+byte per preset, with and without torch.compile, so the defaults are chosen by measurement.
+Returns rows; the CLI renders them."""
 
 from __future__ import annotations
 
 import time
 
-import click
 import torch
 import torch.nn.functional as F
-from rich.table import Table
 
 from byte_model import config as C
 from byte_model.data import batch_at
 from byte_model.model import Transformer
 from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, pick_device
-from toklab.render import stdout_console
 
 
 def throughput(model_cfg: C.ModelConfig, train_cfg: C.TrainConfig, compiled: bool, steps: int,
@@ -53,28 +51,18 @@ def throughput(model_cfg: C.ModelConfig, train_cfg: C.TrainConfig, compiled: boo
     return steps * train_cfg.batch_size * model_cfg.ctx / elapsed, warm
 
 
-@click.command("bench")
-@click.option("--preset", "presets", multiple=True, default=("cpu",), show_default=True)
-@click.option("--steps", default=20, show_default=True)
-@click.option("--threads", default=0, show_default=True, help="torch threads (0 = default).")
-def bench_byte_cmd(presets, steps, threads) -> None:
-    """Bytes/s and FLOPs/byte per preset, eager vs torch.compile.
-
-    \b
-    Example: toklab byte bench --preset cpu --steps 30
-    """
+def bench_presets(presets: tuple[str, ...], steps: int, threads: int = 0) -> tuple[str, int, list[dict]]:
+    """(device, torch threads, one row per preset and mode) — the CLI renders them."""
     if threads:
         torch.set_num_threads(threads)
     device = pick_device("auto")
-    table = Table(title=f"byte model throughput on {device} ({torch.get_num_threads()} threads)", title_justify="left")
-    for column in ("preset", "params (non-emb)", "FLOPs/byte fwd", "mode", "bytes/s", "warm-up s"):
-        table.add_column(column, justify="right")
+    rows = []
     for name in presets:
         model_cfg, train_cfg = C.preset(name)
         model = Transformer(model_cfg)
-        flops = model.flops_per_token()
         for compiled in (False, True):
             speed, warm = throughput(model_cfg, train_cfg, compiled, steps, device)
-            table.add_row(name, f"{model.parameter_counts()['non_embedding']:,}", f"{flops:,}",
-                          "compiled" if compiled else "eager", f"{speed:,.0f}", f"{warm:.1f}")
-    stdout_console().print(table)
+            rows.append({"preset": name, "params_non_embedding": model.parameter_counts()["non_embedding"],
+                         "flops_per_byte": model.flops_per_token(), "mode": "compiled" if compiled else "eager",
+                         "bytes_per_s": speed, "warm_up_s": warm})
+    return str(device), torch.get_num_threads(), rows

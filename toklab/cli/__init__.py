@@ -57,13 +57,12 @@ def main() -> None:
 
 
 def _register() -> None:
-    from toklab.cli import audit_cmd, bench_cmd, compare_cmd, corpora_cmd, encode_cmd, glitch_cmd, loss_cmd, price_cmd, tokenizers_cmd
+    from toklab.cli import (audit_cmd, bench_cmd, byte_cmd, compare_cmd, corpora_cmd, encode_cmd, glitch_cmd,
+                            loss_cmd, price_cmd, tokenizers_cmd)
 
-    for module in (tokenizers_cmd, encode_cmd, corpora_cmd, audit_cmd, price_cmd, loss_cmd, glitch_cmd, compare_cmd, bench_cmd):
+    for module in (tokenizers_cmd, encode_cmd, corpora_cmd, audit_cmd, price_cmd, loss_cmd, glitch_cmd, compare_cmd,
+                   bench_cmd, byte_cmd):
         module.register(main)
-    from byte_model import cli as byte_cli
-
-    byte_cli.register(main)
 
 
 _register()

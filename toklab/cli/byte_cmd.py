@@ -1,4 +1,7 @@
-"""`toklab byte train|eval|sample|bench` — the tokenizer-free baseline from the terminal."""
+"""`toklab byte train|eval|sample|bench` — the tokenizer-free baseline from the terminal.
+
+torch is imported inside each command, so `toklab --help` and every other command never pay for it.
+"""
 
 from __future__ import annotations
 
@@ -216,8 +219,31 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed) -> None:
     click.echo(prompt + show_bytes(bytes(out)))
 
 
-def register(main: click.Group) -> None:
-    from byte_model.bench import bench_byte_cmd
+@byte_group.command("bench")
+@click.option("--preset", "presets", multiple=True, default=("cpu",), show_default=True)
+@click.option("--steps", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True, help="torch threads (0 = default).")
+def bench_cmd(presets, steps, threads) -> None:
+    """Bytes/s and FLOPs/byte per preset, eager vs torch.compile.
 
-    byte_group.add_command(bench_byte_cmd)
+    \b
+    Example: toklab byte bench --preset cpu --steps 30
+    """
+    from rich.table import Table
+
+    from byte_model.bench import bench_presets
+
+    for name in presets:
+        C.preset(name)  # an unknown preset is an error before any timing
+    device, n_threads, rows = bench_presets(presets, steps, threads)
+    table = Table(title=f"byte model throughput on {device} ({n_threads} threads)", title_justify="left")
+    for column in ("preset", "params (non-emb)", "FLOPs/byte fwd", "mode", "bytes/s", "warm-up s"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(row["preset"], f"{row['params_non_embedding']:,}", f"{row['flops_per_byte']:,}", row["mode"],
+                      f"{row['bytes_per_s']:,.0f}", f"{row['warm_up_s']:.1f}")
+    stdout_console().print(table)
+
+
+def register(main: click.Group) -> None:
     main.add_command(byte_group)
