@@ -13,7 +13,6 @@ from corpora.frame import SCHEMA, Corpus, make_frame
 from toklab.errors import CorpusError, MissingFileError
 from toklab.spec import Spec
 
-
 MAX_DOC_MB = 16  # documented limit: one document (line) above it is refused unless max_doc_mb= raises it
 
 

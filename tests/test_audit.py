@@ -11,8 +11,13 @@ import pytest
 from corpora import load_corpus
 from tests.conftest import run_cli, shared_path
 from toklab import load_tokenizer
-from toklab.audit import AuditOptions, run_audit
-from toklab.inflation import BootstrapOptions, bootstrap_interval, bootstrap_weights, gini
+from toklab.premium.audit import AuditOptions, run_audit
+from toklab.premium.inflation import (
+    BootstrapOptions,
+    bootstrap_interval,
+    bootstrap_weights,
+    gini,
+)
 
 LANGS = "eng_Latn,fra_Latn,jpn_Jpan,kor_Hang,shn_Mymr"
 
@@ -138,7 +143,7 @@ def test_plot_written(flores_ready, tiktoken_ready, tmp_path):
 
 
 def test_parity_report_on_tiny_corpus(tiny_parallel):
-    from toklab.parity import compare_parity
+    from toklab.premium.parity import compare_parity
 
     table, result = compare_parity(400, f"file:{tiny_parallel}", f"file:{tiny_parallel}")
     assert table.height == 2 and set(table["tokenizer"].str.slice(0, 14)) == {"train:bytebpe?", "train:paritybp"}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import run_cli
-from toklab.compressors import available, conditional_bits
+from toklab.compare.compressors import available, conditional_bits
 
 
 def test_conditional_compression_arithmetic():

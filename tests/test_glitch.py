@@ -8,10 +8,10 @@ import pytest
 
 from tests.conftest import run_cli, shared_path
 from toklab import load_tokenizer
-from toklab.glitch import categorise
-from toklab.glitch_scan import scan
-from toklab.glitch_score import fit_logistic, predict
-from toklab.glitch_signals import auroc
+from toklab.glitch.categories import categorise
+from toklab.glitch.scan import scan
+from toklab.glitch.score import fit_logistic, predict
+from toklab.glitch.signals import auroc
 
 
 def single_bytes(frame: pl.DataFrame) -> pl.DataFrame:
@@ -76,7 +76,7 @@ def test_glitch_cli(tiktoken_ready):
 
 
 def test_experiment_scores_signals_against_known_counts(flores_ready):
-    from toklab.glitch_experiment import ExperimentConfig, run_experiment
+    from toklab.glitch.experiment import ExperimentConfig, run_experiment
 
     config = ExperimentConfig(langs=("eng_Latn", "fra_Latn", "hin_Deva"), left_out=("hin_Deva",), planted=3,
                               repeats=50, vocab=800, minutes=60.0, steps=200)

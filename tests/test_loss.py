@@ -8,8 +8,8 @@ import corpora
 from corpora import load_corpus
 from tests.conftest import run_cli, shared_path
 from toklab import load_tokenizer
-from toklab.alignment import align
-from toklab.loss import STAGES, loss_rows
+from toklab.loss.alignment import align
+from toklab.loss.analysis import STAGES, loss_rows
 
 
 def test_alignment_rules():

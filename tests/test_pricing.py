@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import run_cli
 from toklab.errors import CorruptFileError
-from toklab.pricing import Price, Scenario, load_prices, price_table
+from toklab.premium.pricing import Price, Scenario, load_prices, price_table
 
 
 def premiums() -> pl.DataFrame:

@@ -2,7 +2,7 @@
 
 OpenAI names are resolved through `tiktoken.encoding_for_model`, the vendor's own table. Models
 whose tokenizer is not public are listed here so that asking for them is a clear error, never a
-silent substitute; pricing may still use an explicitly labelled proxy (see `toklab.pricing`).
+silent substitute; pricing may still use an explicitly labelled proxy (see `toklab.premium.pricing`).
 """
 
 from __future__ import annotations

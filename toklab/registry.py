@@ -40,7 +40,7 @@ def _tekken(spec: Spec) -> Adapter:
 
 
 def _bytes(spec: Spec) -> Adapter:
-    from toklab.adapters.units import Utf8BytesAdapter
+    from toklab.adapters.tokenizer_free import Utf8BytesAdapter
 
     if spec.target not in ("utf8", "utf-8"):
         raise SpecError(f"{spec}: the bytes scheme supports only 'bytes:utf8'")
@@ -48,7 +48,7 @@ def _bytes(spec: Spec) -> Adapter:
 
 
 def _chars(spec: Spec) -> Adapter:
-    from toklab.adapters.units import CodePointAdapter
+    from toklab.adapters.tokenizer_free import CodePointAdapter
 
     if spec.target not in ("unicode", ""):
         raise SpecError(f"{spec}: the chars scheme supports only 'chars:unicode'")

@@ -6,6 +6,7 @@ reaches a user for a bad input.
 
 from __future__ import annotations
 
+import importlib
 import sys
 import warnings
 
@@ -20,7 +21,49 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
     click.echo(f"warning: {message}", err=True)
 
 
+# Each command's module is imported only when that command runs, so `toklab --help` and a command
+# never pay for the others' imports (torch, matplotlib, polars). The one-line help shown in the
+# command list is kept here; a test checks it equals the command's own.
+COMMANDS = {
+    "tokenizers": ("toklab.cli.tokenizers_cmd:tokenizers_group",
+                   "List tokenizer schemes and aliases, or show one tokenizer's pipeline."),
+    "encode": ("toklab.cli.encode_cmd:encode_cmd",
+               "Encode TEXT with the tokenizer SPEC and show every token."),
+    "corpora": ("toklab.cli.corpora_cmd:corpora_group",
+                "List corpus sources, or show what a corpus spec holds."),
+    "audit": ("toklab.cli.audit_cmd:audit_cmd",
+              "How many more tokens the same content costs in each language than in the pivot."),
+    "price": ("toklab.cli.price_cmd:price_cmd",
+              "Cost per language of the same content, a monthly bill, and the effective context window."),
+    "parity": ("toklab.cli.parity_cmd:parity_cmd",
+               "Classical vs parity-aware byte-level BPE at the same vocabulary: equality vs compression."),
+    "loss": ("toklab.cli.loss_cmd:loss_cmd",
+             "Exact round-trip loss per language, attributed to the pipeline stage that caused it."),
+    "glitch": ("toklab.cli.glitch_cmd:glitch_group",
+               "Glitch and under-trained tokens: scan a tokenizer (the default), or run the ground-truth experiment."),
+    "compare": ("toklab.cli.compare_cmd:compare_cmd",
+                "Bits per byte per language for every scheme on the same text and budget."),
+    "byte": ("toklab.cli.byte_cmd:byte_group",
+             "Train, evaluate and sample the byte-level transformer baseline."),
+    "bench": ("toklab.cli.bench_cmd:bench_group",
+              "Benchmarks (each prints ratios against a reference measured in the same run)."),
+}
+
+
 class LabGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[name][0].split(":")
+        return getattr(importlib.import_module(module_name), attribute)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
+
     def invoke(self, ctx: click.Context):
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -55,17 +98,6 @@ def main() -> None:
       toklab corpora show "flores200?langs=eng_Latn,shn_Mymr"
     """
 
-
-def _register() -> None:
-    from toklab.cli import (audit_cmd, bench_cmd, byte_cmd, compare_cmd, corpora_cmd, encode_cmd, glitch_cmd,
-                            loss_cmd, price_cmd, tokenizers_cmd)
-
-    for module in (tokenizers_cmd, encode_cmd, corpora_cmd, audit_cmd, price_cmd, loss_cmd, glitch_cmd, compare_cmd,
-                   bench_cmd, byte_cmd):
-        module.register(main)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

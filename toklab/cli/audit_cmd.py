@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-
 import click
 import polars as pl
 from rich.table import Table
 
 from corpora import load_corpus
-from toklab.audit import DEFAULT_TOKENIZERS, METHODS, AuditOptions, AuditResult, normalization_sensitivity, run_audit
-from toklab.options import corpus_spec_from_flags, format_option, output_option, plot_option
+from toklab.cli.options import (
+    corpus_spec_from_flags,
+    format_option,
+    output_option,
+    plot_option,
+)
 from toklab.cli.progress import progress_callback
-from toklab.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
-from toklab.measure import NORMAL_FORMS, MeasureOptions
+from toklab.cli.render import signature_line, stdout_console, write_frame
+from toklab.premium.audit import (
+    DEFAULT_TOKENIZERS,
+    METHODS,
+    AuditOptions,
+    AuditResult,
+    normalization_sensitivity,
+    run_audit,
+)
+from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
+from toklab.premium.measure import NORMAL_FORMS, MeasureOptions
 from toklab.registry import load_tokenizer
-from toklab.render import signature_line, stdout_console, write_frame
 
 BAR_WIDTH = 24
 
@@ -122,7 +133,7 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
         if not result:
             signature_line(stdout_console(), signature)
     if plot and result:
-        from toklab.plots import per_language_bars
+        from toklab.cli.plots import per_language_bars
 
         per_language_bars(result.rows, "premium", "tokenizer", plot, f"Tokenization premium vs {pivot} "
                           f"({loaded.spec}, method {method})", "premium (×)", log=True, reference=1.0)
@@ -133,7 +144,7 @@ def _print_report(result: AuditResult | None, frame: pl.DataFrame, show_all: boo
     console = stdout_console()
     if result is None:
         shown = frame if show_all else frame.head(top)
-        from toklab.render import frame_table
+        from toklab.cli.render import frame_table
 
         console.print(frame_table(shown.drop("script"), title="Premium under NFC / NFD / NFKC, largest spread first"))
         return
@@ -144,37 +155,3 @@ def _print_report(result: AuditResult | None, frame: pl.DataFrame, show_all: boo
         console.print(f"† not comparable: more than {COMPARABLE_UNK_SHARE:.0%} of the language's characters became "
                       "unknown tokens, so its premium looks cheap because text was thrown away.")
     signature_line(console, result.signature)
-
-
-@click.command("parity")
-@click.option("--vocab", type=click.IntRange(min=300), default=16000, show_default=True,
-              help="Vocabulary size of both tokenizers.")
-@click.option("--train-corpus", default="flores200?split=dev", show_default=True)
-@click.option("--eval-corpus", default="flores200?split=devtest", show_default=True)
-@click.option("--pivot", default="eng_Latn", show_default=True)
-@format_option
-@output_option
-def parity_cmd(vocab, train_corpus, eval_corpus, pivot, fmt, output) -> None:
-    """Classical vs parity-aware byte-level BPE at the same vocabulary: equality vs compression.
-
-    \b
-    Example: toklab parity --vocab 16000       # train on FLORES dev, audit on devtest
-    """
-    from toklab.parity import compare_parity
-
-    table, result = compare_parity(vocab, train_corpus, eval_corpus, pivot,
-                                   progress=lambda m: click.echo(m, err=True))
-    if fmt != "table":
-        write_frame(result.rows, fmt, output, result.signature)
-        return
-    from toklab.render import frame_table
-
-    console = stdout_console()
-    console.print(frame_table(table, title=f"Parity-aware vs classical BPE, vocab {vocab}: trained on "
-                                           f"{train_corpus}, audited on {eval_corpus}"))
-    signature_line(console, result.signature)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(audit_cmd)
-    main.add_command(parity_cmd)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from toklab.render import stdout_console
+from toklab.cli.render import stdout_console
 
 
 @click.group("bench")
@@ -22,7 +22,7 @@ def bench_audit_cmd(corpus: str, jobs: int) -> None:
     \b
     Example: toklab bench audit          # the full FLORES-200 dev+devtest, 204 languages
     """
-    from toklab.bench import bench_audit
+    from toklab.bench.analyzer_speed import bench_audit
 
     result = bench_audit(corpus, jobs)
     table = Table(title=f"audit benchmark — {result.docs:,} documents × 3 encodings", title_justify="left")
@@ -42,7 +42,7 @@ def bench_loss_cmd(tokenizers, corpus: str) -> None:
     \b
     Example: toklab bench loss -t tiktoken:cl100k_base -t spm:mistral.model -t hf:minilm/tokenizer.json
     """
-    from toklab.bench import bench_loss
+    from toklab.bench.analyzer_speed import bench_loss
 
     table = Table(title="loss benchmark", title_justify="left")
     for column in ("tokenizer", "raw encode+decode", "loss analysis", "ratio (goal ≤ 1.5×)"):
@@ -50,7 +50,3 @@ def bench_loss_cmd(tokenizers, corpus: str) -> None:
     for name, raw_s, loss_s in bench_loss(list(tokenizers), corpus):
         table.add_row(name, f"{raw_s:.2f} s", f"{loss_s:.2f} s", f"{loss_s / raw_s:.2f}×")
     stdout_console().print(table)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(bench_group)

@@ -13,9 +13,15 @@ import click
 import polars as pl
 
 from byte_model import config as C
-from toklab.options import FiniteFloat, format_option, output_option, plot_option
+from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option
+from toklab.cli.render import (
+    frame_table,
+    signature_line,
+    stderr_console,
+    stdout_console,
+    write_frame,
+)
 from toklab.errors import SpecError
-from toklab.render import frame_table, signature_line, stderr_console, stdout_console, write_frame
 
 
 def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
@@ -93,6 +99,10 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
                                    f"non-embedding parameters ({counts['total']:,} total) · device {trainer.device}")
         state = trainer.run()
     if trainer.rank == 0:
+        from byte_model.train import METRICS
+        from toklab.cli.plots import write_loss_curve
+
+        write_loss_curve(trainer.run_dir / METRICS, trainer.run_dir / "loss.png")
         click.echo(f"trained {state.step} steps in {state.elapsed / 60:.1f} min "
                    f"({state.bytes_seen / max(state.elapsed, 1e-9):,.0f} bytes/s); run directory {trainer.run_dir}")
 
@@ -178,7 +188,7 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, plot, fmt, output) -
     per_lang = per_lang.with_columns(lang_name=pl.col("lang").map_elements(language_name, return_dtype=pl.Utf8),
                                      script=pl.col("lang").map_elements(script_of, return_dtype=pl.Utf8))
     if plot:
-        from toklab.plots import per_language_bars
+        from toklab.cli.plots import per_language_bars
 
         per_language_bars(per_lang.with_columns(model=pl.lit(str(run_dir))), "bpb", "model", plot,
                           f"bits per byte per language (overall {overall:.3f})", "BPB")
@@ -231,7 +241,7 @@ def bench_cmd(presets, steps, threads) -> None:
     """
     from rich.table import Table
 
-    from byte_model.bench import bench_presets
+    from toklab.bench.byte_speed import bench_presets
 
     for name in presets:
         C.preset(name)  # an unknown preset is an error before any timing
@@ -243,7 +253,3 @@ def bench_cmd(presets, steps, threads) -> None:
         table.add_row(row["preset"], f"{row['params_non_embedding']:,}", f"{row['flops_per_byte']:,}", row["mode"],
                       f"{row['bytes_per_s']:,.0f}", f"{row['warm_up_s']:.1f}")
     stdout_console().print(table)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(byte_group)

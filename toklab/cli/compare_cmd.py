@@ -7,8 +7,8 @@ import dataclasses
 import click
 import polars as pl
 
-from toklab.options import FiniteFloat, format_option, output_option, plot_option
-from toklab.render import frame_table, signature_line, stdout_console, write_frame
+from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option
+from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
 
 QUICK = dict(langs=("eng_Latn", "fra_Latn", "hin_Deva", "zho_Hans", "arb_Arab", "shn_Mymr"), per_lang=30,
              minutes=0.4, schemes=("bytes", "bpe:1024", "unigram:1024", "paritybpe:1024"), preset="tiny")
@@ -36,7 +36,7 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
       toklab compare --quick
       toklab compare --minutes 10 --plot compare.png        # ≈ 45 min on a 2-core CPU
     """
-    from toklab.compare import CompareConfig, run_compare
+    from toklab.compare.comparison import CompareConfig, run_compare
 
     config = CompareConfig(tuple(s.strip() for s in schemes.split(",")),
                            tuple(langs.split(",")) if langs else (), per_lang, minutes, preset, not no_compressors)
@@ -50,7 +50,7 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
             f"{config.minutes} min wall clock per model, training text FLORES dev")
     signature = result.signature
     if plot:
-        from toklab.plots import per_language_bars
+        from toklab.cli.plots import per_language_bars
 
         per_language_bars(rows, "bpb", "scheme", plot, "bits per byte per language", "BPB")
         click.echo(f"wrote {plot}", err=True)
@@ -67,7 +67,3 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
         console.print(f"correlation across languages of {scheme}'s token premium with its BPB gap to the byte model: {value:+.2f}")
     console.print(f"{held}; ran {seconds / 60:.1f} min")
     signature_line(console, signature)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(compare_cmd)

@@ -6,8 +6,8 @@ import click
 import polars as pl
 
 from corpora import LOADERS, SOURCES, load_corpus
-from toklab.options import json_format_option
-from toklab.render import frame_table, signature_line, stdout_console, write_json
+from toklab.cli.options import json_format_option
+from toklab.cli.render import frame_table, signature_line, stdout_console, write_json
 
 
 @click.group("corpora")
@@ -65,7 +65,3 @@ def show_cmd(spec: str, fmt: str) -> None:
     if corpus.replacements:
         console.print(f"[yellow]{corpus.replacements} invalid UTF-8 sequences replaced[/yellow]")
     signature_line(console, corpus.signature)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(corpora_group)

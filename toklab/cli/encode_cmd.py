@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from rich.text import Text
 
-from toklab.options import json_format_option
+from toklab.cli.options import json_format_option
+from toklab.cli.render import signature_line, stdout_console, write_json
 from toklab.registry import load_tokenizer
-from toklab.render import signature_line, stdout_console, write_json
 
 COLOURS = ("on dark_blue", "on dark_green", "on dark_red", "on dark_magenta", "on dark_cyan")
 
@@ -52,7 +52,3 @@ def encode_cmd(spec: str, text: str, fmt: str) -> None:
     if decoded != text:
         console.print(f"[yellow]round trip differs:[/yellow] {decoded!r}")
     signature_line(console, adapter.signature)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(encode_cmd)

@@ -1,4 +1,5 @@
-"""`toklab glitch SPEC` — categories and a fitted risk score for every token."""
+"""`toklab glitch [scan] SPEC` — categories and a risk score for every token; `toklab glitch experiment`
+— every signal scored against a token LM whose training counts are known."""
 
 from __future__ import annotations
 
@@ -7,14 +8,34 @@ from pathlib import Path
 import click
 import polars as pl
 
+from toklab.cli.options import FiniteFloat, format_option, output_option
+from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
 from toklab.errors import SpecError
-from toklab.glitch_scan import scan
-from toklab.options import FiniteFloat, format_option, output_option
+from toklab.glitch.scan import scan
 from toklab.registry import load_tokenizer
-from toklab.render import frame_table, signature_line, stdout_console, write_frame
 
 
-@click.command("glitch")
+class ScanByDefault(click.Group):
+    """`toklab glitch SPEC` means `toklab glitch scan SPEC`: scanning is what most users came for."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["scan", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("glitch", cls=ScanByDefault)
+def glitch_group() -> None:
+    """Glitch and under-trained tokens: scan a tokenizer (the default), or run the ground-truth experiment.
+
+    \b
+    Examples:
+      toklab glitch tiktoken:r50k_base                 # same as: toklab glitch scan tiktoken:r50k_base
+      toklab glitch experiment --minutes 4
+    """
+
+
+@glitch_group.command("scan")
 @click.argument("spec")
 @click.option("--weights", type=click.Path(path_type=Path), default=None,
               help="A safetensors checkpoint or model directory: adds embedding signals.")
@@ -22,25 +43,17 @@ from toklab.render import frame_table, signature_line, stdout_console, write_fra
               help="Reference corpus for frequency signals ('none' to skip).")
 @click.option("--reference", default=None, help="Comma-separated ids known to be untrained (default: never-producible ids).")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Tokens shown in the terminal.")
-@click.option("--minutes", type=FiniteFloat(low=0.01), default=4.0, show_default=True,
-              help="experiment: token-LM training budget.")
-@click.option("--vocab", type=click.IntRange(min=300), default=4096, show_default=True,
-              help="experiment: tokenizer vocabulary.")
 @format_option
 @output_option
-def glitch_cmd(spec, weights, corpus, reference, top, minutes, vocab, fmt, output) -> None:
-    """Glitch and under-trained token detection, from the tokenizer alone or with weights.
+def scan_cmd(spec, weights, corpus, reference, top, fmt, output) -> None:
+    """Categories and a risk score for every token of SPEC, from the tokenizer alone or with weights.
 
     \b
     Examples:
       toklab glitch tiktoken:r50k_base
       toklab glitch hf:models/all-MiniLM-L6-v2 --weights models/all-MiniLM-L6-v2
       toklab glitch tiktoken:o200k_base --format parquet -o o200k-glitch.parquet
-      toklab glitch experiment --minutes 4      # score every signal against known training counts
     """
-    if spec == "experiment":
-        run_experiment_cmd(minutes, vocab, fmt, output)
-        return
     adapter = load_tokenizer(spec)
     loaded = None
     if corpus and corpus != "none":
@@ -81,8 +94,21 @@ def parse_reference(text: str | None, vocab_size: int) -> list[int] | None:
     return ids
 
 
-def run_experiment_cmd(minutes: float, vocab: int, fmt: str, output) -> None:
-    from toklab.glitch_experiment import ExperimentConfig, run_experiment
+@glitch_group.command("experiment")
+@click.option("--minutes", type=FiniteFloat(low=0.01), default=4.0, show_default=True,
+              help="Training budget of the token LM.")
+@click.option("--vocab", type=click.IntRange(min=300), default=4096, show_default=True,
+              help="Vocabulary of the byte-level BPE trained for it.")
+@format_option
+@output_option
+def experiment_cmd(minutes: float, vocab: int, fmt: str, output) -> None:
+    """Train a BPE and a token LM on corpora with planted strings, then score every glitch signal
+    against the LM's known training counts (AUROC, average precision, precision@k).
+
+    \b
+    Example: toklab glitch experiment --minutes 4
+    """
+    from toklab.glitch.experiment import ExperimentConfig, run_experiment
 
     config = ExperimentConfig(minutes=minutes, vocab=vocab)
     result = run_experiment(config, on_log=lambda m: click.echo(m, err=True))
@@ -96,7 +122,3 @@ def run_experiment_cmd(minutes: float, vocab: int, fmt: str, output) -> None:
                   f"planted in A only: {', '.join(facts['planted'])}")
     console.print(frame_table(table, title="Glitch signals scored against the truth", floats=3))
     signature_line(console, signature)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(glitch_cmd)

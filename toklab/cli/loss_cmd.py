@@ -7,11 +7,11 @@ import polars as pl
 from rich.text import Text
 
 from corpora import load_corpus
+from toklab.cli.options import corpus_spec_from_flags, format_option, output_option
 from toklab.cli.progress import progress_callback
-from toklab.loss import STAGES, Pipeline, run_loss
-from toklab.options import corpus_spec_from_flags, format_option, output_option
+from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
+from toklab.loss.analysis import STAGES, Pipeline, run_loss
 from toklab.registry import load_tokenizer
-from toklab.render import frame_table, signature_line, stdout_console, write_frame
 
 DEFAULT = ("tiktoken:cl100k_base", "bytes:utf8")
 
@@ -39,7 +39,7 @@ def show_text(spec: str, text: str) -> None:
     console.print(f"[bold]tokens[/bold]       {shown!r}")
     decoded = adapter.decode(ids)
     console.print(f"[bold]decoded[/bold]      {decoded!r}")
-    from toklab.alignment import align
+    from toklab.loss.alignment import align
 
     lost = align(text, decoded).lost
     console.print(Text("lost         ").append(highlighted(text, lost)) if lost else "[green]exact round trip[/green]")
@@ -88,7 +88,3 @@ def loss_cmd(tokenizers, corpus, split, langs, examples, one_text, fmt, output) 
             console.print(Text("  in : ").append(highlighted(text[:300], tuple(i for i in lost if i < 300))))
             console.print(f"  out: {roundtrip[:300]}")
     signature_line(console, result.signature)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(loss_cmd)

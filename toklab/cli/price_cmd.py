@@ -9,12 +9,23 @@ import polars as pl
 from rich.table import Table
 
 from corpora import load_corpus
-from toklab.audit import AuditOptions, run_audit
-from toklab.options import FiniteFloat, corpus_spec_from_flags, format_option, output_option
+from toklab.cli.options import (
+    FiniteFloat,
+    corpus_spec_from_flags,
+    format_option,
+    output_option,
+)
 from toklab.cli.progress import progress_callback
-from toklab.pricing import DEFAULT_MODELS, Scenario, load_prices, price_audit, select
+from toklab.cli.render import signature_line, stdout_console, write_frame
+from toklab.premium.audit import AuditOptions, run_audit
+from toklab.premium.pricing import (
+    DEFAULT_MODELS,
+    Scenario,
+    load_prices,
+    price_audit,
+    select,
+)
 from toklab.registry import load_tokenizer
-from toklab.render import signature_line, stdout_console, write_frame
 
 
 @click.command("price")
@@ -110,7 +121,3 @@ def _report(table: pl.DataFrame, chosen, content_tokens, scenario, show_all, sig
     console.print(f"Prices per 1M tokens as of {', '.join(sorted({p.checked for p in chosen}))}; "
                   "context = the window in English-equivalent tokens.")
     signature_line(console, signature)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(price_cmd)

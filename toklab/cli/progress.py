@@ -5,9 +5,16 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
-from toklab.render import stderr_console
+from toklab.cli.render import stderr_console
 
 
 @contextlib.contextmanager

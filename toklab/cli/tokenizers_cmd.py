@@ -7,9 +7,9 @@ import os
 import click
 
 from toklab import aliases
-from toklab.options import json_format_option
+from toklab.cli.options import json_format_option
+from toklab.cli.render import signature_line, stdout_console, write_json
 from toklab.registry import SCHEMES, load_tokenizer
-from toklab.render import signature_line, stdout_console, write_json
 
 
 def offline_encodings() -> dict[str, bool]:
@@ -81,7 +81,3 @@ def show_cmd(spec: str, fmt: str) -> None:
             value = f"{len(value)} tokens: " + ", ".join(f"{k}={v}" for k, v in list(value.items())[:12]) + ", …"
         console.print(f"[bold]{key:>18}[/bold]  {value}", overflow="fold")
     signature_line(console, info["signature"])
-
-
-def register(main: click.Group) -> None:
-    main.add_command(tokenizers_group)

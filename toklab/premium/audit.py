@@ -12,7 +12,8 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.errors import SpecError
-from toklab.inflation import (
+from toklab.languages import language_name, script_of
+from toklab.premium.inflation import (
     COMPARABLE_UNK_SHARE,
     BootstrapOptions,
     aligned,
@@ -20,8 +21,7 @@ from toklab.inflation import (
     bootstrap_weights,
     gini,
 )
-from toklab.languages import language_name, script_of
-from toklab.measure import MeasureOptions, measure, measure_joined
+from toklab.premium.measure import MeasureOptions, measure, measure_joined
 from toklab.signature import build, tokenizers_part
 from toklab.suggest import nearest
 

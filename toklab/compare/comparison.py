@@ -18,7 +18,7 @@ import polars as pl
 
 from corpora import Corpus, load_corpus
 from toklab.cache import work_dir
-from toklab.compressors import available, conditional_bits
+from toklab.compare.compressors import available, conditional_bits
 from toklab.languages import script_of
 from toklab.paths import short_hash
 from toklab.signature import build

@@ -10,11 +10,9 @@ import polars as pl
 
 from corpora import Corpus
 from toklab.adapters.base import Adapter
-from toklab.glitch import categorise
-from toklab.glitch_score import fitted_scores
-from toklab.paths import file_sha256
-from toklab.signature import build
-from toklab.glitch_signals import (
+from toklab.glitch.categories import categorise
+from toklab.glitch.score import fitted_scores
+from toklab.glitch.signals import (
     auroc,
     corpus_counts,
     find_weights,
@@ -24,6 +22,8 @@ from toklab.glitch_signals import (
     survival,
     untrained_similarity,
 )
+from toklab.paths import file_sha256
+from toklab.signature import build
 
 MIN_COUNT = 5
 

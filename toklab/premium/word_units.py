@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 
 from toklab.languages import is_spaceless
+from toklab.token_offsets import joined_bytes
 
 SPACE_BYTES = np.zeros(256, dtype=bool)
 SPACE_BYTES[[0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D]] = True
@@ -28,23 +29,6 @@ class Units:
     doc_of_unit: np.ndarray  # document index of each unit
     per_doc: np.ndarray  # units in each document
     doc_starts: np.ndarray  # byte offset where each document starts
-
-
-def joined_bytes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    encoded = [t.encode("utf-8") for t in texts]
-    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
-    doc_starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]]) if len(encoded) else np.zeros(0, np.int64)
-    return np.frombuffer(b"\n".join(encoded), dtype=np.uint8), doc_starts
-
-
-def global_boundaries(adapter, analysis, flat: np.ndarray, doc_starts: np.ndarray) -> np.ndarray:
-    """Token end offsets in the coordinates of the texts joined with one `\\n` (see units.joined_bytes)."""
-    if analysis.ends is None:
-        lengths = np.array([len(d) for d in analysis.ids], dtype=np.int64)
-        doc_of_token = np.repeat(np.arange(len(lengths)), lengths)
-        return np.cumsum(adapter.byte_lengths[flat]) + doc_of_token  # one separator byte per earlier doc
-    parts = [ends + start for ends, start in zip(analysis.ends, doc_starts)]
-    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
 def find_units(texts: list[str], lang: str) -> Units:

@@ -15,8 +15,8 @@ import time
 from typing import Callable
 
 from corpora import Corpus, load_corpus
-from toklab.audit import AuditOptions, run_audit
-from toklab.measure import _TEXT_MEMO, MeasureOptions
+from toklab.premium.audit import AuditOptions, run_audit
+from toklab.premium.measure import _TEXT_MEMO, MeasureOptions
 from toklab.registry import load_tokenizer
 
 BENCH_ENCODINGS = ("tiktoken:r50k_base", "tiktoken:cl100k_base", "tiktoken:o200k_base")
@@ -90,7 +90,7 @@ def bench_audit(corpus_spec: str = "flores200", jobs: int = 2) -> AuditBench:
 
 def bench_loss(specs: list[str], corpus_spec: str = "flores200") -> list[tuple[str, float, float]]:
     """(tokenizer, raw encode+decode seconds, loss analysis seconds) on the same texts."""
-    from toklab.loss import loss_rows
+    from toklab.loss.analysis import loss_rows
 
     corpus = load_corpus(corpus_spec)
     texts = corpus.frame["text"].to_list()

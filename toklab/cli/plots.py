@@ -1,4 +1,4 @@
-"""PNG plots (matplotlib, headless): per-language bars sorted, coloured by script."""
+"""PNG plots (matplotlib, headless): per-language bars sorted and coloured by script, and a training loss curve."""
 
 from __future__ import annotations
 
@@ -59,3 +59,24 @@ def per_language_bars(frame: pl.DataFrame, value: str, group: str, path: Path, t
         fig.savefig(tmp, dpi=110, format="png")
     plt.close(fig)
     return Path(path)
+
+
+def write_loss_curve(metrics_csv: Path, png: Path) -> None:
+    if not metrics_csv.exists():
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    frame = pl.read_csv(metrics_csv)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(frame["step"].to_list(), frame["bpb"].to_list(), linewidth=1)
+    ax.set_xlabel("step")
+    ax.set_ylabel("training bits per byte")
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{metrics_csv.parent.name}: training BPB")
+    fig.tight_layout()
+    with atomic_path(png) as tmp:
+        fig.savefig(tmp, dpi=100, format="png")
+    plt.close(fig)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from toklab.render import FORMATS
+from toklab.cli.render import FORMATS
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format."

@@ -14,8 +14,8 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from toklab.glitch_signals import auroc, average_ranks, corpus_counts
 from toklab.cache import work_dir
+from toklab.glitch.signals import auroc, average_ranks, corpus_counts
 from toklab.paths import atomic_path, short_hash
 from toklab.signature import build
 
@@ -119,7 +119,7 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
     from byte_model.train import Trainer
     from corpora import load_corpus
     from toklab import load_tokenizer
-    from toklab.glitch_scan import scan
+    from toklab.glitch.scan import scan
 
     folder = work_dir("experiments", f"glitch-{short_hash(json.dumps(dataclasses.asdict(config)))}")
     corpus_a, corpus_b, strings = build_corpora(config, folder)

@@ -25,7 +25,8 @@ from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.cache import cache_dir_or_none, read_entry, write_entry
 from toklab.paths import short_hash
-from toklab.units import Units, continued_per_doc, find_units, global_boundaries
+from toklab.premium.word_units import Units, continued_per_doc, find_units
+from toklab.token_offsets import global_boundaries
 
 NORMAL_FORMS = ("none", "nfc", "nfd", "nfkc", "nfkd")
 RENYI_ALPHA = 2.5

@@ -13,7 +13,7 @@ from typing import Callable
 import polars as pl
 
 from corpora import load_corpus
-from toklab.audit import AuditOptions, AuditResult, run_audit
+from toklab.premium.audit import AuditOptions, AuditResult, run_audit
 from toklab.registry import load_tokenizer
 
 
