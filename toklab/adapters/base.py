@@ -1,9 +1,13 @@
 """The one small surface every tokenizer adapter offers.
 
 `encode(text)` never adds special tokens, never pads, never truncates. `token_bytes(id)` is the
-token's exact byte string (a fragment of a character stays a fragment). Analyzers may also ask for
-`unknown_spans` (character spans covered by unknown tokens) and `boundaries` (byte offsets where
-tokens end), both with exact defaults for lossless byte-level schemes.
+token's exact byte string (a fragment of a character stays a fragment). `analyse(texts)` gives ids,
+token end offsets and unknown-character coverage in one pass.
+
+The pipeline capabilities analyzers need are methods here, so no analyzer looks inside an
+adapter: `normalize`, `pre_tokenize`, `pre_tokenizer_pattern`, `token_string`, `byte_fallback_ids`
+and `piece_context`. An adapter that cannot answer `normalize` or `pre_tokenize` raises
+`NotMeasurable`, and analyzers report "not measurable for this tokenizer" instead of a verdict.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
+from toklab.adapters.bytemap import byte_fallback_value
+from toklab.errors import ToklabError
 from toklab.spec import Spec
 
 FAMILIES = ("bpe", "wordpiece", "unigram", "bytes", "chars")
@@ -31,6 +37,10 @@ class TokenAnalysis:
     ends: list[np.ndarray] | None
     unk_chars: list[int]
     unk_positions: list[set[int]] | None = None  # character positions under unknown tokens, when known
+
+
+class NotMeasurable(ToklabError):
+    """The adapter does not expose a pipeline stage an analysis asked about."""
 
 
 class Adapter:
@@ -100,9 +110,35 @@ class Adapter:
         """Length in bytes of every token id (used to place token boundaries cheaply)."""
         return np.array([len(self.token_bytes(i)) for i in range(self.vocab_size)], dtype=np.int64)
 
-    def boundaries(self, text: str, ids: Sequence[int]) -> np.ndarray:
-        """UTF-8 byte offsets in `text` where tokens end (the last equals len(bytes))."""
-        return np.cumsum(self.byte_lengths[np.asarray(ids, dtype=np.int64)])
+    # -- pipeline capabilities ----------------------------------------------------------------
+    def normalize(self, text: str) -> str:
+        """The text as the normaliser leaves it (identity for schemes without one)."""
+        raise NotMeasurable(f"{self.name}: this adapter does not expose its normaliser")
+
+    def pre_tokenize(self, normalized: str) -> list[tuple[int, int]]:
+        """Character spans of the pre-tokens of an already normalised text (the whole text when
+        the scheme has no pre-tokenizer)."""
+        raise NotMeasurable(f"{self.name}: this adapter does not expose its pre-tokenizer")
+
+    def pre_tokenizer_pattern(self) -> str | None:
+        """The split regex, for schemes that pre-tokenize with one."""
+        return None
+
+    def token_string(self, token_id: int) -> str | None:
+        """The vocabulary's own spelling of an id (HF token, SentencePiece piece); None where a
+        token has no spelling but its bytes."""
+        return None
+
+    def byte_fallback_ids(self) -> np.ndarray:
+        """Ids of `<0xNN>` byte-fallback pieces (empty for byte-level and byte-free schemes)."""
+        ids = [i for i in range(self.vocab_size) if byte_fallback_value(self.token_string(i) or "") is not None]
+        return np.asarray(ids, dtype=np.int64)
+
+    def piece_context(self, token_id: int) -> str:
+        """Where a vocabulary entry can occur: `whole` (anywhere its bytes stand alone),
+        `word_start` (a SentencePiece piece whose leading space the encoder adds itself) or
+        `continuation` (only inside a word: WordPiece `##x`, SentencePiece pieces without `▁`)."""
+        return "whole"
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.spec.canonical}>"

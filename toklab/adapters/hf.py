@@ -143,6 +143,22 @@ class HFAdapter(Adapter):
     def token_string(self, token_id: int) -> str:
         return self._vocab.get(token_id, "")
 
+    # -- pipeline: the tokenizer's own normaliser and pre-tokenizer, when it has them ----------
+    def normalize(self, text: str) -> str:
+        normalizer = self.tokenizer.normalizer
+        return normalizer.normalize_str(text) if normalizer is not None else text
+
+    def pre_tokenize(self, normalized: str) -> list[tuple[int, int]]:
+        pre_tokenizer = self.tokenizer.pre_tokenizer
+        if pre_tokenizer is None:
+            return [(0, len(normalized))]
+        return [span for _piece, span in pre_tokenizer.pre_tokenize_str(normalized)]
+
+    def piece_context(self, token_id: int) -> str:
+        if self.family == "wordpiece" and self.token_string(token_id).startswith("##"):
+            return "continuation"
+        return "whole"
+
     def token_bytes(self, token_id: int) -> bytes:
         token = self._vocab.get(token_id, "")
         if token_id in self._specials.values():

@@ -76,7 +76,7 @@ class SentencePieceAdapter(Adapter):
     def decode(self, ids: Sequence[int]) -> str:
         return self.processor.decode(list(ids))
 
-    def piece(self, token_id: int) -> str:
+    def token_string(self, token_id: int) -> str:
         return self._pieces[token_id]
 
     def token_bytes(self, token_id: int) -> bytes:
@@ -86,8 +86,21 @@ class SentencePieceAdapter(Adapter):
             return b""
         return metaspace_bytes(self._pieces[token_id])
 
-    def is_byte_piece(self, token_id: int) -> bool:
-        return self.processor.is_byte(token_id) or byte_fallback_value(self._pieces[token_id]) is not None
+    def byte_fallback_ids(self) -> np.ndarray:
+        ids = [i for i in range(self.vocab_size)
+               if self.processor.is_byte(i) or byte_fallback_value(self._pieces[i]) is not None]
+        return np.asarray(ids, dtype=np.int64)
+
+    # -- pipeline: SentencePiece normalises, then segments the whole normalised string itself
+    # (whitespace becomes part of pieces, never dropped), so one pre-token covers the text.
+    def normalize(self, text: str) -> str:
+        return self.processor.normalize(text)
+
+    def pre_tokenize(self, normalized: str) -> list[tuple[int, int]]:
+        return [(0, len(normalized))]
+
+    def piece_context(self, token_id: int) -> str:
+        return "word_start" if self.token_bytes(token_id).startswith(b" ") else "continuation"
 
     def special_tokens(self) -> dict[str, int]:
         return {

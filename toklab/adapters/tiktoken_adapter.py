@@ -162,6 +162,18 @@ class TiktokenAdapter(Adapter):
     def special_tokens(self) -> dict[str, int]:
         return dict(self.encoding._special_tokens)
 
+    # -- pipeline: no normaliser; a regex splits the text before merges -----------------------
+    def normalize(self, text: str) -> str:
+        return text
+
+    def pre_tokenize(self, normalized: str) -> list[tuple[int, int]]:
+        import regex
+
+        return [m.span() for m in regex.finditer(self.pre_tokenizer_pattern(), normalized)]
+
+    def pre_tokenizer_pattern(self) -> str:
+        return self.encoding._pat_str  # tiktoken keeps the pattern private; read only here
+
     @functools.cached_property
     def artifact_hash(self) -> str:  # type: ignore[override]
         if self._artifact is not None:
@@ -175,6 +187,6 @@ class TiktokenAdapter(Adapter):
 
     def describe(self) -> dict:
         info = super().describe()
-        info["pre_tokenizer"] = f"regex {self.encoding._pat_str}"
+        info["pre_tokenizer"] = f"regex {self.pre_tokenizer_pattern()}"
         info["normalizer"] = "none"
         return info

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
-
 from toklab.adapters.base import Adapter
 from toklab.spec import Spec
 
@@ -30,8 +28,11 @@ class Utf8BytesAdapter(Adapter):
     def token_bytes(self, token_id: int) -> bytes:
         return bytes([token_id])
 
-    def boundaries(self, text: str, ids: Sequence[int]) -> np.ndarray:
-        return np.arange(1, len(ids) + 1, dtype=np.int64)
+    def normalize(self, text: str) -> str:
+        return text
+
+    def pre_tokenize(self, normalized: str) -> list[tuple[int, int]]:
+        return [(0, len(normalized))]
 
 
 class CodePointAdapter(Adapter):
@@ -52,6 +53,8 @@ class CodePointAdapter(Adapter):
     def token_bytes(self, token_id: int) -> bytes:
         return chr(token_id).encode("utf-8", errors="surrogatepass")
 
-    def boundaries(self, text: str, ids: Sequence[int]) -> np.ndarray:
-        widths = [1 if i < 0x80 else 2 if i < 0x800 else 3 if i < 0x10000 else 4 for i in ids]
-        return np.cumsum(np.asarray(widths, dtype=np.int64))
+    def normalize(self, text: str) -> str:
+        return text
+
+    def pre_tokenize(self, normalized: str) -> list[tuple[int, int]]:
+        return [(0, len(normalized))]

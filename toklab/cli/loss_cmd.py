@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import click
 import polars as pl
+from rich.markup import escape
 from rich.text import Text
 
 from corpora import load_corpus
+from toklab.adapters.base import NotMeasurable
 from toklab.cli.options import corpus_spec_from_flags, format_option, output_option
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
-from toklab.loss.analysis import STAGES, Pipeline, run_loss
+from toklab.loss import STAGES, run_loss
 from toklab.registry import load_tokenizer
 
 DEFAULT = ("tiktoken:cl100k_base", "bytes:utf8")
@@ -26,19 +28,20 @@ def highlighted(text: str, lost: tuple[int, ...], style: str = "bold black on ye
 
 def show_text(spec: str, text: str) -> None:
     adapter = load_tokenizer(spec)
-    pipeline = Pipeline(adapter)
     console = stdout_console()
-    normalized = pipeline.normalized(text)
-    console.print(f"[bold]input[/bold]        {text!r}")
-    console.print(f"[bold]normaliser[/bold]   {normalized!r}" + ("" if normalized != text else "  (unchanged)"))
-    if pipeline.pre_tokenizer is not None:
-        pieces = [p for p, _ in pipeline.pre_tokenizer.pre_tokenize_str(normalized)]
-        console.print(f"[bold]pre-tokens[/bold]   {pieces!r}")
+    console.print(f"[bold]input[/bold]        {escape(repr(text))}")
+    try:
+        normalized = adapter.normalize(text)
+        pieces = [normalized[start:end] for start, end in adapter.pre_tokenize(normalized)]
+        console.print(f"[bold]normaliser[/bold]   {escape(repr(normalized))}" + ("" if normalized != text else "  (unchanged)"))
+        console.print(f"[bold]pre-tokens[/bold]   {escape(repr(pieces))}")
+    except NotMeasurable as exc:
+        console.print(f"[bold]pipeline[/bold]     not measurable ({exc})")
     ids = adapter.encode(text)
-    shown = [adapter.token_string(i) if hasattr(adapter, "token_string") else adapter.token_bytes(i) for i in ids]
-    console.print(f"[bold]tokens[/bold]       {shown!r}")
+    shown = [adapter.token_string(i) or adapter.token_bytes(i) for i in ids]
+    console.print(f"[bold]tokens[/bold]       {escape(repr(shown))}")
     decoded = adapter.decode(ids)
-    console.print(f"[bold]decoded[/bold]      {decoded!r}")
+    console.print(f"[bold]decoded[/bold]      {escape(repr(decoded))}")
     from toklab.loss.alignment import align
 
     lost = align(text, decoded).lost

@@ -8,7 +8,8 @@ Every id gets a category:
 - `byte_fallback` — a SentencePiece/HF `<0xNN>` piece (`reachable` says whether text can yield it);
 - `unreachable`   — its own string encodes to something else; `reason` says why:
                     `pretokenizer` (the split pattern cuts the string), `normalizer` (the
-                    normaliser rewrites it) or `shadowed` (other merges/pieces win);
+                    normaliser rewrites it), `shadowed` (other merges/pieces win) or
+                    `not_measurable` (the adapter exposes no normaliser or pre-tokenizer);
 - `ok`            — its own string encodes back to exactly this id.
 
 WordPiece continuation pieces (`##x`) are reachable when some word produces them: the piece is
@@ -22,7 +23,7 @@ import dataclasses
 
 import polars as pl
 
-from toklab.adapters.base import Adapter
+from toklab.adapters.base import Adapter, NotMeasurable
 from toklab.adapters.bytemap import byte_fallback_value
 
 INVALID_UTF8_BYTES = frozenset([0xC0, 0xC1, *range(0xF5, 0x100)])
@@ -37,16 +38,8 @@ class Verdict:
     reachable: bool | None = None
 
 
-def piece_string(adapter: Adapter, token_id: int) -> str | None:
-    """The vocabulary's own spelling of an id (HF token string, SentencePiece piece), if any."""
-    for attr in ("token_string", "piece"):
-        if hasattr(adapter, attr):
-            return getattr(adapter, attr)(token_id)
-    return None
-
-
 def token_display(adapter: Adapter, token_id: int) -> str:
-    piece = piece_string(adapter, token_id)
+    piece = adapter.token_string(token_id)
     if piece is not None:
         return repr(piece)
     raw = adapter.token_bytes(token_id)
@@ -72,29 +65,30 @@ class Categoriser:
     def __init__(self, adapter: Adapter):
         self.adapter = adapter
         self.specials = set(adapter.special_tokens().values())
-        tokenizer = getattr(adapter, "tokenizer", None)
-        self.normalizer = tokenizer.normalizer if tokenizer is not None else None
-        self.pre_tokenizer = tokenizer.pre_tokenizer if tokenizer is not None else None
-        self.pattern = getattr(getattr(adapter, "encoding", None), "_pat_str", None)
 
     def split_count(self, text: str) -> int:
-        if self.pattern is not None:
-            import regex
-
-            return len(regex.findall(self.pattern, text))
-        if self.pre_tokenizer is not None:
-            return len(self.pre_tokenizer.pre_tokenize_str(self.normalized(text)))
-        return 1
-
-    def normalized(self, text: str) -> str:
-        return self.normalizer.normalize_str(text) if self.normalizer is not None else text
+        return len(self.adapter.pre_tokenize(self.adapter.normalize(text)))
 
     def why_unreachable(self, text: str) -> str:
-        if self.normalizer is not None and self.normalized(text) != text:
-            return "normalizer"
-        if self.split_count(text) > 1:
-            return "pretokenizer"
+        """Which stage keeps the string from encoding to its own id; `not_measurable` when the
+        adapter exposes neither normaliser nor pre-tokenizer (never a guessed `shadowed`)."""
+        try:
+            if self.adapter.normalize(text) != text:
+                return "normalizer"
+            if self.split_count(text) > 1:
+                return "pretokenizer"
+        except NotMeasurable:
+            return "not_measurable"
         return "shadowed"
+
+    def why_continuation_unreachable(self, text: str) -> str:
+        """A word-internal piece: first, does the pre-tokenizer split it off the word it ends?"""
+        try:
+            if self.split_count("a" + text) > 1:
+                return "pretokenizer"
+        except NotMeasurable:
+            return "not_measurable"
+        return self.why_unreachable(text)
 
     def text_verdict(self, token_id: int, text: str, encoded: list[int]) -> Verdict:
         if encoded == [token_id]:
@@ -104,7 +98,7 @@ class Categoriser:
 
 def surface_text(adapter: Adapter, token_id: int) -> tuple[str | None, Verdict | None]:
     """The string to encode for an id, or a verdict that needs no encoding."""
-    piece = piece_string(adapter, token_id)
+    piece = adapter.token_string(token_id)
     if piece is not None and byte_fallback_value(piece) is not None:
         return None, Verdict("byte_fallback", reachable=None)
     raw = adapter.token_bytes(token_id)
@@ -141,13 +135,10 @@ def categorise(adapter: Adapter) -> pl.DataFrame:
 
 def encodable(adapter: Adapter, token_id: int, text: str) -> tuple[str, str]:
     """What to encode to test reachability, and which rule reads the result."""
-    if adapter.family == "wordpiece" and (piece_string(adapter, token_id) or "").startswith("##"):
-        return text, "continuation"
-    if hasattr(adapter, "piece"):
-        if text.startswith(" "):
-            return text[1:], "word_start"  # SentencePiece adds the dummy-prefix space itself
-        return text, "continuation"  # a word-internal piece: only reachable behind a word start
-    return text, "whole"
+    context = adapter.piece_context(token_id)
+    if context == "word_start":
+        return text[1:], "word_start"  # SentencePiece adds the dummy-prefix space itself
+    return text, context  # `continuation`: only reachable behind a word start
 
 
 def resolve(adapter: Adapter, cat: Categoriser, rows: list[dict], pending: list[tuple[int, str, str]]) -> None:
@@ -165,7 +156,7 @@ def resolve(adapter: Adapter, cat: Categoriser, rows: list[dict], pending: list[
         if any(token_id in ids for ids in tried):
             rows[token_id].update(category="ok", reason=None, reachable=True)
         else:
-            reason = "pretokenizer" if cat.split_count("a" + text) > 1 else cat.why_unreachable(text)
+            reason = cat.why_continuation_unreachable(text)
             rows[token_id].update(category="unreachable", reason=reason, reachable=False)
 
 

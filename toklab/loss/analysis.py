@@ -12,7 +12,8 @@ attributed to the first stage, in pipeline order, that explains it:
 4. `pretokenizer`— a non-whitespace character no pre-token covers (where offsets map back);
 5. `decoder`     — everything else the decoder failed to restore (clean-up, spacing).
 
-The stage shares therefore add up to `chars_lost`.
+The stage shares therefore add up to `chars_lost`. For an adapter that exposes no normaliser or
+pre-tokenizer (see toklab.adapters.base), the stages after `unknown` are null: not measurable.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.loss.alignment import align
-from toklab.loss.attribution import STAGES, Pipeline, attribute
+from toklab.loss.attribution import PIPELINE_STAGES, STAGES, Pipeline, attribute
 from toklab.signature import build, tokenizers_part
 from toklab.token_offsets import global_boundaries, joined_bytes
 
@@ -95,7 +96,8 @@ def loss_rows(adapter: Adapter, corpus: Corpus, examples: int = 0,
             "tokenizer": adapter.name, "lang": lang, "docs": result.docs, "chars": result.chars,
             "roundtrip_exact": result.exact / max(result.docs, 1),
             "chars_lost": result.lost / chars, "cer": result.edits / chars, "unk_chars": result.unk_chars / chars,
-            **{stage: result.stages[stage] / chars for stage in STAGES},
+            **{stage: result.stages[stage] / chars if pipeline.observable or stage not in PIPELINE_STAGES else None
+               for stage in STAGES},
             "byte_fallback_share": result.byte_fallback_tokens / max(result.tokens, 1),
             "split_char_share": result.split_char_tokens / max(result.tokens, 1),
             "collisions": result.collisions,
@@ -103,7 +105,7 @@ def loss_rows(adapter: Adapter, corpus: Corpus, examples: int = 0,
         shown[lang] = result.examples
         if progress:
             progress(lang)
-    return pl.DataFrame(rows), shown
+    return pl.DataFrame(rows, schema_overrides=dict.fromkeys(STAGES, pl.Float64)), shown
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,8 +134,11 @@ def summarise(frame: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for (name,), part in frame.group_by("tokenizer", maintain_order=True):
         worst = part.sort("chars_lost", descending=True).head(3)
-        totals = {stage: float((part[stage] * part["chars"]).sum()) for stage in STAGES}
-        dominant = max(totals, key=totals.get) if any(totals.values()) else None
+        if part[PIPELINE_STAGES[0]].null_count():  # the adapter exposes no pipeline stages
+            dominant = "not measurable"
+        else:
+            totals = {stage: float((part[stage] * part["chars"]).sum()) for stage in STAGES}
+            dominant = max(totals, key=totals.get) if any(totals.values()) else None
         rows.append({
             "tokenizer": name,
             "lossless": bool((part["chars_lost"] == 0).all() and (part["roundtrip_exact"] == 1).all()),
