@@ -1,8 +1,8 @@
 """Corpus specs → polars frames with `doc_id`, `lang`, `split`, `text`.
 
->>> corpus = load_corpus("flores200?split=dev&langs=eng_Latn,fra_Latn")  # doctest: +SKIP
->>> corpus.frame.columns
-['doc_id', 'lang', 'split', 'text']
+>>> corpus = load_corpus("flores200?split=dev&langs=eng_Latn,fra_Latn")
+>>> corpus.frame.columns, corpus.frame.height
+(['doc_id', 'lang', 'split', 'text'], 1994)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from corpora.frame import Corpus
 from corpora.readers import load_jsonl, load_parquet, load_text
 from corpora.sources import SOURCES
 from toklab.errors import SpecError
+from toklab.memo import memo_dict
 from toklab.paths import stamp
 from toklab.spec import Spec
 from toklab.suggest import nearest
@@ -42,7 +43,7 @@ def parse_corpus_spec(text: str | Spec) -> Spec:
     return spec.check_keys(KEYS[spec.scheme], "corpus spec")
 
 
-_MEMO: dict[tuple, Corpus] = {}
+_MEMO: dict[tuple, Corpus] = memo_dict("corpora")
 
 
 def load_corpus(text: str | Spec, progress: Progress | None = None) -> Corpus:

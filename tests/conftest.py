@@ -17,11 +17,15 @@ def shared_path(relative: str) -> Path:
     return SHARED / relative
 
 
+ROOT = Path(__file__).resolve().parent.parent
+CLI_SCRIPT = ROOT / "cli.py"  # by absolute path: no test depends on the working directory
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory, monkeypatch):
-    """Every test writes its cache under a temporary TOKLAB_HOME, never the user's."""
-    home = os.environ.get("TOKLAB_TEST_HOME") or str(tmp_path_factory.getbasetemp() / "toklab-home")
-    monkeypatch.setenv("TOKLAB_HOME", home)
+def isolated_home(tmp_path, monkeypatch):
+    """Every test gets its own TOKLAB_HOME (cache, runs, trained tokenizers): no test can pass
+    because of what another left behind, and none touches the user's."""
+    monkeypatch.setenv("TOKLAB_HOME", str(tmp_path / "toklab-home"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 

@@ -25,7 +25,7 @@ from byte_model.train import (
     TrainingInterrupted,
     start_or_resume,
 )
-from tests.conftest import run_cli
+from tests.conftest import CLI_SCRIPT, run_cli
 from toklab.errors import CorruptFileError
 
 
@@ -141,7 +141,7 @@ def test_gpu_paths_selected_by_device():
 
 def test_two_process_gloo(tiny_parallel, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533", "cli.py",
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533", str(CLI_SCRIPT),
            "byte", "train", "--preset", "tiny", "--steps", "4", "--out", str(tmp_path / "ddp"),
            "--set", f"corpus=file:{tiny_parallel}", "--set", "threads=1"]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)

@@ -13,15 +13,15 @@ import threading
 import polars as pl
 import pytest
 
-import corpora
 from corpora import flores, load_corpus
 from corpora.manifest import read_manifest
 from toklab.errors import CorpusError, CorruptFileError, MissingFileError
+from toklab.memo import clear_memos
 
 
 @pytest.fixture(autouse=True)
 def no_memo():
-    corpora._MEMO.clear()
+    clear_memos("corpora")
 
 
 def test_flores_layout(flores_ready):
@@ -93,7 +93,7 @@ def test_download_once_into_cache(loopback_server, monkeypatch, tmp_path):
     corpus = load_corpus("flores200", progress=lambda done, total: seen.append((done, total)))
     assert corpus.langs == ["eng_Latn", "fra_Latn"] and corpus.frame.height == 2 * 2009
     assert seen and seen[-1][0] == seen[-1][1]
-    corpora._MEMO.clear()
+    clear_memos("corpora")
     monkeypatch.setenv("TOKLAB_FLORES200_URL", f"{loopback_server}/gone.tar.gz")
     assert load_corpus("flores200?split=dev").frame.height == 2 * 997  # served from the cache
 

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from tests.conftest import run_cli, shared_path
+from tests.conftest import CLI_SCRIPT, run_cli, shared_path
+from toklab.memo import clear_memos
 
 
 def assert_one_line_error(result, *needles: str) -> None:
@@ -36,9 +37,8 @@ def test_missing_tiktoken_file_names_file_and_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # never reach the network in tests
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
-    from toklab import registry
 
-    registry._MEMO.clear()
+    clear_memos("tokenizers")
     assert_one_line_error(run_cli("encode", "tiktoken:p50k_base", "x"), "TIKTOKEN_CACHE_DIR", str(tmp_path))
 
 
@@ -90,10 +90,10 @@ def test_unknown_flores_language(flores_ready):
 
 
 def test_real_entry_point_runs():
-    out = subprocess.run([sys.executable, "cli.py", "encode", "bytes:utf8", "é"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, str(CLI_SCRIPT), "encode", "bytes:utf8", "é"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "<C3>" in out.stdout or "é" in out.stdout
-    bad = subprocess.run([sys.executable, "cli.py", "encode", "nope:x", "x"], capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, str(CLI_SCRIPT), "encode", "nope:x", "x"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-import corpora
 from corpora import load_corpus
 from tests.conftest import run_cli, shared_path
 from toklab import load_tokenizer
 from toklab.loss.alignment import align
 from toklab.loss.analysis import STAGES, loss_rows
+from toklab.memo import clear_memos
 
 
 def test_alignment_rules():
@@ -65,7 +65,7 @@ def test_minilm_loss_attribution(flores_ready, minilm):
 def test_collisions_from_lower_casing(tmp_path, minilm):
     text = tmp_path / "x.txt"
     text.write_text("Apple pie.\napple pie.\nAPPLE PIE.\npear.\n", encoding="utf-8")
-    corpora._MEMO.clear()
+    clear_memos("corpora")
     rows, _ = loss_rows(minilm, load_corpus(f"file:{text}?lang=eng_Latn"))
     assert rows["collisions"][0] == 1  # one group of three distinct documents
 

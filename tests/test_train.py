@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from toklab import load_tokenizer, registry
+from toklab import load_tokenizer
 from toklab.adapters import trained
+from toklab.memo import clear_memos
 
 
 def fresh(spec: str):
-    registry._MEMO.clear()
+    clear_memos("tokenizers")
     return load_tokenizer(spec)
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.conftest import run_cli
+from toklab.memo import clear_memos
 
 
 def audit_json(corpus: str, tokenizer: str = "tiktoken:cl100k_base"):
@@ -90,7 +91,7 @@ def test_trained_tokenizer_cache_is_verified(tiny_parallel, home):
     first = registry.load_tokenizer(spec).encode("The cat sat")
     (cached,) = [p for p in (home / "tokenizers").iterdir() if p.suffix == ".json"]
     cached.write_text(cached.read_text().replace('"merges"', '"merges_damaged"'))
-    registry._MEMO.clear()
+    clear_memos("tokenizers")
     with pytest.warns(UserWarning, match="does not match its recorded checksum"):
         again = registry.load_tokenizer(spec).encode("The cat sat")
     assert again == first
@@ -103,9 +104,8 @@ def test_trained_tokenizer_key_follows_corpus_content(tiny_parallel, home):
     registry.load_tokenizer(spec)
     english = tiny_parallel / "eng_Latn.txt"
     english.write_text(english.read_text().replace("cat", "dog"))
-    registry._MEMO.clear()
-    import corpora
+    clear_memos("tokenizers")
 
-    corpora._MEMO.clear()
+    clear_memos("corpora")
     registry.load_tokenizer(spec)
     assert len([p for p in (home / "tokenizers").iterdir() if p.suffix == ".json"]) == 2

@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import run_cli, shared_path
 from tests.test_errors_cli import assert_one_line_error
+from toklab.memo import clear_memos
 
 
 def snapshot(folder) -> dict[str, bytes]:
@@ -168,9 +169,8 @@ def test_gpt2_names_its_two_files(tmp_path, monkeypatch):
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
-    from toklab import registry
 
-    registry._MEMO.clear()
+    clear_memos("tokenizers")
     assert_one_line_error(run_cli("encode", "gpt2", "x"), "vocab.bpe", "encoder.json", "tiktoken:r50k_base")
 
 
@@ -184,9 +184,8 @@ def test_offline_flores_names_the_real_option(tmp_path, monkeypatch):
     monkeypatch.delenv("TOKLAB_DATA", raising=False)
     monkeypatch.setenv("TOKLAB_HOME", str(tmp_path))
     monkeypatch.setenv("TOKLAB_FLORES200_URL", "http://127.0.0.1:9/flores200_dataset.tar.gz")
-    import corpora
 
-    corpora._MEMO.clear()
+    clear_memos("corpora")
     result = run_cli("corpora", "show", "flores200?langs=eng_Latn")
     assert_one_line_error(result, '--corpus "flores200?path=DIR"', "looked in", "TOKLAB_DATA")
     assert "--data-dir" not in result.output

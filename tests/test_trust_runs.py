@@ -18,6 +18,7 @@ from byte_model.train import CHECKPOINT, Trainer, start_or_resume
 from tests.conftest import run_cli
 from tests.test_errors_cli import assert_one_line_error
 from toklab.errors import CorruptFileError
+from toklab.memo import clear_memos
 
 
 class WritesAFile:
@@ -168,9 +169,8 @@ def test_changed_tokenizer_file_is_refused(tiny_parallel, tmp_path):
     assert result.exit_code == 0, result.output
     assert run_cli("byte", "eval", str(run), "--corpus", f"file:{tiny_parallel}").exit_code == 0
     train_tokenizer(270)
-    from toklab import registry
 
-    registry._MEMO.clear()
+    clear_memos("tokenizers")
     assert_one_line_error(run_cli("byte", "eval", str(run), "--corpus", f"file:{tiny_parallel}"),
                           "changed since this model was trained", "tok.json")
     assert_one_line_error(run_cli("byte", "train", "--resume", str(run), "--steps", "4"),

@@ -1,5 +1,6 @@
 """`python -m toklab …` (and `torchrun -m toklab …`) is the same as `toklab …`."""
 
-from toklab.cli import main
+if __name__ == "__main__":
+    from toklab.cli import main
 
-main()
+    main()

@@ -1,6 +1,6 @@
 """Tokenizer specs → adapters: a lazy registry of scheme → constructor, plus model aliases.
 
->>> load_tokenizer("gpt-4o").name   # doctest: +SKIP
+>>> load_tokenizer("gpt-4o").name
 'tiktoken:o200k_base'
 """
 
@@ -11,6 +11,7 @@ from typing import Callable
 from toklab import aliases
 from toklab.adapters.base import Adapter
 from toklab.errors import ClosedModelError, SpecError
+from toklab.memo import memo_dict
 from toklab.spec import Spec
 from toklab.suggest import nearest
 
@@ -110,7 +111,7 @@ def parse_tokenizer_spec(text: str) -> Spec:
     return spec.check_keys(KEYS[spec.scheme], "tokenizer spec")
 
 
-_MEMO: dict[tuple, Adapter] = {}
+_MEMO: dict[tuple, Adapter] = memo_dict("tokenizers")
 
 
 def load_tokenizer(text: str | Spec) -> Adapter:

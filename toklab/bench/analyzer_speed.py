@@ -15,8 +15,9 @@ import time
 from typing import Callable
 
 from corpora import Corpus, load_corpus
+from toklab.memo import clear_memos
 from toklab.premium.audit import AuditOptions, run_audit
-from toklab.premium.measure import _TEXT_MEMO, MeasureOptions
+from toklab.premium.measure import MeasureOptions
 from toklab.registry import load_tokenizer
 
 BENCH_ENCODINGS = ("tiktoken:r50k_base", "tiktoken:cl100k_base", "tiktoken:o200k_base")
@@ -76,7 +77,7 @@ def bench_audit(corpus_spec: str = "flores200", jobs: int = 2) -> AuditBench:
             audit_s = _timed(lambda: run_audit(adapters, corpus, AuditOptions()))
             cached_s = _timed(lambda: run_audit(adapters, load_corpus(corpus_spec), AuditOptions()))
             os.environ["TOKLAB_HOME"] = home_two
-            _TEXT_MEMO.clear()  # the multi-threaded run pays for text preparation too
+            clear_memos("texts")  # the multi-threaded run pays for text preparation too
             options = AuditOptions(measure=MeasureOptions(jobs=jobs))
             audit_jobs_s = _timed(lambda: run_audit(adapters, corpus, options))
         finally:

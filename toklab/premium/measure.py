@@ -24,6 +24,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.cache import cache_dir_or_none, read_entry, write_entry
+from toklab.memo import memo_dict
 from toklab.paths import short_hash
 from toklab.premium.word_units import Units, continued_per_doc, find_units
 from toklab.token_offsets import global_boundaries
@@ -80,7 +81,7 @@ class LanguageText:
     units: Units
 
 
-_TEXT_MEMO: dict[tuple[str, str], dict[str, LanguageText]] = {}
+_TEXT_MEMO: dict[tuple[str, str], dict[str, LanguageText]] = memo_dict("texts")
 
 
 def language_texts(corpus: Corpus, normalize: str) -> dict[str, LanguageText]:
