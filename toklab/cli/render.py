@@ -6,6 +6,7 @@ Only the CLI calls these; analyzers return polars frames.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,13 @@ from toklab.paths import atomic_path
 FORMATS = ("table", "csv", "json", "parquet")
 
 
+# Output piped to a file or a program is never cut to 80 columns: tables keep their natural width.
+PIPED_WIDTH = 10_000
+
+
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False, emoji=False)  # ':train:' in a spec is not an emoji
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PIPED_WIDTH
+    return Console(highlight=False, soft_wrap=False, emoji=False, width=width)  # ':train:' is not an emoji
 
 
 def stderr_console() -> Console:

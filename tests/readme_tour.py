@@ -1,0 +1,156 @@
+"""The README's real-output blocks, produced by running the tour's commands.
+
+Every output block in README.md follows a marker line `<!-- tour:NAME -->`; TOUR below says which
+commands make it and how much of their output to show (the first and last rows of long tables,
+the rest elided with `…`). The commands run as a user would run them, piped (so tables keep their
+natural width), in a temporary directory; paths under `$TOKLAB_SHARED` are written back as that
+variable, and library versions are left out of the comparison.
+
+    python tests/readme_tour.py --check            # run the quick entries, compare with README.md
+    python tests/readme_tour.py --write            # run the quick entries and rewrite their blocks
+    python tests/readme_tour.py --write --slow     # also the entries that train models (about an hour)
+    python tests/readme_tour.py --write audit      # only the named entries
+
+`tests/test_readme.py` runs `--check` on the quick entries. Entries whose output depends on the
+clock (training for a time budget) are never checked, only rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+MARKER = re.compile(r"^<!-- tour:([\w-]+) -->\n```\n(.*?)```\n", re.S | re.M)
+VERSIONS = re.compile(r"\|(toklab|python|tiktoken|tokenizers|sentencepiece|polars|numpy|torch):[^|\s]*")
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    commands: tuple[str, ...]  # as shown after `$ `; `# …` comments are shown, not run
+    rows: tuple[tuple[int, int] | None, ...] = ()  # per table in the output: (first, last) body lines kept
+    slow: bool = False  # trains models: run only with --slow
+    checked: bool = True  # the output is a pure function of the inputs
+    figures: tuple[tuple[str, str], ...] = ()  # (file written in the run directory, path in the repository)
+
+
+TOUR = {
+    "audit": Entry(("toklab audit --plot premiums.png",), rows=(None, (8, 0)),
+                   figures=(("premiums.png", "docs/premiums.png"),)),
+    "parity": Entry(("toklab parity --vocab 8192",), slow=True),
+    "price": Entry(("toklab price -m gpt-4o -m gpt-5 -m gpt-3.5-turbo -m claude-sonnet-4",), rows=((3, 2),)),
+    "loss": Entry(('toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 --text "Café Apple नमस्ते 日本"',
+                   "toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 -t tiktoken:o200k_base "
+                   "--langs vie_Latn,hin_Deva,jpn_Jpan,zho_Hans")),
+    "loss-claude": Entry(("toklab loss -t hf:$TOKLAB_SHARED/tokenizers/claude-v1-tokenizer.json",), rows=(None, (5, 0))),
+    "glitch": Entry(("toklab glitch tiktoken:r50k_base --top 12",)),
+    "glitch-experiment": Entry(("toklab glitch experiment --minutes 4",), slow=True, checked=False),
+    "byte": Entry(("toklab byte train --preset cpu --minutes 10 --out run",
+                   "toklab byte eval run --plot bpb.png",
+                   'toklab byte sample run --prompt "The city of " --temperature 0.7 --seed 0'),
+                  slow=True, checked=False),
+    "compare": Entry(("toklab compare --minutes 8 --plot compare.png",), slow=True, checked=False,
+                     figures=(("compare.png", "docs/compare.png"),)),
+}
+
+
+def run_command(shell: str, cwd: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    args = shlex.split(os.path.expandvars(shell))
+    assert args[0] == "toklab", shell
+    out = subprocess.run([sys.executable, "-m", "toklab", *args[1:]], cwd=cwd, env=env, capture_output=True,
+                         text=True, timeout=7200)
+    if out.returncode != 0:
+        raise RuntimeError(f"{shell!r} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
+def tables_trimmed(lines: list[str], rows: tuple[tuple[int, int] | None, ...]) -> list[str]:
+    """Keep the first and last body lines of each rich table (the n-th gets rows[n])."""
+    out, table, body = [], -1, []
+
+    def flush() -> None:
+        keep = rows[table] if 0 <= table < len(rows) else None
+        if keep is None or len(body) <= sum(keep):
+            out.extend(body)
+        else:
+            first, last = keep
+            out.extend(body[:first] + ["│ …"] + (body[-last:] if last else []))
+        body.clear()
+
+    for line in lines:
+        if line.startswith("┏"):
+            table += 1
+        if line.startswith("│"):
+            body.append(line)
+            continue
+        flush()
+        out.append(line)
+    flush()
+    return out
+
+
+def shown(output: str, entry: Entry) -> list[str]:
+    text = output.replace(os.environ.get("TOKLAB_SHARED", "\0"), "$TOKLAB_SHARED")
+    lines = [line.rstrip() for line in text.splitlines()]
+    return tables_trimmed(lines, entry.rows)
+
+
+def render(name: str, entry: Entry, keep_figures: bool) -> str:
+    with tempfile.TemporaryDirectory(prefix=f"tour-{name}-") as folder:
+        block = []
+        for shell in entry.commands:
+            block.append(f"$ {shell}")
+            block += shown(run_command(shell, Path(folder)), entry)
+        for produced, kept in entry.figures if keep_figures else ():
+            shutil.copyfile(Path(folder) / produced, ROOT / kept)
+    return "\n".join(block) + "\n"
+
+
+def comparable(block: str) -> str:
+    return VERSIONS.sub("", block)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true")
+    mode.add_argument("--write", action="store_true")
+    parser.add_argument("--slow", action="store_true", help="include entries that train models")
+    parser.add_argument("names", nargs="*", help=f"entries (default: all quick ones): {', '.join(TOUR)}")
+    args = parser.parse_args(argv)
+    readme = README.read_text(encoding="utf-8")
+    blocks = {m.group(1): m.group(2) for m in MARKER.finditer(readme)}
+    names = args.names or [n for n, e in TOUR.items() if args.slow or not e.slow]
+    failures = []
+    for name in names:
+        entry = TOUR[name]
+        if name not in blocks:
+            failures.append(f"{name}: README.md has no `<!-- tour:{name} -->` block")
+            continue
+        if args.check and not entry.checked:
+            continue
+        print(f"running {name} …", file=sys.stderr)
+        fresh = render(name, entry, keep_figures=args.write)
+        if args.write:
+            readme = readme.replace(f"<!-- tour:{name} -->\n```\n{blocks[name]}```\n",
+                                    f"<!-- tour:{name} -->\n```\n{fresh}```\n")
+        elif comparable(fresh) != comparable(blocks[name]):
+            failures.append(f"{name}: README.md shows\n{blocks[name]}\nbut the commands print\n{fresh}")
+    if args.write:
+        README.write_text(readme, encoding="utf-8")
+    print("\n".join(failures) or "README tour: up to date", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
