@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-MARKER = re.compile(r"^<!-- tour:([\w-]+) -->\n```\n(.*?)```\n", re.S | re.M)
+MARKER = re.compile(r"^<!-- tour:([\w-]+) -->\n```\n(.*?)```\n", re.DOTALL | re.MULTILINE)
 VERSIONS = re.compile(r"\|(toklab|python|tiktoken|tokenizers|sentencepiece|polars|numpy|torch):[^|\s]*")
 
 
@@ -49,8 +49,8 @@ TOUR = {
     "parity": Entry(("toklab parity --vocab 8192",), slow=True),
     "price": Entry(("toklab price -m gpt-4o -m gpt-5 -m gpt-3.5-turbo -m claude-sonnet-4",), rows=((3, 2),)),
     "loss": Entry(('toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 --text "Café Apple नमस्ते 日本"',
-                   "toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 -t tiktoken:o200k_base "
-                   "--langs vie_Latn,hin_Deva,jpn_Jpan,zho_Hans")),
+                   ("toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 -t tiktoken:o200k_base "
+                    "--langs vie_Latn,hin_Deva,jpn_Jpan,zho_Hans"))),
     "loss-claude": Entry(("toklab loss -t hf:$TOKLAB_SHARED/tokenizers/claude-v1-tokenizer.json",), rows=(None, (5, 0))),
     "glitch": Entry(("toklab glitch tiktoken:r50k_base --top 12",)),
     "glitch-experiment": Entry(("toklab glitch experiment --minutes 4",), slow=True, checked=False),
@@ -68,7 +68,7 @@ def run_command(shell: str, cwd: Path) -> str:
     args = shlex.split(os.path.expandvars(shell))
     assert args[0] == "toklab", shell
     out = subprocess.run([sys.executable, "-m", "toklab", *args[1:]], cwd=cwd, env=env, capture_output=True,
-                         text=True, timeout=7200)
+                         text=True, timeout=7200, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{shell!r} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return out.stdout
@@ -116,6 +116,13 @@ def render(name: str, entry: Entry, keep_figures: bool) -> str:
     return "\n".join(block) + "\n"
 
 
+def write_block(name: str, fresh: str) -> None:
+    """Replace one block in the README as it is now (a long run must not undo edits made meanwhile)."""
+    readme = README.read_text(encoding="utf-8")
+    match = next(m for m in MARKER.finditer(readme) if m.group(1) == name)
+    README.write_text(readme[:match.start(2)] + fresh + readme[match.end(2):], encoding="utf-8")
+
+
 def comparable(block: str) -> str:
     return VERSIONS.sub("", block)
 
@@ -142,12 +149,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"running {name} …", file=sys.stderr)
         fresh = render(name, entry, keep_figures=args.write)
         if args.write:
-            readme = readme.replace(f"<!-- tour:{name} -->\n```\n{blocks[name]}```\n",
-                                    f"<!-- tour:{name} -->\n```\n{fresh}```\n")
+            write_block(name, fresh)
         elif comparable(fresh) != comparable(blocks[name]):
             failures.append(f"{name}: README.md shows\n{blocks[name]}\nbut the commands print\n{fresh}")
-    if args.write:
-        README.write_text(readme, encoding="utf-8")
     print("\n".join(failures) or "README tour: up to date", file=sys.stderr)
     return 1 if failures else 0
 

@@ -115,6 +115,15 @@ for args in (["--help"], ["audit", "-t", "tiktoken:cl100k_base", "--langs", "eng
 heavy = sorted(m for m in ("torch", "matplotlib") if m in sys.modules)
 print("heavy:", heavy)
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, cwd=ROOT,
+                         check=False)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "heavy: []" in out.stdout, out.stdout
+
+
+def test_public_names_resolve():
+    import toklab
+
+    assert set(toklab.__all__) == {"__version__", "ToklabError", *toklab._API}
+    for name in toklab._API:
+        assert callable(getattr(toklab, name)), name

@@ -18,7 +18,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-from toklab.errors import ToklabError  # noqa: E402
+from toklab.errors import ToklabError
 
 _API = {
     "load_tokenizer": "toklab.registry", "parse_tokenizer_spec": "toklab.registry", "load_corpus": "corpora",
@@ -26,7 +26,8 @@ _API = {
     "train_byte_model": "toklab.api", "evaluate_byte_model": "toklab.api", "clear_memos": "toklab.memo",
 }
 
-__all__ = ["__version__", "ToklabError", *_API]
+__all__ = ["ToklabError", "__version__", "audit", "clear_memos", "evaluate_byte_model", "glitch_scan", "information_loss",
+           "load_corpus", "load_tokenizer", "parse_tokenizer_spec", "train_byte_model"]
 
 
 def __getattr__(name: str):

@@ -15,15 +15,15 @@ returns the analyzer's result object, whose `signature` says exactly what was co
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, Union
 
 from corpora import Corpus, load_corpus
 from toklab.adapters.base import Adapter
 from toklab.registry import load_tokenizer
 
-TokenizerLike = Union[str, Adapter]
-CorpusLike = Union[str, Corpus]
+TokenizerLike = str | Adapter
+CorpusLike = str | Corpus
 DEFAULT_CORPUS = "flores200?split=devtest"
 
 
