@@ -50,3 +50,23 @@ def bench_loss_cmd(tokenizers, corpus: str) -> None:
     for name, raw_s, loss_s in bench_loss(list(tokenizers), corpus):
         table.add_row(name, f"{raw_s:.2f} s", f"{loss_s:.2f} s", f"{loss_s / raw_s:.2f}×")
     stdout_console().print(table)
+
+
+@bench_group.command("startup")
+@click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True)
+def bench_startup_cmd(repeats: int) -> None:
+    """Start-up time of `toklab --help` and of two commands' help, against `python -c pass` (goal ≤ 0.5 s).
+
+    \b
+    Example: toklab bench startup
+    """
+    from toklab.bench.startup import bench_startup
+
+    rows = bench_startup(repeats)
+    reference = rows[0][1]
+    table = Table(title=f"start-up, median of {repeats} runs", title_justify="left")
+    for column in ("command", "wall time", "above the reference"):
+        table.add_column(column)
+    for name, seconds in rows:
+        table.add_row(name, f"{seconds:.2f} s", f"+{seconds - reference:.2f} s")
+    stdout_console().print(table)
