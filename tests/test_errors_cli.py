@@ -103,3 +103,9 @@ def test_tokenizers_show_json(spec):
 
     result = run_cli("tokenizers", "show", spec, "--format", "json")
     assert json.loads(result.output)["spec"] == spec
+
+
+def test_a_command_group_alone_shows_its_help():
+    for group in ("glitch", "byte", "corpora", "tokenizers", "bench"):
+        result = run_cli(group)
+        assert result.exit_code == 0 and result.output.startswith("Usage:") and "error" not in result.output, group

@@ -76,6 +76,9 @@ class LabGroup(click.Group):
         except ToklabError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError as exc:  # `toklab byte` alone: its help, as a user asked
+            click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
+            ctx.exit(0)
         except click.UsageError as exc:  # a bad flag value: one line too, naming the flag
             hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
             click.echo(f"error: {exc.format_message()}{hint}", err=True)
