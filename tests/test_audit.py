@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
 import pytest
 
 from corpora import load_corpus
-from tests.conftest import run_cli, shared_path
+from tests.conftest import CLI_SCRIPT, run_cli, shared_path
 from toklab import load_tokenizer
 from toklab.premium.audit import AuditOptions, run_audit
 from toklab.premium.inflation import (
@@ -148,3 +151,14 @@ def test_parity_report_on_tiny_corpus(tiny_parallel):
     table, result = compare_parity(400, f"file:{tiny_parallel}", f"file:{tiny_parallel}")
     assert table.height == 2 and set(table["tokenizer"].str.slice(0, 14)) == {"train:bytebpe?", "train:paritybp"}
     assert (table["global_bytes_per_token"] > 1).all()
+
+
+def test_piped_output_keeps_full_width(flores_ready, tiktoken_ready):
+    """`toklab audit > out.txt` must not cut names to 80 columns."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    out = subprocess.run([sys.executable, str(CLI_SCRIPT), "audit", "-t", "tiktoken:cl100k_base", "-t", "tiktoken:o200k_base",
+                          "-t", "bytes:utf8", "--langs", "eng_Latn,fra_Latn", "--resamples", "10"],
+                         capture_output=True, text=True, env=env, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "│ tiktoken:cl100k_base" in out.stdout and "…" not in out.stdout.split("signature")[0]
+    assert max(map(len, out.stdout.splitlines())) > 80
