@@ -127,3 +127,12 @@ def test_public_names_resolve():
     assert set(toklab.__all__) == {"__version__", "ToklabError", *toklab._API}
     for name in toklab._API:
         assert callable(getattr(toklab, name)), name
+
+
+def test_every_folder_of_code_is_a_package_with_a_face():
+    """A folder without `__init__.py` would be left out of a wheel; its docstring says what it offers."""
+    for package in LIBRARY:
+        for folder in {p.parent for p in (ROOT / package).rglob("*.py")}:
+            init = folder / "__init__.py"
+            assert init.exists(), f"{folder.relative_to(ROOT)} has no __init__.py"
+            assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), f"{init.relative_to(ROOT)} has no docstring"
