@@ -100,7 +100,10 @@ def tables_trimmed(lines: list[str], rows: tuple[tuple[int, int] | None, ...]) -
 
 
 def shown(output: str, entry: Entry) -> list[str]:
-    text = output.replace(os.environ.get("TOKLAB_SHARED", "\0"), "$TOKLAB_SHARED")
+    text = output
+    for variable in ("TOKLAB_SHARED", "TOKLAB_HOME"):  # the reader's own paths, not this machine's
+        if os.environ.get(variable):
+            text = text.replace(os.environ[variable], f"${variable}")
     lines = [line.rstrip() for line in text.splitlines()]
     return tables_trimmed(lines, entry.rows)
 
