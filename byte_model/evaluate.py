@@ -14,13 +14,7 @@ import polars as pl
 import torch
 import torch.nn.functional as F
 
-from byte_model.data import (
-    Documents,
-    Vocabulary,
-    check_same_tokenizer,
-    encode_documents,
-    eval_windows,
-)
+from byte_model.data import Documents, Vocabulary, check_same_tokenizer, encode_documents, eval_windows
 from byte_model.runtime import autocast
 
 

@@ -19,22 +19,10 @@ import torch.nn.functional as F
 
 from byte_model import config as C
 from byte_model.checkpoint import load_checkpoint, save_checkpoint
-from byte_model.data import (
-    Vocabulary,
-    batch_at,
-    check_same_tokenizer,
-    encode_documents,
-    training_stream,
-)
+from byte_model.data import Vocabulary, batch_at, check_same_tokenizer, encode_documents, training_stream
 from byte_model.model import Transformer
 from byte_model.optim import build_optimizers
-from byte_model.runtime import (
-    autocast,
-    distributed_env,
-    init_distributed,
-    pick_device,
-    should_compile,
-)
+from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile
 from byte_model.schedule import lr_factor
 from byte_model.validate import validate
 from toklab.errors import CorruptFileError, SpecError, ToklabError

@@ -18,13 +18,7 @@ from byte_model.checkpoint import load_checkpoint, save_checkpoint
 from byte_model.data import Documents, Vocabulary, eval_windows
 from byte_model.evaluate import bpb_table, document_bits
 from byte_model.runtime import autocast_dtype, should_compile
-from byte_model.train import (
-    CHECKPOINT,
-    Trainer,
-    TrainingDiverged,
-    TrainingInterrupted,
-    start_or_resume,
-)
+from byte_model.train import CHECKPOINT, Trainer, TrainingDiverged, TrainingInterrupted, start_or_resume
 from tests.conftest import CLI_SCRIPT, run_cli
 from toklab.errors import CorruptFileError
 

@@ -53,14 +53,7 @@ def canonical_train_spec(spec: Spec) -> Spec:
 
 
 def _hf_components(kind: str, vocab: int):
-    from tokenizers import (
-        Tokenizer,
-        decoders,
-        models,
-        normalizers,
-        pre_tokenizers,
-        trainers,
-    )
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
     if kind in ("bytebpe", "paritybpe"):
         tok = Tokenizer(models.BPE())

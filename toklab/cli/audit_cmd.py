@@ -7,12 +7,7 @@ import polars as pl
 from rich.table import Table
 
 from corpora import load_corpus
-from toklab.cli.options import (
-    corpus_spec_from_flags,
-    format_option,
-    output_option,
-    plot_option,
-)
+from toklab.cli.options import corpus_spec_from_flags, format_option, output_option, plot_option
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import signature_line, stdout_console, write_frame
 from toklab.premium.audit import (

@@ -14,13 +14,7 @@ import polars as pl
 
 from byte_model import config as C
 from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option
-from toklab.cli.render import (
-    frame_table,
-    signature_line,
-    stderr_console,
-    stdout_console,
-    write_frame,
-)
+from toklab.cli.render import frame_table, signature_line, stderr_console, stdout_console, write_frame
 from toklab.errors import SpecError
 
 

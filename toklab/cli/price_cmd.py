@@ -9,22 +9,11 @@ import polars as pl
 from rich.table import Table
 
 from corpora import load_corpus
-from toklab.cli.options import (
-    FiniteFloat,
-    corpus_spec_from_flags,
-    format_option,
-    output_option,
-)
+from toklab.cli.options import FiniteFloat, corpus_spec_from_flags, format_option, output_option
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import signature_line, stdout_console, write_frame
 from toklab.premium.audit import AuditOptions, run_audit
-from toklab.premium.pricing import (
-    DEFAULT_MODELS,
-    Scenario,
-    load_prices,
-    price_audit,
-    select,
-)
+from toklab.premium.pricing import DEFAULT_MODELS, Scenario, load_prices, price_audit, select
 from toklab.registry import load_tokenizer
 
 
