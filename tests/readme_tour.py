@@ -107,7 +107,8 @@ def shown(output: str, entry: Entry) -> list[str]:
     text = output
     for variable in ("TOKLAB_SHARED", "TOKLAB_HOME"):  # the reader's own paths, not this machine's
         if os.environ.get(variable):
-            text = text.replace(os.environ[variable], f"${variable}")
+            for path in dict.fromkeys([os.path.realpath(os.environ[variable]), os.environ[variable]]):
+                text = text.replace(path, f"${variable}")  # specs name resolved paths: a link's target too
     lines = [line.rstrip() for line in text.splitlines()]
     return tables_trimmed(lines, entry.rows)
 
