@@ -115,6 +115,15 @@ def apply_overrides(model: ModelConfig, train: TrainConfig, assignments: dict[st
     return override(model, assignments), override(train, assignments)
 
 
+def configs_for(preset_name: str, assignments: dict[str, str], minutes: float | None = None,
+                steps: int | None = None) -> tuple[ModelConfig, TrainConfig]:
+    """A preset with `--set` overrides; an explicit budget (minutes or steps) replaces the preset's."""
+    model, train = apply_overrides(*preset(preset_name), assignments)
+    if minutes is not None or steps is not None:
+        train = dataclasses.replace(train, minutes=minutes or 0.0, steps=steps or 0)
+    return model, train
+
+
 def preset(name: str) -> tuple[ModelConfig, TrainConfig]:
     if name not in PRESETS:
         from toklab.suggest import nearest

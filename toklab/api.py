@@ -86,14 +86,10 @@ def train_byte_model(run_dir: str | Path, preset: str = "cpu", steps: int | None
     >>> train_byte_model(run, preset="tiny", steps=2, corpus="flores200?split=dev&langs=eng_Latn").name
     'run'
     """
-    import dataclasses
-
     from byte_model import config as C
     from byte_model.train import start_or_resume
 
-    model_cfg, train_cfg = C.apply_overrides(*C.preset(preset), {k: str(v) for k, v in settings.items()})
-    if minutes is not None or steps is not None:
-        train_cfg = dataclasses.replace(train_cfg, minutes=minutes or 0.0, steps=steps or 0)
+    model_cfg, train_cfg = C.configs_for(preset, {k: str(v) for k, v in settings.items()}, minutes, steps)
     trainer = start_or_resume(Path(run_dir), model_cfg, train_cfg, resume=False)
     trainer.run()
     return Path(run_dir)

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from toklab.adapters.bytemap import byte_fallback_value
 from toklab.errors import ToklabError
 from toklab.spec import Spec
 
@@ -130,9 +129,9 @@ class Adapter:
         return None
 
     def byte_fallback_ids(self) -> np.ndarray:
-        """Ids of `<0xNN>` byte-fallback pieces (empty for byte-level and byte-free schemes)."""
-        ids = [i for i in range(self.vocab_size) if byte_fallback_value(self.token_string(i) or "") is not None]
-        return np.asarray(ids, dtype=np.int64)
+        """Ids of `<0xNN>` byte-fallback pieces; none for byte-level and byte-free schemes (the
+        HF and SentencePiece adapters, whose vocabularies can hold them, override this)."""
+        return np.zeros(0, dtype=np.int64)
 
     def piece_context(self, token_id: int) -> str:
         """Where a vocabulary entry can occur: `whole` (anywhere its bytes stand alone),

@@ -154,6 +154,10 @@ class HFAdapter(Adapter):
             return [(0, len(normalized))]
         return [span for _piece, span in pre_tokenizer.pre_tokenize_str(normalized)]
 
+    def byte_fallback_ids(self) -> np.ndarray:
+        ids = [i for i, token in self._vocab.items() if byte_fallback_value(token) is not None]
+        return np.asarray(sorted(ids), dtype=np.int64)
+
     def piece_context(self, token_id: int) -> str:
         if self.family == "wordpiece" and self.token_string(token_id).startswith("##"):
             return "continuation"

@@ -5,7 +5,6 @@ torch is imported inside each command, so `toklab --help` and every other comman
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 
@@ -76,9 +75,7 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
         _refuse_with_resume(ctx, sets, run_dir, minutes, force)
         trainer_args = dict(run_dir=resume_dir, model_cfg=None, train_cfg=None, resume=True, steps=steps)
     else:
-        model_cfg, train_cfg = C.apply_overrides(*C.preset(preset), parse_sets(sets))
-        if minutes is not None or steps is not None:  # an explicit budget replaces the preset's
-            train_cfg = dataclasses.replace(train_cfg, minutes=minutes or 0.0, steps=steps or 0)
+        model_cfg, train_cfg = C.configs_for(preset, parse_sets(sets), minutes, steps)
         run_dir = run_dir or default_run_dir(preset)
         replaced = _claim_run_dir(run_dir, force)
         trainer_args = dict(run_dir=run_dir, model_cfg=model_cfg, train_cfg=train_cfg, resume=False)

@@ -75,7 +75,7 @@ class Categoriser:
         try:
             if self.adapter.normalize(text) != text:
                 return "normalizer"
-            if self.split_count(text) > 1:
+            if len(self.adapter.pre_tokenize(text)) > 1:  # text is its own normal form here
                 return "pretokenizer"
         except NotMeasurable:
             return "not_measurable"

@@ -31,9 +31,6 @@ class Pipeline:
             return False
         return True
 
-    def normalized(self, text: str) -> str:
-        return self.adapter.normalize(text)
-
     def uncovered_by_pretokens(self, normalized: str) -> set[int]:
         covered = np.zeros(len(normalized), dtype=bool)
         for start, end in self.adapter.pre_tokenize(normalized):
@@ -46,7 +43,7 @@ def attribute(pipeline: Pipeline, text: str, lost: Sequence[int], unknown: set[i
     if not pipeline.observable:
         counts["unknown"] = sum(1 for i in lost if i in unknown)
         return counts
-    normalized = pipeline.normalized(text)
+    normalized = pipeline.adapter.normalize(text)
     changed = set(align(text, normalized).lost)
     unexplained = [i for i in lost if i not in unknown and i not in changed and not text[i].isspace()]
     # Pre-token offsets live in normalised coordinates; they map back only when lengths agree.
