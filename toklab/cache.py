@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 
 from toklab.integrity import digest, seal, unseal
-from toklab.paths import atomic_write_bytes, cache_root
+from toklab.paths import atomic_write_bytes, cache_root, file_sha256
 
 MAGIC = b"TOKLABCACHE2"
 SIDECAR_SUFFIX = ".sha256"
@@ -91,7 +91,7 @@ def verify_sidecar(path: Path) -> bool:
         return False
     try:
         expected = _sidecar(path).read_text(encoding="ascii").strip()
-        ok = digest(path.read_bytes()) == expected
+        ok = file_sha256(path) == expected
     except (OSError, UnicodeDecodeError):
         ok = False
     if not ok:
