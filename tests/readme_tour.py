@@ -131,8 +131,13 @@ def write_block(name: str, fresh: str) -> None:
     README.write_text(readme[:match.start(2)] + fresh + readme[match.end(2):], encoding="utf-8")
 
 
+# A table's column widths follow its longest cell, and a cell holding a path is as long as the
+# reader's `$TOKLAB_SHARED`: padding and rules are compared by content, not by width.
+PADDING = re.compile(r" {2,}|([━─])\1+")
+
+
 def comparable(block: str) -> str:
-    return VERSIONS.sub("", block)
+    return PADDING.sub(lambda m: m.group(1) or " ", VERSIONS.sub("", block))
 
 
 def main(argv: list[str] | None = None) -> int:
