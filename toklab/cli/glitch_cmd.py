@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -38,59 +39,97 @@ def glitch_group() -> None:
 @glitch_group.command("scan")
 @click.argument("spec")
 @click.option("--weights", type=click.Path(path_type=Path), default=None,
-              help="A safetensors checkpoint or model directory: adds embedding signals.")
-@click.option("--corpus", default="flores200?split=dev", show_default=True,
-              help="Reference corpus for frequency signals ('none' to skip).")
-@click.option("--reference", default=None, help="Comma-separated ids known to be untrained (default: never-producible ids).")
+              help="A safetensors checkpoint or model directory: adds embedding signals and checks the ranking.")
+@click.option("--reference", "--corpus", "corpus", default="flores200?split=dev", show_default=True,
+              help="Ordinary text to compare with: token production and string occurrence ('none' to skip).")
+@click.option("--words/--no-words", default=True, show_default=True,
+              help="Also compare strings with the wordfreq frequency lists (42 languages).")
+@click.option("--untrained-ids", default=None,
+              help="Comma-separated ids known to be untrained, for the embedding check (default: never-producible ids).")
+@click.option("--explain", "explain", default=None, metavar="ID_OR_STRING",
+              help="Show every signal of one token, by id or by its exact string.")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Tokens shown in the terminal.")
 @format_option
 @output_option
-def scan_cmd(spec, weights, corpus, reference, top, fmt, output) -> None:
-    """Categories and a risk score for every token of SPEC, from the tokenizer alone or with weights.
+def scan_cmd(spec, weights, corpus, words, untrained_ids, explain, top, fmt, output) -> None:
+    """Rank every token of SPEC by glitch evidence, with the reason in words; embedding checks with weights.
 
     \b
     Examples:
       toklab glitch tiktoken:r50k_base
+      toklab glitch tiktoken:r50k_base --explain " SolidGoldMagikarp"
+      toklab glitch tiktoken:r50k_base --reference "jsonl:my-corpus.jsonl" --no-words
       toklab glitch hf:models/all-MiniLM-L6-v2 --weights models/all-MiniLM-L6-v2
       toklab glitch tiktoken:o200k_base --format parquet -o o200k-glitch.parquet
     """
     adapter = load_tokenizer(spec)
-    loaded = None
-    if corpus and corpus != "none":
-        from corpora import load_corpus
-
-        loaded = load_corpus(corpus)
-    result = scan(adapter, loaded, weights, parse_reference(reference, adapter.vocab_size))
-    signature = result.signature
+    reference = load_reference(corpus)
+    explained = explained_id(adapter, explain) if explain is not None else None
+    result = scan(adapter, reference, weights, parse_ids(untrained_ids, adapter.vocab_size), words=words)
     if fmt != "table":
-        write_frame(result.frame, fmt, output, signature)
+        write_frame(result.frame, fmt, output, result.signature)
         return
     console = stdout_console()
+    if explained is not None:
+        row = result.frame.filter(pl.col("id") == explained).to_dicts()[0]
+        fields = pl.DataFrame({"field": list(row), "value": ["" if v is None else str(v) for v in row.values()]})
+        console.print(frame_table(fields, title=f"{adapter.name}: token {explained}"))
+        signature_line(console, result.signature)
+        return
     counts = result.frame.group_by("category", "reason").len().sort("len", descending=True)
     console.print(frame_table(counts, title=f"{adapter.name}: token categories"))
-    shown = [c for c in ("rank", "id", "token", "category", "reason", "burst", "corpus_count", "survival", "embedding_norm",
-                         "untrained_similarity", "score") if c in result.frame.columns]
+    shown = [c for c in ("rank", "id", "token", "evidence", "mismatch", "weight_score", "why") if c in result.frame.columns]
     top_rows = result.frame.head(top).select(shown).with_columns(pl.col("token").str.slice(0, 40))
-    console.print(frame_table(top_rows, title=f"Top {top} by score", floats=3))
-    console.print(f"score = {result.model}; signals: {', '.join(result.signals)}; "
-                  f"reference untrained set: {result.reference_size} ids")
-    if result.coefficients:
-        console.print("fitted coefficients (standardised): " + ", ".join(f"{k} {v:+.2f}" for k, v in result.coefficients.items()))
-    for name, value in result.auroc.items():
-        console.print(f"AUROC of {name} separating the reference set from reachable tokens: {value:.4f}")
-    signature_line(console, signature)
+    console.print(frame_table(top_rows, title=f"Top {top} glitch candidates", floats=3))
+    console.print(f"ranked by {result.model}; strings compared with: {'; '.join(result.references) or 'nothing'}")
+    if result.weights is not None:
+        found = result.weights
+        for name, value in found.auroc.items():
+            console.print(f"AUROC of {name} separating the {found.reference_size} untrained reference rows from reachable tokens: {value:.4f}")
+        agreement = found.agreement
+        console.print(f"weight-free ranking vs the weights: {agreement['top_near_untrained']:.0%} of its top "
+                      f"{max(100, adapter.vocab_size // 100)} have rows near the untrained ones; AUROC of the weight-free "
+                      f"rank for those rows {agreement['auroc_free_rank_for_near_untrained']:.3f}; Spearman with the "
+                      f"weight score {agreement['spearman_free_vs_weight']:.3f}")
+    signature_line(console, result.signature)
 
 
-def parse_reference(text: str | None, vocab_size: int) -> list[int] | None:
+def load_reference(corpus: str | None):
+    if not corpus or corpus == "none":
+        return None
+    if re.fullmatch(r"\d+(,\d+)*", corpus.strip()):
+        raise SpecError(f"--reference {corpus!r} looks like token ids: --reference takes a corpus spec; "
+                        "ids known to be untrained go to --untrained-ids")
+    from corpora import load_corpus
+
+    return load_corpus(corpus)
+
+
+def explained_id(adapter, text: str) -> int:
+    """An id given as a number, or the id whose bytes spell `text` exactly."""
+    if text.strip().isdigit():
+        token_id = int(text)
+        if not 0 <= token_id < adapter.vocab_size:
+            raise SpecError(f"--explain: id {token_id} is outside the vocabulary (0–{adapter.vocab_size - 1})")
+        return token_id
+    wanted = text.encode("utf-8")
+    for token_id in range(adapter.vocab_size):
+        if adapter.token_bytes(token_id) == wanted:
+            return token_id
+    raise SpecError(f"--explain: no token of {adapter.name} spells {text!r} (it encodes to ids "
+                    f"{adapter.encode(text)[:8]}); give one of those ids, or mind the leading space")
+
+
+def parse_ids(text: str | None, vocab_size: int) -> list[int] | None:
     if not text:
         return None
     try:
         ids = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise SpecError(f"--reference {text!r}: write comma-separated token ids, e.g. --reference 0,1,2") from None
+        raise SpecError(f"--untrained-ids {text!r}: write comma-separated token ids, e.g. --untrained-ids 0,1,2") from None
     outside = [i for i in ids if not 0 <= i < vocab_size]
     if outside:
-        raise SpecError(f"--reference: id {outside[0]} is outside the vocabulary (0–{vocab_size - 1})")
+        raise SpecError(f"--untrained-ids: id {outside[0]} is outside the vocabulary (0–{vocab_size - 1})")
     return ids
 
 

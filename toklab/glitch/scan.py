@@ -1,4 +1,5 @@
-"""A full glitch scan: categories, signals, one fitted score and a rank for every token."""
+"""A full glitch scan: categories, the weight-free evidence (`mismatch.py`) with a reason in words for
+every token and, given weights, the embedding signals and how far the two rankings agree."""
 
 from __future__ import annotations
 
@@ -11,100 +12,85 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.glitch.categories import categorise
-from toklab.glitch.score import fitted_scores
-from toklab.glitch.signals import (
-    auroc,
-    corpus_counts,
-    find_weights,
-    input_embeddings,
-    merge_bursts,
-    rank_vs_frequency,
-    survival,
-    untrained_similarity,
+from toklab.glitch.charclass import character_flag
+from toklab.glitch.mismatch import free_ranking, is_word_like, mismatch
+from toklab.glitch.reasons import reasons
+from toklab.glitch.reference import (
+    Reference,
+    corpus_reference,
+    fragment_frequency,
+    is_text,
+    string_frequency,
+    token_pattern,
+    word_list_reference,
 )
-from toklab.paths import file_sha256
+from toklab.glitch.signals import corpus_counts, rank_vs_frequency
+from toklab.glitch.weights import WeightSignals, weight_signals
 from toklab.signature import build
 
-MIN_COUNT = 5
+# A token the reference corpus produces this often is ordinary text's: its string need not be searched.
+PRODUCED_OFTEN = 3
 
 
 @dataclasses.dataclass(frozen=True)
 class GlitchScan:
-    frame: pl.DataFrame
-    signals: list[str]
-    model: str
-    coefficients: dict[str, float]
-    reference_size: int
-    auroc: dict[str, float]
+    frame: pl.DataFrame  # one row per id, sorted by rank
+    model: str  # what `rank` orders by, in words
+    references: list[str]  # signatures of the texts string frequencies were measured on
+    weights: WeightSignals | None
     signature: str = ""
 
 
-def reference_ids(frame: pl.DataFrame, given: list[int] | None) -> np.ndarray:
-    """Rows known to be untrained: given by the user, or every id text can never produce
-    (unreachable strings, bytes invalid in UTF-8, shadowed byte-fallback pieces)."""
-    if given:
-        return np.asarray(given, dtype=np.int64)
-    never = (pl.col("category").is_in(["unreachable", "invalid_byte"])
-             | ((pl.col("category") == "byte_fallback") & (pl.col("reachable") == False)))  # noqa: E712
-    return frame.with_row_index("row").filter(never)["row"].to_numpy()
-
-
-def scan_signature(adapter: Adapter, corpus: Corpus | None, weights: Path | None, reference: list[int] | None,
-                   signals: list[str]) -> str:
-    weights_part = "weights:none"
-    if weights is not None:
-        file = find_weights(Path(weights))
-        weights_part = f"weights:{file.name}|weights_sha256:{file_sha256(file)[:16]}"
-    reference_part = f"reference:{len(reference)}ids" if reference else "reference:never-producible"
-    return build(adapter.signature, corpus.signature if corpus is not None else "corpus:none", weights_part,
-                 reference_part, f"signals:{','.join(signals)}")
-
-
 def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = None,
-         reference: list[int] | None = None) -> GlitchScan:
-    texts = corpus.frame["text"].to_list() if corpus is not None else None
+         untrained_ids: list[int] | None = None, words: bool = True) -> GlitchScan:
+    """Rank every id of `adapter` by glitch evidence. `corpus`: ordinary text for token production and
+    string occurrence; `words`: also the wordfreq lists; `weights`: a checkpoint for embedding signals."""
     frame = categorise(adapter)
-    n = frame.height
-    features: dict[str, np.ndarray] = {"burst": merge_bursts(adapter).astype(np.float64)}
-    columns: dict[str, np.ndarray] = {"burst": features["burst"]}
-    counts = corpus_counts(adapter, texts) if texts else None
+    raws = [adapter.token_bytes(i) for i in range(adapter.vocab_size)]
+    counts = corpus_counts(adapter, corpus.frame["text"].to_list()) if corpus is not None else None
+    references = ([word_list_reference()] if words else []) + ([corpus_reference(corpus)] if corpus is not None else [])
+    frequency, word_like = string_frequencies(raws, counts, references, corpus)
+    columns = {"word_like": word_like,"char_class": [character_flag(raw.decode("utf-8")) if is_text(raw) else None for raw in raws],
+               "frequency": frequency, "mismatch": mismatch(frequency, np.arange(len(raws), dtype=np.float64))}
     if counts is not None:
-        columns["corpus_count"] = counts
-        columns["rank_vs_frequency"] = rank_vs_frequency(counts)
-        columns["survival"] = survival(adapter, texts)
-    producible = frame["category"].is_in(["ok", "partial_utf8"]).to_numpy()
-    ref = reference_ids(frame, reference)
-    aurocs: dict[str, float] = {}
-    if weights is not None:
-        embeddings = input_embeddings(weights, n)
-        columns["embedding_norm"] = np.linalg.norm(embeddings, axis=1)
-        columns["untrained_similarity"] = untrained_similarity(embeddings, ref) if ref.size else np.zeros(n)
-        features |= {"neg_norm": -columns["embedding_norm"], "untrained_similarity": columns["untrained_similarity"]}
-        if counts is not None:
-            features["log_count"] = np.log1p(counts)
-        positive = np.zeros(n, dtype=bool)
-        positive[ref] = True
-        negative = producible & ((counts >= MIN_COUNT) if counts is not None else np.ones(n, dtype=bool))
-        model = "P(untrained-like | embedding signals) — positives: never-producible reference rows"
-        labelled = positive | (frame["category"] == "ok").to_numpy()
-        aurocs = {name: auroc(values[labelled], positive[labelled])
-                  for name, values in (("embedding_norm", -columns["embedding_norm"]),
-                                       ("untrained_similarity", columns["untrained_similarity"]))}
-    else:
-        features |= {"rank_position": np.arange(n) / max(n - 1, 1),
-                     "length": np.array([len(bytes.fromhex(h)) for h in frame["bytes"]], dtype=np.float64)}
-        if counts is not None:  # a string seen but rarely produced; unseen or short strings count as surviving
-            features["low_survival"] = 1.0 - np.nan_to_num(columns["survival"], nan=1.0)
-        positive = producible & (counts == 0) if counts is not None else np.zeros(n, dtype=bool)
-        negative = producible & (counts > 0) if counts is not None else np.zeros(n, dtype=bool)
-        model = "P(never produced by the reference corpus | vocabulary signals)"
-    score, coefficients = fitted_scores(features, positive, negative)
-    frame = frame.with_columns(**{k: pl.Series(v).fill_nan(None) if v.dtype.kind == "f" else pl.Series(v)
-                                  for k, v in columns.items()},  # undefined (NaN) shows as null
-                               score=pl.Series(score).fill_nan(None))
-    if not coefficients:  # nothing to fit on (no corpus, no weights): rank by the burst signal alone
-        model = "no fitted score (no reference corpus or weights); ranked by merge burst"
-    order = "score" if coefficients else "burst"
-    frame = frame.with_columns(rank=pl.col(order).rank("ordinal", descending=True).cast(pl.Int64))
-    signature = scan_signature(adapter, corpus, weights, reference, list(features))
-    return GlitchScan(frame.sort("rank"), list(features), model, coefficients, int(ref.size), aurocs, signature)
+        columns |= {"corpus_count": counts, "rank_vs_frequency": rank_vs_frequency(counts)}
+    frame = free_ranking(frame.with_columns(**{k: pl.Series(k, v, strict=False) for k, v in columns.items()})
+                         .with_columns(pl.col("frequency", "mismatch").fill_nan(None)))
+    found = weight_signals(frame, weights, counts, untrained_ids) if weights is not None else None
+    frame = frame.with_columns(rank=pl.col("free_rank"))
+    model = "weight-free evidence: never producible > character class > string-frequency mismatch"
+    if found is not None:
+        frame = found.joined(frame)
+        model = "P(untrained-like | embedding signals); the weight-free rank is `free_rank`"
+    frame = frame.with_columns(why=pl.Series(reasons(frame.to_dicts(), adapter.family), dtype=pl.Utf8))
+    signature = build(adapter.signature, *(r.signature for r in references) or ["reference:none"],
+                      found.signature if found is not None else "weights:none",
+                      f"method:evidence+mismatch(floor=1e-9,produced_often={PRODUCED_OFTEN})")
+    return GlitchScan(frame.sort("rank"), model, [r.signature for r in references], found, signature)
+
+
+def string_frequencies(raws: list[bytes], counts: np.ndarray | None, references: list[Reference],
+                       corpus: Corpus | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per token, how often its string occurs per word (NaN where not measured), and whether it is a
+    word (or a piece of one). Words are searched in every reference; digits, punctuation, symbols and
+    byte fragments only in the corpus (word lists hold none). Tokens the corpus produces often are
+    not searched: their production rate is a lower bound of their string's frequency, and high
+    enough to rule them out."""
+    patterns = [token_pattern(raw) for raw in raws]
+    word_like = np.array([is_word_like(p) for p in patterns])
+    out = np.full(len(raws), np.nan)
+    if not references:
+        return out, word_like
+    often = counts >= PRODUCED_OFTEN if counts is not None else np.zeros(len(raws), dtype=bool)
+    searched = [None if o else p for p, o in zip(patterns, often)]
+    for reference in references:
+        found = string_frequency(searched, reference)
+        usable = word_like | np.full(len(raws), reference.holds_symbols)
+        out[usable] = np.fmax(out[usable], found[usable])
+    if counts is not None:
+        words = max(1, int(corpus.frame["text"].str.count_matches(r"\S+").sum()))
+        out = np.where(often, np.fmax(out, counts / words), out)
+        fragments = {i: raw for i, raw in enumerate(raws) if not is_text(raw)}
+        for token_id, value in fragment_frequency(fragments, corpus).items():
+            out[token_id] = value
+    return out, word_like

@@ -1,14 +1,6 @@
-"""One calibrated ranking from the signals available: a logistic model fitted on labels the
-tokenizer itself provides, so the score is a probability, not a percentile cut.
-
-- With weights: positives are the reference set of never-producible tokens (their embeddings
-  never received a gradient from text), negatives are tokens the reference corpus produces at
-  least `min_count` times; features are the embedding norm, the untrained-row similarity, the
-  corpus count and the merge burst. The score is P(untrained-like | signals).
-- Without weights: the label is "never produced by the reference corpus" among producible
-  tokens; features are the merge burst, the rank position and the token length. The score is
-  P(unseen in the reference corpus | vocabulary signals).
-"""
+"""The weight-based score: an L2-regularised logistic model fitted on labels the tokenizer itself
+provides (positives: rows no text can produce, whose embeddings never received a gradient;
+negatives: tokens the reference corpus produces often), so the score is a probability."""
 
 from __future__ import annotations
 

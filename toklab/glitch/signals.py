@@ -1,10 +1,6 @@
-"""Risk signals for under-trained tokens: weight-free (from the vocabulary and a reference
-corpus) and, when a checkpoint is given, from the input embeddings.
+"""Single signals for under-trained tokens and the measures that score them.
 
-- `burst`: tokens within ±`window` ranks whose bytes nest with this token's (a string repeated
-  in the tokenizer's training data leaves e.g. " Solid", " SolidGold", " SolidGoldMagikarp" at
-  adjacent ranks). Ids are ranks for BPE vocabularies.
-- `survival`: produced / occurrences of the token's string in a sample of the corpus.
+- `corpus_counts`: how often each token is produced when the reference corpus is encoded;
 - `log_count`: log1p of how often the token is produced when the reference corpus is encoded;
   `rank_vs_frequency`: the token's rank percentile minus its frequency-rank percentile (an
   early merge that the reference corpus rarely produces scores high).
@@ -27,49 +23,11 @@ EMBEDDING_NAMES = ("word_embeddings.weight", "embed_tokens.weight", "wte.weight"
                    "embeddings.weight")
 
 
-def merge_bursts(adapter: Adapter, window: int = 3, min_len: int = 4) -> np.ndarray:
-    tokens = [adapter.token_bytes(i) for i in range(adapter.vocab_size)]
-    out = np.zeros(len(tokens), dtype=np.int64)
-    for i, token in enumerate(tokens):
-        core = token.strip()
-        if len(core) < min_len:
-            continue
-        for j in range(max(0, i - window), min(len(tokens), i + window + 1)):
-            other = tokens[j].strip()
-            if j != i and len(other) >= min_len and (other in core or core in other):
-                out[i] += 1
-    return out
-
-
 def corpus_counts(adapter: Adapter, texts: list[str]) -> np.ndarray:
     counts = np.zeros(adapter.vocab_size, dtype=np.int64)
     for ids in adapter.encode_batch(texts):
         np.add.at(counts, np.asarray(ids, dtype=np.int64), 1)
     return counts
-
-
-def survival(adapter: Adapter, texts: list[str], min_bytes: int = 4, sample_bytes: int = 1 << 20) -> np.ndarray:
-    """How often a token is produced where its string occurs: produced / occurrences, on a
-    sample of the reference text (tokens of at least `min_bytes` bytes; NaN elsewhere or when
-    the string never occurs). A token that is almost always swallowed by longer merges (the
-    fate of ' SolidGold' inside ' SolidGoldMagikarp') survives rarely."""
-    sample, size = [], 0
-    step = max(1, len(texts) // 2000)  # spread the sample over the corpus (and its languages)
-    for text in texts[::step]:
-        sample.append(text)
-        size += len(text.encode("utf-8"))
-        if size >= sample_bytes:
-            break
-    produced = corpus_counts(adapter, sample)
-    haystack = "\n".join(sample).encode("utf-8")
-    out = np.full(adapter.vocab_size, np.nan)
-    for token_id in range(adapter.vocab_size):
-        needle = adapter.token_bytes(token_id)
-        if len(needle) >= min_bytes:
-            occurrences = haystack.count(needle)
-            if occurrences:
-                out[token_id] = min(produced[token_id] / occurrences, 1.0)
-    return out
 
 
 def rank_vs_frequency(counts: np.ndarray) -> np.ndarray:
@@ -142,3 +100,24 @@ def auroc(scores: np.ndarray, labels: np.ndarray) -> float:
         return float("nan")
     ranks = average_ranks(np.asarray(scores, dtype=np.float64))
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")  # a constant signal has no rank correlation
+    ra, rb = average_ranks(a.astype(np.float64)), average_ranks(b.astype(np.float64))
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
+    order = np.argsort(-scores, kind="stable")
+    hits = labels[order].astype(bool)
+    if hits.sum() == 0:
+        return float("nan")
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float(precision[hits].mean())
+
+
+def precision_at(scores: np.ndarray, labels: np.ndarray, fraction: float = 0.01) -> float:
+    k = max(1, int(round(len(scores) * fraction)))
+    return float(labels[np.argsort(-scores, kind="stable")[:k]].mean())

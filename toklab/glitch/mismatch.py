@@ -1,0 +1,64 @@
+"""The weight-free ranking: evidence whose meaning can be stated, ordered from certain to likely.
+
+1. `never producible` — no text can yield the id (an invalid byte, an unreachable string, a shadowed
+   byte-fallback piece): its embedding row can never have been trained.
+2. `character class` — a control, private-use, unassigned or mojibake character (`charclass.py`).
+3. `word mismatch` — for tokens that are words or pieces of words: how many powers of ten rarer the
+   token's string is in ordinary text than Zipf's law expects of a token made at its rank,
+
+       mismatch = log10(expected(rank) / max(frequency, FLOOR)),   expected(rank) = 1 / (rank + 1)
+
+   so a string that occurs nowhere scores highest, and among rare strings the earlier merge (whose
+   string the tokenizer's data held often) scores higher.
+4. `symbol mismatch` — the same for digits, punctuation, symbols and byte fragments, ranked after
+   every word: ordinary prose is a weak reference for code and formatting, so a run of dashes or
+   backslashes absent from it is weaker evidence than an absent word.
+
+Tokens are ordered by evidence, then mismatch, then id: a combination that cannot put a token with
+weaker evidence above one with certain evidence.
+
+>>> import numpy as np
+>>> mismatch(np.array([0.0, 0.0, 1e-3]), np.array([10, 1000, 10])).round(2).tolist()
+[7.96, 6.0, 1.96]
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import polars as pl
+
+FLOOR = 1e-9  # below the rarest entry of the word lists (1e-8): "occurs nowhere"
+EVIDENCE = {"never producible": 3, "character class": 2, "word mismatch": 1, "symbol mismatch": 0}
+
+
+def mismatch(frequency: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    return -np.log10(ranks + 1.0) - np.log10(np.maximum(frequency, FLOOR))
+
+
+def is_word_like(pattern: str | None) -> bool:
+    """Letters and combining marks only, once an optional leading word start is set aside."""
+    core = (pattern or "").lstrip("\x01")
+    return bool(core) and all(unicodedata.category(c)[0] in "LM" for c in core)
+
+
+def never_producible() -> pl.Expr:
+    return (pl.col("category").is_in(["unreachable", "invalid_byte"])
+            | ((pl.col("category") == "byte_fallback") & (pl.col("reachable") == False)))  # noqa: E712
+
+
+def free_ranking(frame: pl.DataFrame) -> pl.DataFrame:
+    """Adds `evidence` and `free_rank` to a frame with category, reachable, char_class, word_like and mismatch."""
+    evidence = (pl.when(never_producible()).then(pl.lit("never producible"))
+                .when(pl.col("char_class").is_not_null()).then(pl.lit("character class"))
+                .when(pl.col("mismatch").is_not_null() & pl.col("word_like")).then(pl.lit("word mismatch"))
+                .when(pl.col("mismatch").is_not_null()).then(pl.lit("symbol mismatch"))
+                .otherwise(pl.lit(None, dtype=pl.Utf8)))
+    strength = pl.col("evidence").replace_strict(EVIDENCE, default=-1, return_dtype=pl.Int64)
+    ordered = (frame.with_columns(evidence=evidence)
+               .with_columns(_strength=strength)
+               .sort(["_strength", "mismatch", "id"], descending=[True, True, False], nulls_last=True)
+               .with_row_index("free_rank", offset=1))
+    columns = [c for c in ordered.columns if c not in ("free_rank", "_strength")] + ["free_rank"]
+    return ordered.select(columns).with_columns(pl.col("free_rank").cast(pl.Int64)).sort("id")

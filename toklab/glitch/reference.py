@@ -1,0 +1,161 @@
+"""Ordinary text a vocabulary is compared against: how often each token's *string* occurs, whatever
+text it sits in and however that text is tokenised.
+
+A glitch token is a mismatch: the tokenizer's training data merged it, yet ordinary text almost never
+contains it. Token-level production alone cannot show that (a string swallowed by a longer merge is
+never produced, yet common), so occurrence is counted on strings, in two sources of one form — rows
+of (text, weight, lang), lower-cased, every word prefixed by `WORD_START` so that a token with a
+leading space matches only where a word starts:
+
+- `word_list_reference()`: the `wordfreq` package's frequency lists (42 languages; each word weighted
+  by its frequency per word in its language), the broad multilingual view of "ordinary text";
+- `corpus_reference(corpus)`: a corpus's lines (FLORES-200 by default, or the user's own), each line
+  weighted 1 / (words of its language in the corpus).
+
+`string_frequency` gives, per pattern, the largest per-language frequency per word: how often the
+string occurs in the language where it is commonest (0: nowhere).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import numpy as np
+import polars as pl
+
+from corpora import Corpus
+from toklab.cache import cache_dir_or_none, read_entry, write_entry
+from toklab.errors import SpecError
+
+WORD_START = "\x01"
+WORDS_PER_LANGUAGE = 100_000  # the commonest words of each list; their tail is mostly names and typos
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    rows: pl.DataFrame  # text (lower-cased, WORD_START-marked), weight, lang
+    signature: str
+    holds_symbols: bool  # running text (digits, punctuation, symbols) rather than a list of words
+
+
+def is_text(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def token_pattern(raw: bytes) -> str | None:
+    """The string a token's bytes stand for, in the reference's form; None for byte fragments."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.strip() or WORD_START in text:  # a token holding the marker itself could match word starts
+        return None
+    return text.lower().replace(" ", WORD_START)
+
+
+def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
+    try:
+        import wordfreq
+    except ImportError:
+        raise SpecError("the word-list reference needs the `wordfreq` package: pip install wordfreq "
+                        "(or pass --words none)") from None
+    version = getattr(wordfreq, "__version__", None) or _distribution_version("wordfreq")
+    signature = f"words:wordfreq-{version}|per_language:{per_language}"
+    cached = _cached_words(signature)
+    if cached is None:
+        cached = _build_word_rows(wordfreq, per_language)
+        _store_words(signature, cached)
+    return Reference(cached, signature, holds_symbols=False)
+
+
+def _build_word_rows(wordfreq, per_language: int) -> pl.DataFrame:
+    frames = []
+    for lang in sorted(wordfreq.available_languages("best")):
+        table = wordfreq.get_frequency_dict(lang, "best")
+        words = list(table)[:per_language]  # wordfreq lists are sorted, commonest first
+        frames.append(pl.DataFrame({"text": words, "weight": [table[w] for w in words], "lang": lang}))
+    return pl.concat(frames).with_columns(text=WORD_START + pl.col("text").str.replace_all(" ", WORD_START))
+
+
+def _cache_path(signature: str):
+    from toklab.paths import short_hash
+
+    folder = cache_dir_or_none("references")
+    return None if folder is None else folder / f"{short_hash(signature)}.parquet.sealed"
+
+
+def _cached_words(signature: str) -> pl.DataFrame | None:
+    path = _cache_path(signature)
+    payload = read_entry(path) if path is not None and path.exists() else None
+    return pl.read_parquet(io.BytesIO(payload)) if payload is not None else None
+
+
+def _store_words(signature: str, rows: pl.DataFrame) -> None:
+    path = _cache_path(signature)
+    if path is not None:
+        buffer = io.BytesIO()
+        rows.write_parquet(buffer)
+        write_entry(path, buffer.getvalue())
+
+
+def _distribution_version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def corpus_reference(corpus: Corpus) -> Reference:
+    frame = corpus.frame.select("text", "lang")
+    words = frame.group_by("lang").agg(words=pl.col("text").str.count_matches(r"\S+").sum())
+    rows = frame.join(words, on="lang").select(
+        text=WORD_START + pl.col("text").str.to_lowercase().str.replace_all(" ", WORD_START, literal=True),
+        weight=1.0 / pl.col("words").clip(lower_bound=1),
+        lang=pl.col("lang"),
+    )
+    return Reference(rows, corpus.signature, holds_symbols=True)
+
+
+def string_frequency(patterns: list[str | None], reference: Reference) -> np.ndarray:
+    """Per pattern, the largest per-language frequency per word of its occurrences (NaN for None)."""
+    wanted = sorted({p for p in patterns if p})
+    out = np.full(len(patterns), np.nan)
+    if not wanted:
+        return out
+    found = (reference.rows.lazy()
+             .select(match=pl.col("text").str.extract_many(wanted, overlapping=True), weight="weight", lang="lang")
+             .explode("match").drop_nulls("match")
+             .group_by("match", "lang").agg(pl.col("weight").sum())
+             .group_by("match").agg(pl.col("weight").max())
+             .collect())
+    table = dict(zip(found["match"].to_list(), found["weight"].to_list()))
+    for i, pattern in enumerate(patterns):
+        if pattern:
+            out[i] = table.get(pattern, 0.0)
+    return out
+
+
+def fragment_frequency(fragments: dict[int, bytes], corpus: Corpus | None) -> dict[int, float]:
+    """Occurrences per word of byte fragments (tokens that are not whole characters) in the corpus's
+    UTF-8 bytes, over the whole corpus; fragments of 1–3 bytes, counted as byte n-grams."""
+    wanted = {i: raw for i, raw in fragments.items() if 1 <= len(raw) <= 3}
+    if corpus is None or not wanted:
+        return {}
+    data = np.frombuffer("\n".join(corpus.frame["text"].to_list()).encode("utf-8"), dtype=np.uint8).astype(np.int32)
+    words = max(1, int(corpus.frame["text"].str.count_matches(r"\S+").sum()))
+    counts = {1: np.bincount(data, minlength=1 << 8), 2: np.bincount((data[:-1] << 8) | data[1:], minlength=1 << 16)}
+    codes = {int.from_bytes(raw, "big") for raw in wanted.values() if len(raw) == 3}
+    if codes:  # a 2^24-bin histogram would cost more than finding the few codes asked for
+        trigrams = (data[:-2] << 16) | (data[1:-1] << 8) | data[2:]
+        values, found = np.unique(trigrams[np.isin(trigrams, list(codes))], return_counts=True)
+        counts[3] = dict(zip(values.tolist(), found.tolist()))
+    out = {}
+    for token_id, raw in wanted.items():
+        code = int.from_bytes(raw, "big")
+        table = counts[len(raw)]
+        out[token_id] = float(table.get(code, 0) if isinstance(table, dict) else table[code]) / words
+    return out
