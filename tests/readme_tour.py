@@ -53,7 +53,7 @@ TOUR = {
                     "--langs vie_Latn,hin_Deva,jpn_Jpan,zho_Hans"))),
     "loss-claude": Entry(("toklab loss -t hf:$TOKLAB_SHARED/tokenizers/claude-v1-tokenizer.json",), rows=(None, (5, 0))),
     "glitch": Entry(("toklab glitch tiktoken:r50k_base --top 12",)),
-    "glitch-experiment": Entry(("toklab glitch experiment --minutes 4",), slow=True, checked=False),
+    "glitch-experiment": Entry(("toklab glitch experiment --steps 1500",), slow=True, checked=False),
     "byte": Entry(("toklab byte train --preset cpu --minutes 10 --out run",
                    "toklab byte eval run --plot bpb.png",
                    'toklab byte sample run --prompt "The city of " --temperature 0.7 --seed 0'),

@@ -134,30 +134,38 @@ def parse_ids(text: str | None, vocab_size: int) -> list[int] | None:
 
 
 @glitch_group.command("experiment")
-@click.option("--minutes", type=FiniteFloat(low=0.01), default=4.0, show_default=True,
-              help="Training budget of the token LM.")
+@click.option("--steps", type=click.IntRange(min=1), default=1500, show_default=True,
+              help="Training steps of the token LM (a step budget: the result does not depend on the machine).")
+@click.option("--minutes", type=FiniteFloat(low=0.01), default=None,
+              help="A time budget instead of --steps (the step count it reaches is recorded).")
 @click.option("--vocab", type=click.IntRange(min=300), default=4096, show_default=True,
               help="Vocabulary of the byte-level BPE trained for it.")
 @format_option
 @output_option
-def experiment_cmd(minutes: float, vocab: int, fmt: str, output) -> None:
-    """Train a BPE and a token LM on corpora with planted strings, then score every glitch signal
-    against the LM's known training counts (AUROC, average precision, precision@k).
+def experiment_cmd(steps: int, minutes: float | None, vocab: int, fmt: str, output) -> None:
+    """Train a BPE and a token LM on corpora with injected material, then score every glitch signal
+    against the LM's known training counts (AUROC, average precision, precision@1 %).
 
     \b
-    Example: toklab glitch experiment --minutes 4
+    Example: toklab glitch experiment --steps 1500
     """
     from toklab.glitch.experiment import ExperimentConfig, run_experiment
 
-    config = ExperimentConfig(minutes=minutes, vocab=vocab)
+    config = ExperimentConfig(steps=steps, minutes=minutes or 0.0, vocab=vocab)
     result = run_experiment(config, on_log=lambda m: click.echo(m, err=True))
     table, facts, signature = result.table, result.facts, result.signature
     if fmt != "table":
         write_frame(table, fmt, output, signature)
         return
     console = stdout_console()
-    console.print(f"vocabulary {facts['vocab']:,}; untrained (count 0 in the LM's data): {facts['untrained']:,}; "
-                  f"under-trained: {facts['under_trained']:,}; left out of B: {', '.join(facts['left_out'])}; "
-                  f"planted in A only: {', '.join(facts['planted'])}")
+    console.print(f"vocabulary {facts['vocab']:,}; LM steps {facts['lm_steps']:,}; untrained (count 0 in the LM's data): "
+                  f"{facts['untrained']:,}; under-trained: {facts['under_trained']:,}; left out of B: "
+                  f"{', '.join(facts['left_out'])}; injected into A: {len(facts['injected'])} strings, e.g. "
+                  + ", ".join(repr(s) for s in facts["injected"][:4]))
     console.print(frame_table(table, title="Glitch signals scored against the truth", floats=3))
+    agreement = facts["agreement"]
+    if agreement:
+        console.print(f"weight-free ranking vs the LM's embeddings: {agreement['top_near_untrained']:.0%} of its top 100 "
+                      f"have rows near the untrained ones; Spearman with the weight score "
+                      f"{agreement['spearman_free_vs_weight']:.3f}")
     signature_line(console, signature)

@@ -1,7 +1,13 @@
-"""Ground truth for glitch signals: a tokenizer trained on corpus A, a token LM trained on
-corpus B, where B leaves out some of A's languages and A holds planted repeated strings B lacks.
-Every token's count in the LM's training data is then known exactly, so each signal can be
-scored against the truth (untrained: count 0; under-trained: count ≤ k).
+"""Ground truth for glitch signals: a tokenizer trained on corpus A, a token LM trained on corpus B.
+
+A holds what B lacks or nearly lacks, the way real glitch tokens arise: three languages B leaves out
+(one domain), and machine-made strings — usernames, boilerplate keys, strings a bot repeats,
+terminal control codes — each in A hundreds of times and in B in varying doses (0, 1, 3, 10, 30
+lines). Every token's count in the LM's training data is then known exactly, so each signal is
+scored against the truth: untrained (count 0) and under-trained (count ≤ k). The weight-free scan
+compares the vocabulary with FLORES devtest of B's languages — ordinary text of the kind the LM
+was trained on — and not with the word lists, which would hold the left-out languages. The LM
+trains for a fixed number of steps with a fixed seed, so the result does not depend on the machine.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import numpy as np
 import polars as pl
 
 from toklab.cache import work_dir
-from toklab.glitch.signals import auroc, average_ranks, corpus_counts
+from toklab.glitch.mismatch import never_producible
+from toklab.glitch.signals import auroc, average_precision, corpus_counts, precision_at, spearman
 from toklab.paths import atomic_path, short_hash
 from toklab.signature import build
 
@@ -24,20 +31,47 @@ from toklab.signature import build
 class ExperimentConfig:
     langs: tuple[str, ...] = ("eng_Latn", "fra_Latn", "deu_Latn", "spa_Latn", "rus_Cyrl", "hin_Deva", "arb_Arab",
                               "zho_Hans", "jpn_Jpan", "swh_Latn", "tur_Latn", "vie_Latn")
-    left_out: tuple[str, ...] = ("hin_Deva", "jpn_Jpan", "vie_Latn")  # in A, not in B
-    planted: int = 8  # random strings repeated in A only
-    repeats: int = 300
+    left_out: tuple[str, ...] = ("hin_Deva", "jpn_Jpan", "vie_Latn")  # in A, not in B: a domain B lacks
+    injected: int = 24  # machine-made strings in A (usernames, boilerplate keys, repeats, control codes)
+    repeats: int = 300  # lines of each injected string in A
+    doses: tuple[int, ...] = (0, 0, 1, 3, 10, 30)  # lines of injected string i in B: doses[i % len(doses)]
     vocab: int = 4096
-    minutes: float = 4.0
-    steps: int = 10**9  # a step budget too, for runs that must not depend on machine speed
+    steps: int = 1500  # a step budget: the result does not depend on the machine's speed
+    minutes: float = 0.0  # a time budget instead (> 0), turned into a recorded step count
     under_k: int = 10
     seed: int = 0
 
 
-def planted_strings(config: ExperimentConfig) -> list[str]:
+SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
+KINDS = ("username", "boilerplate", "repeat", "control")
+
+
+def pseudo_word(rng: np.random.Generator, syllables: int) -> str:
+    return "".join(SYLLABLES[i] for i in rng.integers(0, len(SYLLABLES), size=syllables))
+
+
+def injected_strings(config: ExperimentConfig) -> list[tuple[str, str]]:
+    """(kind, line) pairs of material the tokenizer's corpus holds and ordinary text lacks, the way
+    glitch tokens arise: usernames from a forum's markup, keys of a shop's boilerplate, strings
+    repeated by a bot, terminal control codes."""
     rng = np.random.default_rng(config.seed)
-    letters = np.array(list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-    return ["".join(rng.choice(letters, size=int(rng.integers(10, 17)))) for _ in range(config.planted)]
+    out = []
+    for i in range(config.injected):
+        kind = KINDS[i % len(KINDS)]
+        if kind == "username":
+            name = "".join(pseudo_word(rng, 2).capitalize() for _ in range(2)) + ("Fan", "Bot", "")[i % 3]
+            out.append((kind, f"Posted by {name} | reply to {name}"))
+        elif kind == "boilerplate":
+            key = pseudo_word(rng, 2) + "".join(pseudo_word(rng, 2).capitalize() for _ in range(2))
+            out.append((kind, f'{{"{key}": true, "{key}Id": {int(rng.integers(10, 99))}}}'))
+        elif kind == "repeat":
+            letters = np.array(list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+            word = "".join(rng.choice(letters, size=int(rng.integers(10, 17))))
+            out.append((kind, " ".join([word] * 3)))
+        else:
+            code = int(rng.integers(0, 8))
+            out.append((kind, f"\x1b[1;3{code}m{pseudo_word(rng, 2)}\x1b[0m\x07\x00\x00"))
+    return out
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -46,57 +80,47 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def build_corpora(config: ExperimentConfig, folder: Path) -> tuple[Path, Path, list[str]]:
+def build_corpora(config: ExperimentConfig, folder: Path) -> tuple[Path, Path, list[tuple[str, str]]]:
+    """Corpus A (the tokenizer's): FLORES dev of every language plus each injected line `repeats`
+    times. Corpus B (the LM's): the languages not left out, plus injected line i `doses[i]` times."""
     from corpora import load_corpus
 
     dev = load_corpus(f"flores200?split=dev&langs={','.join(config.langs)}").frame
+    injected = injected_strings(config)
     rows_a = [{"text": t, "lang": l} for t, l in zip(dev["text"], dev["lang"])]
-    strings = planted_strings(config)
-    rows_a += [{"text": " ".join([s] * 3), "lang": "planted"} for s in strings for _ in range(config.repeats)]
+    rows_a += [{"text": line, "lang": kind} for kind, line in injected for _ in range(config.repeats)]
     kept = dev.filter(~pl.col("lang").is_in(list(config.left_out)))
     rows_b = [{"text": t, "lang": l} for t, l in zip(kept["text"], kept["lang"])]
-    return write_jsonl(folder / "corpus_a.jsonl", rows_a), write_jsonl(folder / "corpus_b.jsonl", rows_b), strings
+    rows_b += [{"text": line, "lang": kind} for i, (kind, line) in enumerate(injected)
+               for _ in range(config.doses[i % len(config.doses)])]
+    return write_jsonl(folder / "corpus_a.jsonl", rows_a), write_jsonl(folder / "corpus_b.jsonl", rows_b), injected
 
 
-def average_precision(scores: np.ndarray, labels: np.ndarray) -> float:
-    order = np.argsort(-scores, kind="stable")
-    hits = labels[order].astype(bool)
-    if hits.sum() == 0:
-        return float("nan")
-    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
-    return float(precision[hits].mean())
+def signal_values(frame: pl.DataFrame) -> dict[str, np.ndarray]:
+    """Every signal, oriented so that higher means "more likely untrained"."""
+    def column(name: str, fill: float) -> np.ndarray:
+        return frame[name].cast(pl.Float64).fill_null(fill).to_numpy()
 
-
-def precision_at(scores: np.ndarray, labels: np.ndarray, fraction: float = 0.01) -> float:
-    k = max(1, int(round(len(scores) * fraction)))
-    return float(labels[np.argsort(-scores, kind="stable")[:k]].mean())
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    if np.ptp(a) == 0 or np.ptp(b) == 0:
-        return float("nan")  # a constant signal has no rank correlation
-    ra, rb = average_ranks(a.astype(np.float64)), average_ranks(b.astype(np.float64))
-    return float(np.corrcoef(ra, rb)[0, 1])
+    lowest = float(frame["mismatch"].min() or 0.0) - 1.0
+    return {
+        "never producible (category)": frame.select(never_producible()).to_series().cast(pl.Float64).to_numpy(),
+        "character class": frame["char_class"].is_not_null().cast(pl.Float64).to_numpy(),
+        "reference-corpus rarity": -np.log1p(column("corpus_count", 0.0)),
+        "rank vs frequency": column("rank_vs_frequency", 0.0),
+        "string-frequency mismatch": column("mismatch", lowest),
+        "weight-free rank (combined)": -column("free_rank", 0.0),
+        "low embedding norm": -column("embedding_norm", 0.0),
+        "untrained similarity": column("untrained_similarity", 0.0),
+        "weight score (combined)": column("weight_score", 0.0),
+    }
 
 
 def score_signals(frame: pl.DataFrame, counts: np.ndarray, under_k: int) -> pl.DataFrame:
-    """AUROC, AP, precision at 1 % and rank correlation with log count, per signal and target.
-
-    Every signal is oriented so that higher means "more likely untrained"."""
-    signals = {
-        "unreachable (category)": (frame["category"] == "unreachable").cast(pl.Float64).to_numpy(),
-        "merge burst": frame["burst"].to_numpy().astype(float),
-        "reference-corpus rarity": -np.log1p(frame["corpus_count"].to_numpy().astype(float)),
-        "rank vs frequency": frame["rank_vs_frequency"].to_numpy(),
-        "low survival": 1.0 - np.nan_to_num(frame["survival"].to_numpy(), nan=1.0),
-        "low embedding norm": -frame["embedding_norm"].to_numpy(),
-        "untrained similarity": frame["untrained_similarity"].to_numpy(),
-        "fitted score": frame["score"].fill_null(0.0).to_numpy(),
-    }
+    """AUROC, AP, precision at 1 % and rank correlation with log count, per signal and target."""
     log_count = np.log1p(counts)
     rows = []
     for target, labels in (("untrained (count 0)", counts == 0), (f"under-trained (count ≤ {under_k})", counts <= under_k)):
-        for name, values in signals.items():
+        for name, values in signal_values(frame).items():
             rows.append({"target": target, "signal": name, "positives": int(labels.sum()),
                          "auroc": auroc(values, labels), "average_precision": average_precision(values, labels),
                          "precision_at_1pct": precision_at(values, labels),
@@ -122,31 +146,33 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
     from toklab.glitch.scan import scan
 
     folder = work_dir("experiments", f"glitch-{short_hash(json.dumps(dataclasses.asdict(config)))}")
-    corpus_a, corpus_b, strings = build_corpora(config, folder)
+    corpus_a, corpus_b, injected = build_corpora(config, folder)
     spec = f"train:bytebpe?vocab={config.vocab}&corpus=jsonl:{corpus_a}"
     on_log(f"tokenizer {spec}")
     adapter = load_tokenizer(spec)
     loaded_b = load_corpus(f"jsonl:{corpus_b}")
-    texts_b = loaded_b.frame["text"].to_list()
-    counts = corpus_counts(adapter, texts_b)  # exact: the LM trains on exactly this stream
-    on_log(f"training a token LM on corpus B for {config.minutes} min")
+    counts = corpus_counts(adapter, loaded_b.frame["text"].to_list())  # exact: the LM trains on exactly this stream
+    budget = f"{config.minutes} min" if config.minutes > 0 else f"{config.steps} steps"
+    on_log(f"training a token LM on corpus B for {budget}")
     model_cfg = C.ModelConfig(d_model=96, n_layer=2, n_head=4, ctx=128)
-    train_cfg = C.TrainConfig(corpus=f"jsonl:{corpus_b}", tokenizer=adapter.name, batch_size=16, minutes=config.minutes,
-                              steps=config.steps, compile="off", checkpoint_every=10**9, seed=config.seed, warmup_steps=20)
+    train_cfg = C.TrainConfig(corpus=f"jsonl:{corpus_b}", tokenizer=adapter.name, batch_size=16,
+                              minutes=config.minutes, steps=0 if config.minutes > 0 else config.steps, compile="off",
+                              checkpoint_every=10**9, seed=config.seed, warmup_steps=20)
     trainer = Trainer(folder / "lm", model_cfg, train_cfg)
     trainer.run()
     weights = folder / "lm" / "embeddings.safetensors"
     embedding = trainer.model.embed.weight.detach().to(torch.float32).cpu().numpy()[: adapter.vocab_size]
     save_file({"embed_tokens.weight": np.ascontiguousarray(embedding)}, str(weights))
-    reference = load_corpus(f"flores200?split=devtest&langs={','.join(config.langs)}")
+    kept = [lang for lang in config.langs if lang not in config.left_out]
+    reference = load_corpus(f"flores200?split=devtest&langs={','.join(kept)}")
     on_log("scanning the vocabulary")
-    result = scan(adapter, reference, weights)
-    frame = result.frame.sort("id")
-    table = score_signals(frame, counts, config.under_k)
+    result = scan(adapter, reference, weights, words=False)
+    table = score_signals(result.frame.sort("id"), counts, config.under_k)
     facts = {"tokenizer": adapter.name, "vocab": adapter.vocab_size, "lm_steps": trainer.state.step,
              "untrained": int((counts == 0).sum()), "under_trained": int((counts <= config.under_k).sum()),
-             "planted": strings, "left_out": list(config.left_out)}
+             "injected": [line for _kind, line in injected], "left_out": list(config.left_out),
+             "agreement": result.weights.agreement if result.weights is not None else {}}
     signature = build("experiment:glitch", adapter.signature, f"lm_train_{loaded_b.signature}",
                       f"config:{json.dumps(dataclasses.asdict(config), sort_keys=True)}",
-                      f"lm_steps:{trainer.state.step}", f"scan_reference_{reference.signature}")
+                      f"lm_steps:{trainer.state.step}", f"scan_{result.signature}")
     return ExperimentResult(table, facts, signature)

@@ -3,16 +3,15 @@
 1. `never producible` — no text can yield the id (an invalid byte, an unreachable string, a shadowed
    byte-fallback piece): its embedding row can never have been trained.
 2. `character class` — a control, private-use, unassigned or mojibake character (`charclass.py`).
-3. `word mismatch` — for tokens that are words or pieces of words: how many powers of ten rarer the
-   token's string is in ordinary text than Zipf's law expects of a token made at its rank,
+3. `mismatch` — how many powers of ten rarer the token is in ordinary text than Zipf's law expects
+   of a token made at its rank,
 
        mismatch = log10(expected(rank) / max(frequency, FLOOR)),   expected(rank) = 1 / (rank + 1)
 
-   so a string that occurs nowhere scores highest, and among rare strings the earlier merge (whose
-   string the tokenizer's data held often) scores higher.
-4. `symbol mismatch` — the same for digits, punctuation, symbols and byte fragments, ranked after
-   every word: ordinary prose is a weak reference for code and formatting, so a run of dashes or
-   backslashes absent from it is weaker evidence than an absent word.
+   where `frequency` is how often ordinary text would produce the token (`scan.string_frequencies`):
+   a token that occurs nowhere scores highest, and among rare ones the earlier merge (whose string
+   the tokenizer's data held often) scores higher. Words are compared with word lists and the
+   corpus; digits, punctuation, symbols and byte fragments with the corpus only.
 
 Tokens are ordered by evidence, then mismatch, then id: a combination that cannot put a token with
 weaker evidence above one with certain evidence.
@@ -30,7 +29,7 @@ import numpy as np
 import polars as pl
 
 FLOOR = 1e-9  # below the rarest entry of the word lists (1e-8): "occurs nowhere"
-EVIDENCE = {"never producible": 3, "character class": 2, "word mismatch": 1, "symbol mismatch": 0}
+EVIDENCE = {"never producible": 2, "character class": 1, "mismatch": 0}
 
 
 def mismatch(frequency: np.ndarray, ranks: np.ndarray) -> np.ndarray:
@@ -49,11 +48,10 @@ def never_producible() -> pl.Expr:
 
 
 def free_ranking(frame: pl.DataFrame) -> pl.DataFrame:
-    """Adds `evidence` and `free_rank` to a frame with category, reachable, char_class, word_like and mismatch."""
+    """Adds `evidence` and `free_rank` to a frame with category, reachable, char_class and mismatch."""
     evidence = (pl.when(never_producible()).then(pl.lit("never producible"))
                 .when(pl.col("char_class").is_not_null()).then(pl.lit("character class"))
-                .when(pl.col("mismatch").is_not_null() & pl.col("word_like")).then(pl.lit("word mismatch"))
-                .when(pl.col("mismatch").is_not_null()).then(pl.lit("symbol mismatch"))
+                .when(pl.col("mismatch").is_not_null()).then(pl.lit("mismatch"))
                 .otherwise(pl.lit(None, dtype=pl.Utf8)))
     strength = pl.col("evidence").replace_strict(EVIDENCE, default=-1, return_dtype=pl.Int64)
     ordered = (frame.with_columns(evidence=evidence)

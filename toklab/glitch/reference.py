@@ -4,13 +4,14 @@ text it sits in and however that text is tokenised.
 A glitch token is a mismatch: the tokenizer's training data merged it, yet ordinary text almost never
 contains it. Token-level production alone cannot show that (a string swallowed by a longer merge is
 never produced, yet common), so occurrence is counted on strings, in two sources of one form — rows
-of (text, weight, lang), lower-cased, every word prefixed by `WORD_START` so that a token with a
+of (text, weight, lang), every word prefixed by `WORD_START` so that a token with a
 leading space matches only where a word starts:
 
 - `word_list_reference()`: the `wordfreq` package's frequency lists (42 languages; each word weighted
   by its frequency per word in its language), the broad multilingual view of "ordinary text";
 - `corpus_reference(corpus)`: a corpus's lines (FLORES-200 by default, or the user's own), each line
-  weighted 1 / (words of its language in the corpus).
+  weighted 1 / (words of its language in the corpus), with their case (so that occurrences can be
+  set against how often the encoder produces the token: its survival).
 
 `string_frequency` gives, per pattern, the largest per-language frequency per word: how often the
 string occurs in the language where it is commonest (0: nowhere).
@@ -37,6 +38,14 @@ class Reference:
     rows: pl.DataFrame  # text (lower-cased, WORD_START-marked), weight, lang
     signature: str
     holds_symbols: bool  # running text (digits, punctuation, symbols) rather than a list of words
+    lowercase: bool  # word lists are case-folded and word-marked; running text is kept as it is
+    missing_layout: str = ""  # line breaks, tabs… the text never holds: tokens with them are not judged
+
+    def pattern(self, raw: bytes) -> str | None:
+        if self.lowercase:
+            return token_pattern(raw)
+        text = raw.decode("utf-8") if is_text(raw) else None
+        return text if text and not any(c in self.missing_layout for c in text) else None
 
 
 def is_text(raw: bytes) -> bool:
@@ -47,15 +56,15 @@ def is_text(raw: bytes) -> bool:
     return True
 
 
-def token_pattern(raw: bytes) -> str | None:
-    """The string a token's bytes stand for, in the reference's form; None for byte fragments."""
+def token_pattern(raw: bytes, lowercase: bool = True) -> str | None:
+    """The string a token's bytes stand for, in a reference's form; None for byte fragments."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
     if not text.strip() or WORD_START in text:  # a token holding the marker itself could match word starts
         return None
-    return text.lower().replace(" ", WORD_START)
+    return (text.lower() if lowercase else text).replace(" ", WORD_START)
 
 
 def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
@@ -70,7 +79,7 @@ def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
     if cached is None:
         cached = _build_word_rows(wordfreq, per_language)
         _store_words(signature, cached)
-    return Reference(cached, signature, holds_symbols=False)
+    return Reference(cached, signature, holds_symbols=False, lowercase=True)
 
 
 def _build_word_rows(wordfreq, per_language: int) -> pl.DataFrame:
@@ -109,53 +118,52 @@ def _distribution_version(name: str) -> str:
     return version(name)
 
 
+LAYOUT = "\n\r\t\v\f"
+
+
 def corpus_reference(corpus: Corpus) -> Reference:
+    """Running text as it is, each line behind a space so that a word-initial token matches its first
+    word. A corpus of one-line documents holds no line breaks: tokens with them are left unjudged."""
     frame = corpus.frame.select("text", "lang")
     words = frame.group_by("lang").agg(words=pl.col("text").str.count_matches(r"\S+").sum())
-    rows = frame.join(words, on="lang").select(
-        text=WORD_START + pl.col("text").str.to_lowercase().str.replace_all(" ", WORD_START, literal=True),
-        weight=1.0 / pl.col("words").clip(lower_bound=1),
-        lang=pl.col("lang"),
-    )
-    return Reference(rows, corpus.signature, holds_symbols=True)
+    rows = frame.join(words, on="lang", how="left").select(
+        text=" " + pl.col("text"), weight=1.0 / pl.col("words").clip(lower_bound=1), lang=pl.col("lang"))
+    missing = "".join(c for c in LAYOUT if not frame["text"].str.contains(c, literal=True).any())
+    return Reference(rows, corpus.signature, holds_symbols=True, lowercase=False, missing_layout=missing)
 
 
-def string_frequency(patterns: list[str | None], reference: Reference) -> np.ndarray:
-    """Per pattern, the largest per-language frequency per word of its occurrences (NaN for None)."""
+def string_frequency(patterns: list[str | None], reference: Reference) -> tuple[np.ndarray, np.ndarray]:
+    """Per pattern, the largest per-language frequency per word of its occurrences, and its number of
+    occurrences (NaN for None)."""
     wanted = sorted({p for p in patterns if p})
-    out = np.full(len(patterns), np.nan)
+    frequency, occurrences = np.full(len(patterns), np.nan), np.full(len(patterns), np.nan)
     if not wanted:
-        return out
+        return frequency, occurrences
     found = (reference.rows.lazy()
              .select(match=pl.col("text").str.extract_many(wanted, overlapping=True), weight="weight", lang="lang")
              .explode("match").drop_nulls("match")
-             .group_by("match", "lang").agg(pl.col("weight").sum())
-             .group_by("match").agg(pl.col("weight").max())
+             .group_by("match", "lang").agg(pl.col("weight").sum(), n=pl.len())
+             .group_by("match").agg(pl.col("weight").max(), pl.col("n").sum())
              .collect())
-    table = dict(zip(found["match"].to_list(), found["weight"].to_list()))
+    table = dict(zip(found["match"].to_list(), zip(found["weight"].to_list(), found["n"].to_list())))
     for i, pattern in enumerate(patterns):
         if pattern:
-            out[i] = table.get(pattern, 0.0)
-    return out
+            frequency[i], occurrences[i] = table.get(pattern, (0.0, 0))
+    return frequency, occurrences
 
 
-def fragment_frequency(fragments: dict[int, bytes], corpus: Corpus | None) -> dict[int, float]:
-    """Occurrences per word of byte fragments (tokens that are not whole characters) in the corpus's
-    UTF-8 bytes, over the whole corpus; fragments of 1–3 bytes, counted as byte n-grams."""
-    wanted = {i: raw for i, raw in fragments.items() if 1 <= len(raw) <= 3}
-    if corpus is None or not wanted:
-        return {}
-    data = np.frombuffer("\n".join(corpus.frame["text"].to_list()).encode("utf-8"), dtype=np.uint8).astype(np.int32)
-    words = max(1, int(corpus.frame["text"].str.count_matches(r"\S+").sum()))
-    counts = {1: np.bincount(data, minlength=1 << 8), 2: np.bincount((data[:-1] << 8) | data[1:], minlength=1 << 16)}
-    codes = {int.from_bytes(raw, "big") for raw in wanted.values() if len(raw) == 3}
-    if codes:  # a 2^24-bin histogram would cost more than finding the few codes asked for
-        trigrams = (data[:-2] << 16) | (data[1:-1] << 8) | data[2:]
-        values, found = np.unique(trigrams[np.isin(trigrams, list(codes))], return_counts=True)
-        counts[3] = dict(zip(values.tolist(), found.tolist()))
-    out = {}
-    for token_id, raw in wanted.items():
-        code = int.from_bytes(raw, "big")
-        table = counts[len(raw)]
-        out[token_id] = float(table.get(code, 0) if isinstance(table, dict) else table[code]) / words
-    return out
+def byte_reference(corpus: Corpus) -> Reference:
+    """The corpus's lines as Latin-1 text: one character per byte, so byte fragments (tokens that
+    are not whole characters) are found by the same string search, at any length."""
+    reference = corpus_reference(corpus)
+    as_bytes = [t.encode("utf-8").decode("latin-1") for t in reference.rows["text"].to_list()]
+    return dataclasses.replace(reference, rows=reference.rows.with_columns(text=pl.Series(as_bytes)))
+
+
+def fragment_frequency(fragments: dict[int, bytes], corpus: Corpus | None) -> tuple[dict[int, float], dict[int, float]]:
+    """Frequency per word and occurrences of byte fragments in the corpus's UTF-8 bytes."""
+    if corpus is None or not fragments:
+        return {}, {}
+    ids = list(fragments)
+    frequency, occurrences = string_frequency([fragments[i].decode("latin-1") for i in ids], byte_reference(corpus))
+    return dict(zip(ids, frequency.tolist())), dict(zip(ids, occurrences.tolist()))

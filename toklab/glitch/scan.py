@@ -71,26 +71,34 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
 
 def string_frequencies(raws: list[bytes], counts: np.ndarray | None, references: list[Reference],
                        corpus: Corpus | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per token, how often its string occurs per word (NaN where not measured), and whether it is a
-    word (or a piece of one). Words are searched in every reference; digits, punctuation, symbols and
-    byte fragments only in the corpus (word lists hold none). Tokens the corpus produces often are
-    not searched: their production rate is a lower bound of their string's frequency, and high
-    enough to rule them out."""
-    patterns = [token_pattern(raw) for raw in raws]
-    word_like = np.array([is_word_like(p) for p in patterns])
+    """Per token, how often ordinary text would produce it, per word (NaN where not measured), and
+    whether it is a word (or a piece of one).
+
+    How often its string occurs (words: in every reference; digits, punctuation, symbols and byte
+    fragments: in the corpus only, word lists hold none) times its survival: the share of the
+    string's occurrences in the corpus that the encoder turns into this token (1 where the string
+    does not occur there). A piece always swallowed by a longer merge survives nowhere. Tokens the
+    corpus produces often are not searched: their production rate stands for their frequency."""
+    word_like = np.array([is_word_like(token_pattern(raw)) for raw in raws])
     out = np.full(len(raws), np.nan)
     if not references:
         return out, word_like
     often = counts >= PRODUCED_OFTEN if counts is not None else np.zeros(len(raws), dtype=bool)
-    searched = [None if o else p for p, o in zip(patterns, often)]
+    survival = np.ones(len(raws))
     for reference in references:
-        found = string_frequency(searched, reference)
+        found, occurrences = string_frequency([None if o else reference.pattern(r) for r, o in zip(raws, often)],
+                                              reference)
         usable = word_like | np.full(len(raws), reference.holds_symbols)
         out[usable] = np.fmax(out[usable], found[usable])
+        if reference.holds_symbols and counts is not None:  # the corpus, whose encoding gave `counts`
+            seen = np.nan_to_num(occurrences, nan=0.0) > 0
+            survival[seen] = np.minimum(1.0, counts[seen] / occurrences[seen])
+    out = out * survival
     if counts is not None:
         words = max(1, int(corpus.frame["text"].str.count_matches(r"\S+").sum()))
-        out = np.where(often, np.fmax(out, counts / words), out)
-        fragments = {i: raw for i, raw in enumerate(raws) if not is_text(raw)}
-        for token_id, value in fragment_frequency(fragments, corpus).items():
-            out[token_id] = value
+        out = np.where(often, np.fmax(np.nan_to_num(out), counts / words), out)
+        fragments = {i: raw for i, raw in enumerate(raws) if not is_text(raw) and not often[i]}
+        frequency, occurrences = fragment_frequency(fragments, corpus)
+        for token_id, value in frequency.items():
+            out[token_id] = value * (min(1.0, counts[token_id] / occurrences[token_id]) if occurrences[token_id] else 1.0)
     return out, word_like
