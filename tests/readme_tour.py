@@ -52,7 +52,8 @@ TOUR = {
                    ("toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 -t tiktoken:o200k_base "
                     "--langs vie_Latn,hin_Deva,jpn_Jpan,zho_Hans"))),
     "loss-claude": Entry(("toklab loss -t hf:$TOKLAB_SHARED/tokenizers/claude-v1-tokenizer.json",), rows=(None, (5, 0))),
-    "glitch": Entry(("toklab glitch tiktoken:r50k_base --top 12",)),
+    "glitch": Entry(("toklab glitch tiktoken:r50k_base --top 8",
+                     "toklab glitch tiktoken:r50k_base --evidence mismatch --top 30")),
     "glitch-experiment": Entry(("toklab glitch experiment --steps 1500",), slow=True, checked=False),
     "byte": Entry(("toklab byte train --preset cpu --minutes 10 --out run",
                    "toklab byte eval run --plot bpb.png",

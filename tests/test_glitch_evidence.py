@@ -16,7 +16,7 @@ from toklab.glitch.mismatch import mismatch
 from toklab.glitch.reference import string_frequency, word_list_reference
 from toklab.glitch.scan import scan
 
-WORDS = [" the", "ing", " thing", " is", " Plimf", " Zorb", " ZorbQuux"]  # ranks follow this order
+WORDS = [" the", "ing", " thing", " is", " Plimf", " Zorb", " ZorbQuux", " Vexlar"]  # ranks follow this order
 
 
 def ranks_file(folder) -> str:
@@ -56,16 +56,29 @@ def test_a_piece_always_swallowed_by_a_longer_merge_survives_nowhere(handmade):
     _result, by_token = handmade
     assert by_token[b" ZorbQuux"]["corpus_count"] == 10 and by_token[b" ZorbQuux"]["frequency"] > 0
     assert by_token[b" Zorb"]["corpus_count"] == 0  # its string occurs ten times, always inside " ZorbQuux"
-    assert by_token[b" Zorb"]["frequency"] == 0
+    survival = (0 + 1) / (10 + 1)
+    assert by_token[b" Zorb"]["frequency"] == pytest.approx(by_token[b" ZorbQuux"]["frequency"] * survival)
     assert by_token[b" Zorb"]["mismatch"] > by_token[b" ZorbQuux"]["mismatch"]
 
 
 def test_absent_earlier_merge_outranks_absent_later_merge(handmade):
     _result, by_token = handmade
-    plimf, zorb = by_token[b" Plimf"], by_token[b" Zorb"]
-    assert plimf["frequency"] == zorb["frequency"] == 0 and plimf["id"] < zorb["id"]
-    assert plimf["free_rank"] < zorb["free_rank"]
-    assert by_token[b" the"]["free_rank"] > zorb["free_rank"]  # produced often: ordinary
+    plimf, vexlar = by_token[b" Plimf"], by_token[b" Vexlar"]
+    assert plimf["frequency"] == vexlar["frequency"] == 0 and plimf["id"] < vexlar["id"]
+    assert plimf["free_rank"] < vexlar["free_rank"] < by_token[b" Zorb"]["free_rank"]
+    assert by_token[b" the"]["free_rank"] > by_token[b" Zorb"]["free_rank"]  # produced often: ordinary
+
+
+def test_an_absent_byte_is_judged_as_the_last_merge(handmade):
+    _result, by_token = handmade
+    assert by_token[b"@"]["frequency"] == by_token[b"#"]["frequency"] == 0  # the reference holds neither
+    assert by_token[b"@"]["mismatch"] == by_token[b"#"]["mismatch"]  # one rank for the whole alphabet
+    assert by_token[b"@"]["mismatch"] < by_token[b" Plimf"]["mismatch"]  # an absent merge is the stronger evidence
+
+
+def test_an_absence_from_a_small_corpus_counts_for_less():
+    tiny, large = mismatch(np.array([0.0, 0.0]), np.array([99.0, 99.0]), np.array([1e-5, 1e-9]))
+    assert (tiny, large) == pytest.approx((3.0, 7.0))
 
 
 def test_mismatch_is_log_rarity_against_zipf():

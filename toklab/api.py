@@ -63,17 +63,20 @@ def information_loss(tokenizers: TokenizerLike | Sequence[TokenizerLike], corpus
     return run_loss(_tokenizers(tokenizers), _corpus(corpus), examples)
 
 
-def glitch_scan(tokenizer: TokenizerLike, corpus: CorpusLike | None = None, weights: str | Path | None = None):
-    """Every token's category and a risk ranking; frequency signals with a corpus, embedding
-    signals with model weights.
+def glitch_scan(tokenizer: TokenizerLike, corpus: CorpusLike | None = None, weights: str | Path | None = None,
+                words: bool = True):
+    """Every token's category and its place in the glitch ranking, with the reason in words: string
+    occurrence in the `corpus` and (`words`) the wordfreq lists; embedding signals with `weights`.
 
-    >>> scan = glitch_scan("tiktoken:o200k_base")
+    >>> scan = glitch_scan("tiktoken:o200k_base", words=False)  # no corpus, no word lists: the exact part
     >>> scan.frame.filter(category="unreachable", reason="pretokenizer").height
     12
+    >>> scan.frame["why"][0]
+    'byte 0xC0 never occurs in UTF-8; single byte (id 124)'
     """
     from toklab.glitch import scan
 
-    return scan(_tokenizers(tokenizer)[0], _corpus(corpus), Path(weights) if weights else None)
+    return scan(_tokenizers(tokenizer)[0], _corpus(corpus), Path(weights) if weights else None, words=words)
 
 
 def train_byte_model(run_dir: str | Path, preset: str = "cpu", steps: int | None = None,

@@ -12,6 +12,7 @@ import polars as pl
 from toklab.cli.options import FiniteFloat, format_option, output_option
 from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
 from toklab.errors import SpecError
+from toklab.glitch.mismatch import EVIDENCE
 from toklab.glitch.scan import scan
 from toklab.registry import load_tokenizer
 
@@ -48,16 +49,19 @@ def glitch_group() -> None:
               help="Comma-separated ids known to be untrained, for the embedding check (default: never-producible ids).")
 @click.option("--explain", "explain", default=None, metavar="ID_OR_STRING",
               help="Show every signal of one token, by id or by its exact string.")
+@click.option("--evidence", type=click.Choice(list(EVIDENCE)), default=None,
+              help="Show only tokens ranked on this evidence (the ranks stay those of the whole vocabulary).")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Tokens shown in the terminal.")
 @format_option
 @output_option
-def scan_cmd(spec, weights, corpus, words, untrained_ids, explain, top, fmt, output) -> None:
+def scan_cmd(spec, weights, corpus, words, untrained_ids, explain, evidence, top, fmt, output) -> None:
     """Rank every token of SPEC by glitch evidence, with the reason in words; embedding checks with weights.
 
     \b
     Examples:
       toklab glitch tiktoken:r50k_base
-      toklab glitch tiktoken:r50k_base --explain " SolidGoldMagikarp"
+      toklab glitch tiktoken:r50k_base --evidence mismatch --top 40
+      toklab glitch tiktoken:r50k_base --explain 188
       toklab glitch tiktoken:r50k_base --reference "jsonl:my-corpus.jsonl" --no-words
       toklab glitch hf:models/all-MiniLM-L6-v2 --weights models/all-MiniLM-L6-v2
       toklab glitch tiktoken:o200k_base --format parquet -o o200k-glitch.parquet
@@ -79,8 +83,10 @@ def scan_cmd(spec, weights, corpus, words, untrained_ids, explain, top, fmt, out
     counts = result.frame.group_by("category", "reason").len().sort("len", descending=True)
     console.print(frame_table(counts, title=f"{adapter.name}: token categories"))
     shown = [c for c in ("rank", "id", "token", "evidence", "mismatch", "weight_score", "why") if c in result.frame.columns]
-    top_rows = result.frame.head(top).select(shown).with_columns(pl.col("token").str.slice(0, 40))
-    console.print(frame_table(top_rows, title=f"Top {top} glitch candidates", floats=3))
+    candidates = result.frame.filter(pl.col("evidence") == evidence) if evidence else result.frame
+    top_rows = candidates.head(top).select(shown).with_columns(pl.col("token").str.slice(0, 40))
+    title = f"Top {top} glitch candidates" + (f" on evidence '{evidence}'" if evidence else "")
+    console.print(frame_table(top_rows, title=title, floats=3))
     console.print(f"ranked by {result.model}; strings compared with: {'; '.join(result.references) or 'nothing'}")
     if result.weights is not None:
         found = result.weights

@@ -6,12 +6,14 @@
 3. `mismatch` — how many powers of ten rarer the token is in ordinary text than Zipf's law expects
    of a token made at its rank,
 
-       mismatch = log10(expected(rank) / max(frequency, FLOOR)),   expected(rank) = 1 / (rank + 1)
+       mismatch = log10(expected(rank) / max(frequency, floor)),   expected(rank) = 1 / (rank + 1)
 
    where `frequency` is how often ordinary text would produce the token (`scan.string_frequencies`):
    a token that occurs nowhere scores highest, and among rare ones the earlier merge (whose string
    the tokenizer's data held often) scores higher. Words are compared with word lists and the
-   corpus; digits, punctuation, symbols and byte fragments with the corpus only.
+   corpus; digits, punctuation, symbols and byte fragments with the corpus only. `floor` is the
+   resolution of the finest reference that judged the token (`reference.py`), so an absence from a
+   small corpus counts for less than an absence from large word lists.
 
 Tokens are ordered by evidence, then mismatch, then id: a combination that cannot put a token with
 weaker evidence above one with certain evidence.
@@ -28,12 +30,12 @@ import unicodedata
 import numpy as np
 import polars as pl
 
-FLOOR = 1e-9  # below the rarest entry of the word lists (1e-8): "occurs nowhere"
+FLOOR = 1e-9  # the default floor: below the rarest entry of the word lists (1e-8), "occurs nowhere"
 EVIDENCE = {"never producible": 2, "character class": 1, "mismatch": 0}
 
 
-def mismatch(frequency: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    return -np.log10(ranks + 1.0) - np.log10(np.maximum(frequency, FLOOR))
+def mismatch(frequency: np.ndarray, ranks: np.ndarray, floor: np.ndarray | float = FLOOR) -> np.ndarray:
+    return -np.log10(ranks + 1.0) - np.log10(np.maximum(frequency, floor))
 
 
 def is_word_like(pattern: str | None) -> bool:

@@ -9,12 +9,14 @@ leading space matches only where a word starts:
 
 - `word_list_reference()`: the `wordfreq` package's frequency lists (42 languages; each word weighted
   by its frequency per word in its language), the broad multilingual view of "ordinary text";
-- `corpus_reference(corpus)`: a corpus's lines (FLORES-200 by default, or the user's own), each line
-  weighted 1 / (words of its language in the corpus), with their case (so that occurrences can be
+- `corpus_reference(corpus)`: a corpus's lines (FLORES-200 by default, or the user's own), each
+  occurrence weighted 1 / (words in the corpus), with their case (so that occurrences can be
   set against how often the encoder produces the token: its survival).
 
-`string_frequency` gives, per pattern, the largest per-language frequency per word: how often the
-string occurs in the language where it is commonest (0: nowhere).
+`string_frequency` gives, per pattern, its frequency per word (in a word list: in the language where
+it is commonest) and its number of occurrences. Each reference has a resolution: an absence from
+a 7-million-word corpus means less than an absence from word lists of 2 million words that reach
+down to one in 10^8 words.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from toklab.errors import SpecError
 
 WORD_START = "\x01"
 WORDS_PER_LANGUAGE = 100_000  # the commonest words of each list; their tail is mostly names and typos
+WORD_LIST_RESOLUTION = 1e-9  # below wordfreq's rarest entries (1e-8 per word)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Reference:
     signature: str
     holds_symbols: bool  # running text (digits, punctuation, symbols) rather than a list of words
     lowercase: bool  # word lists are case-folded and word-marked; running text is kept as it is
+    resolution: float  # the frequency below which it cannot tell a string from an absent one
     missing_layout: str = ""  # line breaks, tabs… the text never holds: tokens with them are not judged
 
     def pattern(self, raw: bytes) -> str | None:
@@ -79,7 +83,7 @@ def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
     if cached is None:
         cached = _build_word_rows(wordfreq, per_language)
         _store_words(signature, cached)
-    return Reference(cached, signature, holds_symbols=False, lowercase=True)
+    return Reference(cached, signature, holds_symbols=False, lowercase=True, resolution=WORD_LIST_RESOLUTION)
 
 
 def _build_word_rows(wordfreq, per_language: int) -> pl.DataFrame:
@@ -123,13 +127,15 @@ LAYOUT = "\n\r\t\v\f"
 
 def corpus_reference(corpus: Corpus) -> Reference:
     """Running text as it is, each line behind a space so that a word-initial token matches its first
-    word. A corpus of one-line documents holds no line breaks: tokens with them are left unjudged."""
+    word; every occurrence weighs 1 / (words in the corpus). (Not per language: a parallel corpus has
+    the same content in every language, and counting the words of unsegmented scripts would inflate
+    theirs.) A corpus of one-line documents holds no line breaks: tokens with them are left unjudged."""
     frame = corpus.frame.select("text", "lang")
-    words = frame.group_by("lang").agg(words=pl.col("text").str.count_matches(r"\S+").sum())
-    rows = frame.join(words, on="lang", how="left").select(
-        text=" " + pl.col("text"), weight=1.0 / pl.col("words").clip(lower_bound=1), lang=pl.col("lang"))
+    words = max(1, int(frame["text"].str.count_matches(r"\S+").sum()))
+    rows = frame.select(text=" " + pl.col("text"), weight=pl.lit(1.0 / words), lang=pl.col("lang"))
     missing = "".join(c for c in LAYOUT if not frame["text"].str.contains(c, literal=True).any())
-    return Reference(rows, corpus.signature, holds_symbols=True, lowercase=False, missing_layout=missing)
+    return Reference(rows, corpus.signature, holds_symbols=True, lowercase=False, resolution=0.5 / words,
+                     missing_layout=missing)
 
 
 def string_frequency(patterns: list[str | None], reference: Reference) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.glitch.categories import categorise
 from toklab.glitch.charclass import character_flag
-from toklab.glitch.mismatch import free_ranking, is_word_like, mismatch
+from toklab.glitch.mismatch import FLOOR, free_ranking, is_word_like, mismatch
 from toklab.glitch.reasons import reasons
 from toklab.glitch.reference import (
     Reference,
@@ -49,9 +49,9 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
     raws = [adapter.token_bytes(i) for i in range(adapter.vocab_size)]
     counts = corpus_counts(adapter, corpus.frame["text"].to_list()) if corpus is not None else None
     references = ([word_list_reference()] if words else []) + ([corpus_reference(corpus)] if corpus is not None else [])
-    frequency, word_like = string_frequencies(raws, counts, references, corpus)
+    frequency, word_like, floor = string_frequencies(raws, counts, references, corpus)
     columns = {"word_like": word_like,"char_class": [character_flag(raw.decode("utf-8")) if is_text(raw) else None for raw in raws],
-               "frequency": frequency, "mismatch": mismatch(frequency, np.arange(len(raws), dtype=np.float64))}
+               "frequency": frequency, "mismatch": mismatch(frequency, merge_ranks(raws), floor)}
     if counts is not None:
         columns |= {"corpus_count": counts, "rank_vs_frequency": rank_vs_frequency(counts)}
     frame = free_ranking(frame.with_columns(**{k: pl.Series(k, v, strict=False) for k, v in columns.items()})
@@ -69,30 +69,42 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
     return GlitchScan(frame.sort("rank"), model, [r.signature for r in references], found, signature)
 
 
+def merge_ranks(raws: list[bytes]) -> np.ndarray:
+    """The id, except for one-byte tokens: a byte-level vocabulary holds its alphabet whatever its
+    data held, so a byte gets no rank-based expectation and is judged as if it were the last merge."""
+    ranks = np.arange(len(raws), dtype=np.float64)
+    ranks[[i for i, raw in enumerate(raws) if len(raw) == 1]] = len(raws) - 1
+    return ranks
+
+
 def string_frequencies(raws: list[bytes], counts: np.ndarray | None, references: list[Reference],
-                       corpus: Corpus | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per token, how often ordinary text would produce it, per word (NaN where not measured), and
-    whether it is a word (or a piece of one).
+                       corpus: Corpus | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per token, how often ordinary text would produce it, per word (NaN where not measured),
+    whether it is a word (or a piece of one), and the finest resolution of the references that
+    judged it.
 
     How often its string occurs (words: in every reference; digits, punctuation, symbols and byte
     fragments: in the corpus only, word lists hold none) times its survival: the share of the
-    string's occurrences in the corpus that the encoder turns into this token (1 where the string
-    does not occur there). A piece always swallowed by a longer merge survives nowhere. Tokens the
+    string's occurrences in the corpus that the encoder turns into this token, (produced + 1) /
+    (occurrences + 1) so that a few occurrences in a small corpus are not a verdict. A piece always
+    swallowed by a longer merge survives almost nowhere. Tokens the
     corpus produces often are not searched: their production rate stands for their frequency."""
     word_like = np.array([is_word_like(token_pattern(raw)) for raw in raws])
-    out = np.full(len(raws), np.nan)
+    out, floor = np.full(len(raws), np.nan), np.full(len(raws), FLOOR)
     if not references:
-        return out, word_like
+        return out, word_like, floor
+    floor[:] = np.inf
     often = counts >= PRODUCED_OFTEN if counts is not None else np.zeros(len(raws), dtype=bool)
     survival = np.ones(len(raws))
     for reference in references:
         found, occurrences = string_frequency([None if o else reference.pattern(r) for r, o in zip(raws, often)],
                                               reference)
-        usable = word_like | np.full(len(raws), reference.holds_symbols)
+        usable = (word_like | reference.holds_symbols) & ~np.isnan(found)
         out[usable] = np.fmax(out[usable], found[usable])
+        floor[usable] = np.minimum(floor[usable], reference.resolution)
         if reference.holds_symbols and counts is not None:  # the corpus, whose encoding gave `counts`
             seen = np.nan_to_num(occurrences, nan=0.0) > 0
-            survival[seen] = np.minimum(1.0, counts[seen] / occurrences[seen])
+            survival[seen] = np.minimum(1.0, (counts[seen] + 1.0) / (occurrences[seen] + 1.0))
     out = out * survival
     if counts is not None:
         words = max(1, int(corpus.frame["text"].str.count_matches(r"\S+").sum()))
@@ -100,5 +112,7 @@ def string_frequencies(raws: list[bytes], counts: np.ndarray | None, references:
         fragments = {i: raw for i, raw in enumerate(raws) if not is_text(raw) and not often[i]}
         frequency, occurrences = fragment_frequency(fragments, corpus)
         for token_id, value in frequency.items():
-            out[token_id] = value * (min(1.0, counts[token_id] / occurrences[token_id]) if occurrences[token_id] else 1.0)
-    return out, word_like
+            out[token_id] = value * min(1.0, (counts[token_id] + 1.0) / (occurrences[token_id] + 1.0))
+            floor[token_id] = next(r.resolution for r in references if r.holds_symbols)
+    floor[np.isinf(floor)] = FLOOR  # produced often, or not measured: no floor applies
+    return out, word_like, floor
