@@ -29,5 +29,7 @@ def tokenizers_part(adapters: Iterable) -> str:
 
 
 def build(*parts: str) -> str:
-    """Join the non-empty parts, ending with the library versions."""
-    return "|".join([p for p in parts if p] + [library_versions()])
+    """Join the non-empty parts, ending with the library versions (once: a part that is itself a
+    built signature loses its own copy)."""
+    versions = library_versions()
+    return "|".join([p.removesuffix("|" + versions) for p in parts if p] + [versions])
