@@ -50,8 +50,8 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
     counts = corpus_counts(adapter, corpus.frame["text"].to_list()) if corpus is not None else None
     references = ([word_list_reference()] if words else []) + ([corpus_reference(corpus)] if corpus is not None else [])
     frequency, word_like, floor = string_frequencies(raws, counts, references, corpus)
-    columns = {"word_like": word_like,"char_class": [character_flag(raw.decode("utf-8")) if is_text(raw) else None for raw in raws],
-               "frequency": frequency, "mismatch": mismatch(frequency, merge_ranks(raws), floor)}
+    columns = {"word_like": word_like, "frequency": frequency, "mismatch": mismatch(frequency, merge_ranks(raws), floor),
+               "char_class": [character_flag(raw.decode("utf-8")) if is_text(raw) else None for raw in raws]}
     if counts is not None:
         columns |= {"corpus_count": counts, "rank_vs_frequency": rank_vs_frequency(counts)}
     frame = free_ranking(frame.with_columns(**{k: pl.Series(k, v, strict=False) for k, v in columns.items()})
@@ -65,7 +65,7 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
     frame = frame.with_columns(why=pl.Series(reasons(frame.to_dicts(), adapter.family), dtype=pl.Utf8))
     signature = build(adapter.signature, *(r.signature for r in references) or ["reference:none"],
                       found.signature if found is not None else "weights:none",
-                      f"method:evidence+mismatch(floor=1e-9,produced_often={PRODUCED_OFTEN})")
+                      f"method:evidence+mismatch(zipf,survival+1,resolution,produced_often={PRODUCED_OFTEN})")
     return GlitchScan(frame.sort("rank"), model, [r.signature for r in references], found, signature)
 
 
@@ -87,32 +87,49 @@ def string_frequencies(raws: list[bytes], counts: np.ndarray | None, references:
     fragments: in the corpus only, word lists hold none) times its survival: the share of the
     string's occurrences in the corpus that the encoder turns into this token, (produced + 1) /
     (occurrences + 1) so that a few occurrences in a small corpus are not a verdict. A piece always
-    swallowed by a longer merge survives almost nowhere. Tokens the
-    corpus produces often are not searched: their production rate stands for their frequency."""
+    swallowed by a longer merge survives almost nowhere. Tokens the corpus produces often are not
+    searched: their production rate stands for their frequency."""
     word_like = np.array([is_word_like(token_pattern(raw)) for raw in raws])
-    out, floor = np.full(len(raws), np.nan), np.full(len(raws), FLOOR)
+    frequency, floor = np.full(len(raws), np.nan), np.full(len(raws), FLOOR)
     if not references:
-        return out, word_like, floor
-    floor[:] = np.inf
+        return frequency, word_like, floor
     often = counts >= PRODUCED_OFTEN if counts is not None else np.zeros(len(raws), dtype=bool)
-    survival = np.ones(len(raws))
+    floor[:] = np.inf
+    kept = np.ones(len(raws))
     for reference in references:
         found, occurrences = string_frequency([None if o else reference.pattern(r) for r, o in zip(raws, often)],
                                               reference)
-        usable = (word_like | reference.holds_symbols) & ~np.isnan(found)
-        out[usable] = np.fmax(out[usable], found[usable])
-        floor[usable] = np.minimum(floor[usable], reference.resolution)
-        if reference.holds_symbols and counts is not None:  # the corpus, whose encoding gave `counts`
-            seen = np.nan_to_num(occurrences, nan=0.0) > 0
-            survival[seen] = np.minimum(1.0, (counts[seen] + 1.0) / (occurrences[seen] + 1.0))
-    out = out * survival
+        judged = (word_like | reference.holds_symbols) & ~np.isnan(found)
+        frequency[judged] = np.fmax(frequency[judged], found[judged])
+        floor[judged] = np.minimum(floor[judged], reference.resolution)
+        if reference.holds_symbols:  # the corpus, whose encoding gave `counts`
+            kept = survival(counts, occurrences)
+    frequency *= kept
     if counts is not None:
-        words = max(1, int(corpus.frame["text"].str.count_matches(r"\S+").sum()))
-        out = np.where(often, np.fmax(np.nan_to_num(out), counts / words), out)
-        fragments = {i: raw for i, raw in enumerate(raws) if not is_text(raw) and not often[i]}
-        frequency, occurrences = fragment_frequency(fragments, corpus)
-        for token_id, value in frequency.items():
-            out[token_id] = value * min(1.0, (counts[token_id] + 1.0) / (occurrences[token_id] + 1.0))
-            floor[token_id] = next(r.resolution for r in references if r.holds_symbols)
-    floor[np.isinf(floor)] = FLOOR  # produced often, or not measured: no floor applies
-    return out, word_like, floor
+        add_corpus_only(frequency, floor, raws, counts, often, corpus, references)
+    floor[np.isinf(floor)] = FLOOR  # produced often: no floor applies
+    return frequency, word_like, floor
+
+
+def survival(counts: np.ndarray, occurrences: np.ndarray) -> np.ndarray:
+    """(produced + 1) / (occurrences + 1), capped at 1; 1 where the string was not searched or not found."""
+    seen = np.nan_to_num(occurrences, nan=0.0) > 0
+    out = np.ones(len(counts))
+    out[seen] = np.minimum(1.0, (counts[seen] + 1.0) / (occurrences[seen] + 1.0))
+    return out
+
+
+def add_corpus_only(frequency: np.ndarray, floor: np.ndarray, raws: list[bytes], counts: np.ndarray,
+                    often: np.ndarray, corpus: Corpus, references: list[Reference]) -> None:
+    """Tokens produced often take their production rate; byte fragments their occurrences in the
+    corpus's bytes, times their survival."""
+    corpus_words = max(1, int(corpus.frame["text"].str.count_matches(r"\S+").sum()))
+    frequency[often] = counts[often] / corpus_words
+    fragments = {i: raw for i, raw in enumerate(raws) if not is_text(raw) and not often[i]}
+    found, occurrences = fragment_frequency(fragments, corpus)
+    ids = np.array(list(found), dtype=np.int64)
+    if ids.size:
+        values = np.array([found[i] for i in ids])
+        seen = np.array([occurrences[i] for i in ids])
+        frequency[ids] = values * survival(counts[ids], seen)
+        floor[ids] = next(r.resolution for r in references if r.holds_symbols)
