@@ -52,6 +52,28 @@ def bench_loss_cmd(tokenizers, corpus: str) -> None:
     stdout_console().print(table)
 
 
+@bench_group.command("glitch")
+@click.option("-t", "--tokenizer", "spec", default="tiktoken:o200k_base", show_default=True)
+@click.option("--reference", "corpus", default="flores200?split=dev", show_default=True)
+def bench_glitch_cmd(spec: str, corpus: str) -> None:
+    """A full weight-free glitch scan vs the raw encode of its reference corpus (goal: o200k ≤ 20 s).
+
+    \b
+    Example: toklab bench glitch -t tiktoken:o200k_base
+    """
+    from toklab.bench.glitch_speed import bench_glitch
+
+    rows = bench_glitch(spec, corpus)
+    reference = rows[0][1]
+    table = Table(title=f"glitch scan benchmark — {spec}", title_justify="left")
+    for column in ("what", "time", "× the raw encode"):
+        table.add_column(column)
+    for name, value in rows[:-1]:
+        table.add_row(name, f"{value:.1f} s", f"{value / reference:.2f}×")
+    table.add_row(rows[-1][0], f"{rows[-1][1]:,.0f}", "")
+    stdout_console().print(table)
+
+
 @bench_group.command("startup")
 @click.option("--repeats", type=click.IntRange(min=1), default=5, show_default=True)
 def bench_startup_cmd(repeats: int) -> None:

@@ -24,10 +24,10 @@ EMBEDDING_NAMES = ("word_embeddings.weight", "embed_tokens.weight", "wte.weight"
 
 
 def corpus_counts(adapter: Adapter, texts: list[str]) -> np.ndarray:
-    counts = np.zeros(adapter.vocab_size, dtype=np.int64)
-    for ids in adapter.encode_batch(texts):
-        np.add.at(counts, np.asarray(ids, dtype=np.int64), 1)
-    return counts
+    """How often each id is produced when `texts` are encoded."""
+    encoded = adapter.encode_batch(texts)
+    ids = np.fromiter((i for doc in encoded for i in doc), dtype=np.int64)
+    return np.bincount(ids, minlength=adapter.vocab_size)[: adapter.vocab_size]
 
 
 def rank_vs_frequency(counts: np.ndarray) -> np.ndarray:
