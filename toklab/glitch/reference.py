@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -30,6 +31,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.cache import cache_dir_or_none, read_entry, write_entry
 from toklab.errors import SpecError
+from toklab.paths import short_hash
 
 WORD_START = "\x01"
 WORDS_PER_LANGUAGE = 100_000  # the commonest words of each list; their tail is mostly names and typos
@@ -38,7 +40,7 @@ WORD_LIST_RESOLUTION = 1e-9  # below wordfreq's rarest entries (1e-8 per word)
 
 @dataclasses.dataclass(frozen=True)
 class Reference:
-    rows: pl.DataFrame  # text (lower-cased, WORD_START-marked), weight, lang
+    rows: pl.DataFrame  # text (word lists: case-folded and WORD_START-marked; corpora: as written), weight, lang
     signature: str
     holds_symbols: bool  # running text (digits, punctuation, symbols) rather than a list of words
     lowercase: bool  # word lists are case-folded and word-marked; running text is kept as it is
@@ -76,7 +78,7 @@ def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
         import wordfreq
     except ImportError:
         raise SpecError("the word-list reference needs the `wordfreq` package: pip install wordfreq "
-                        "(or pass --words none)") from None
+                        "(or pass --no-words)") from None
     version = getattr(wordfreq, "__version__", None) or _distribution_version("wordfreq")
     signature = f"words:wordfreq-{version}|per_language:{per_language}"
     cached = _cached_words(signature)
@@ -95,9 +97,7 @@ def _build_word_rows(wordfreq, per_language: int) -> pl.DataFrame:
     return pl.concat(frames).with_columns(text=WORD_START + pl.col("text").str.replace_all(" ", WORD_START))
 
 
-def _cache_path(signature: str):
-    from toklab.paths import short_hash
-
+def _cache_path(signature: str) -> Path | None:
     folder = cache_dir_or_none("references")
     return None if folder is None else folder / f"{short_hash(signature)}.parquet.sealed"
 
