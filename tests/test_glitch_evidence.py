@@ -110,3 +110,15 @@ def test_scan_results_carry_reasons_and_signature(handmade):
     assert "|reference:none" not in result.signature and "|corpus:jsonl:" in result.signature
     assert "method:evidence+mismatch" in result.signature
     assert result.frame.filter(pl.col("rank") == 1).height == 1
+
+
+def test_controls_lead_the_character_classes():
+    from toklab.glitch.mismatch import free_ranking
+
+    frame = pl.DataFrame({
+        "id": [0, 1, 2, 3, 4], "category": ["ok"] * 4 + ["invalid_byte"], "reachable": [True] * 4 + [False],
+        "char_class": ["replacement character U+FFFD", "mojibake (x)", "control character U+0010", None, None],
+        "mismatch": [5.0, 4.0, None, 9.0, None],
+    })
+    ranked = free_ranking(frame).sort("free_rank")
+    assert ranked["id"].to_list() == [4, 2, 1, 0, 3]

@@ -2,7 +2,9 @@
 
 1. `never producible` — no text can yield the id (an invalid byte, an unreachable string, a shadowed
    byte-fallback piece): its embedding row can never have been trained.
-2. `character class` — a control, private-use, unassigned or mojibake character (`charclass.py`).
+2. `character class` — a control, private-use, unassigned or mojibake character (`charclass.py`),
+   controls first: a control character is never typed and most text pipelines strip it, while
+   mojibake and U+FFFD are damaged human text, of which web data holds a great deal.
 3. `mismatch` — how many powers of ten rarer the token is in ordinary text than Zipf's law expects
    of a token made at its rank,
 
@@ -32,6 +34,7 @@ import polars as pl
 
 FLOOR = 1e-9  # the default floor: below the rarest entry of the word lists (1e-8), "occurs nowhere"
 EVIDENCE = {"never producible": 2, "character class": 1, "mismatch": 0}
+CLASS_ORDER = {"control": 0, "private-use": 1, "unassigned": 1, "surrogate": 1, "mojibake": 2, "replacement": 3}
 
 
 def mismatch(frequency: np.ndarray, ranks: np.ndarray, floor: np.ndarray | float = FLOOR) -> np.ndarray:
@@ -56,9 +59,10 @@ def free_ranking(frame: pl.DataFrame) -> pl.DataFrame:
                 .when(pl.col("mismatch").is_not_null()).then(pl.lit("mismatch"))
                 .otherwise(pl.lit(None, dtype=pl.Utf8)))
     strength = pl.col("evidence").replace_strict(EVIDENCE, default=-1, return_dtype=pl.Int64)
+    kind = pl.col("char_class").str.extract(r"^(\S+)").replace_strict(CLASS_ORDER, default=None, return_dtype=pl.Int64)
     ordered = (frame.with_columns(evidence=evidence)
-               .with_columns(_strength=strength)
-               .sort(["_strength", "mismatch", "id"], descending=[True, True, False], nulls_last=True)
+               .with_columns(_strength=strength, _class=kind)
+               .sort(["_strength", "_class", "mismatch", "id"], descending=[True, False, True, False], nulls_last=True)
                .with_row_index("free_rank", offset=1))
-    columns = [c for c in ordered.columns if c not in ("free_rank", "_strength")] + ["free_rank"]
+    columns = [c for c in ordered.columns if c not in ("free_rank", "_strength", "_class")] + ["free_rank"]
     return ordered.select(columns).with_columns(pl.col("free_rank").cast(pl.Int64)).sort("id")
