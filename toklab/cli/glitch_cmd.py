@@ -75,10 +75,7 @@ def scan_cmd(spec, weights, corpus, words, untrained_ids, explain, evidence, top
         return
     console = stdout_console()
     if explained is not None:
-        row = result.frame.filter(pl.col("id") == explained).to_dicts()[0]
-        fields = pl.DataFrame({"field": list(row), "value": ["" if v is None else str(v) for v in row.values()]})
-        console.print(frame_table(fields, title=f"{adapter.name}: token {explained}"))
-        signature_line(console, result.signature)
+        print_explained(console, result, adapter.name, explained)
         return
     counts = result.frame.group_by("category", "reason").len().sort("len", descending=True)
     console.print(frame_table(counts, title=f"{adapter.name}: token categories"))
@@ -89,15 +86,29 @@ def scan_cmd(spec, weights, corpus, words, untrained_ids, explain, evidence, top
     console.print(frame_table(top_rows, title=title, floats=3))
     console.print(f"ranked by {result.model}; strings compared with: {'; '.join(result.references) or 'nothing'}")
     if result.weights is not None:
-        found = result.weights
-        for name, value in found.auroc.items():
-            console.print(f"AUROC of {name} separating the {found.reference_size} untrained reference rows from reachable tokens: {value:.4f}")
-        agreement = found.agreement
-        console.print(f"weight-free ranking vs the weights: {agreement['top_near_untrained']:.0%} of its top "
-                      f"{max(100, adapter.vocab_size // 100)} have rows near the untrained ones; AUROC of the weight-free "
-                      f"rank for those rows {agreement['auroc_free_rank_for_near_untrained']:.3f}; Spearman with the "
-                      f"weight score {agreement['spearman_free_vs_weight']:.3f}")
+        print_weight_checks(console, result.weights)
     signature_line(console, result.signature)
+
+
+def print_explained(console, result, name: str, token_id: int) -> None:
+    row = result.frame.filter(pl.col("id") == token_id).to_dicts()[0]
+    fields = pl.DataFrame({"field": list(row), "value": ["" if v is None else str(v) for v in row.values()]})
+    console.print(frame_table(fields, title=f"{name}: token {token_id}"))
+    signature_line(console, result.signature)
+
+
+def print_weight_checks(console, found) -> None:
+    for name, value in found.auroc.items():
+        console.print(f"AUROC of {name} separating the {found.reference_size} untrained reference rows from "
+                      f"reachable tokens: {value:.4f}")
+    if found.coefficients:
+        console.print("weight score coefficients (standardised): "
+                      + ", ".join(f"{k} {v:+.2f}" for k, v in found.coefficients.items()))
+    agreement = found.agreement
+    console.print(f"weight-free ranking vs the weights: {agreement['top_near_untrained']:.0%} of its top "
+                  f"{agreement['top_k']:.0f} have rows near the untrained ones; AUROC of the weight-free rank for "
+                  f"those rows {agreement['auroc_free_rank_for_near_untrained']:.3f}; Spearman with the weight "
+                  f"score {agreement['spearman_free_vs_weight']:.3f}")
 
 
 def load_reference(corpus: str | None):
@@ -171,7 +182,7 @@ def experiment_cmd(steps: int, minutes: float | None, vocab: int, fmt: str, outp
     console.print(frame_table(table, title="Glitch signals scored against the truth", floats=3))
     agreement = facts["agreement"]
     if agreement:
-        console.print(f"weight-free ranking vs the LM's embeddings: {agreement['top_near_untrained']:.0%} of its top 100 "
-                      f"have rows near the untrained ones; Spearman with the weight score "
+        console.print(f"weight-free ranking vs the LM's embeddings: {agreement['top_near_untrained']:.0%} of its top "
+                      f"{agreement['top_k']:.0f} have rows near the untrained ones; Spearman with the weight score "
                       f"{agreement['spearman_free_vs_weight']:.3f}")
     signature_line(console, signature)

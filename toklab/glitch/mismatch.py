@@ -59,7 +59,7 @@ def free_ranking(frame: pl.DataFrame) -> pl.DataFrame:
                 .when(pl.col("mismatch").is_not_null()).then(pl.lit("mismatch"))
                 .otherwise(pl.lit(None, dtype=pl.Utf8)))
     strength = pl.col("evidence").replace_strict(EVIDENCE, default=-1, return_dtype=pl.Int64)
-    kind = pl.col("char_class").str.extract(r"^(\S+)").replace_strict(CLASS_ORDER, default=None, return_dtype=pl.Int64)
+    kind = pl.col("char_class").cast(pl.Utf8).str.extract(r"^(\S+)").replace_strict(CLASS_ORDER, default=None, return_dtype=pl.Int64)
     ordered = (frame.with_columns(evidence=evidence)
                .with_columns(_strength=strength, _class=kind)
                .sort(["_strength", "_class", "mismatch", "id"], descending=[True, False, True, False], nulls_last=True)

@@ -71,7 +71,8 @@ def weight_signals(frame: pl.DataFrame, weights: Path, counts: np.ndarray | None
     labelled = positive | (frame["category"] == "ok").to_numpy()
     free = -frame["free_rank"].to_numpy().astype(np.float64)
     top = np.argsort(-free, kind="stable")[: max(100, n // 100)]
-    agreement = {"top_near_untrained": float(near[top].mean()), "auroc_free_rank_for_near_untrained": auroc(free, near),
+    agreement = {"top_k": float(top.size), "top_near_untrained": float(near[top].mean()),
+                 "auroc_free_rank_for_near_untrained": auroc(free, near),
                  "spearman_free_vs_weight": spearman(free, np.nan_to_num(score))}
     file = find_weights(Path(weights))
     return WeightSignals(
