@@ -8,13 +8,10 @@ then a repeated identical audit served from the result cache.
 from __future__ import annotations
 
 import dataclasses
-import os
 import resource
-import tempfile
-import time
-from typing import Callable
 
 from corpora import Corpus, load_corpus
+from toklab.bench.timing import empty_home, timed
 from toklab.memo import clear_memos
 from toklab.premium.audit import AuditOptions, run_audit
 from toklab.premium.measure import MeasureOptions
@@ -48,12 +45,6 @@ class AuditBench:
         ]
 
 
-def _timed(func: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    func()
-    return time.perf_counter() - start
-
-
 def bench_audit(corpus_spec: str = "flores200", jobs: int = 2) -> AuditBench:
     corpus = load_corpus(corpus_spec)
     texts = corpus.frame["text"].to_list()
@@ -68,23 +59,15 @@ def bench_audit(corpus_spec: str = "flores200", jobs: int = 2) -> AuditBench:
             for text in texts:
                 encode(text)
 
-    raw_s = _timed(raw)
-    hash_s = _timed(lambda: Corpus(corpus.spec, corpus.frame).content_hash)  # a fresh copy: nothing memoised
-    previous = os.environ.get("TOKLAB_HOME")
-    with tempfile.TemporaryDirectory() as home_one, tempfile.TemporaryDirectory() as home_two:
-        try:
-            os.environ["TOKLAB_HOME"] = home_one
-            audit_s = _timed(lambda: run_audit(adapters, corpus, AuditOptions()))
-            cached_s = _timed(lambda: run_audit(adapters, load_corpus(corpus_spec), AuditOptions()))
-            os.environ["TOKLAB_HOME"] = home_two
-            clear_memos("texts")  # the multi-threaded run pays for text preparation too
-            options = AuditOptions(measure=MeasureOptions(jobs=jobs))
-            audit_jobs_s = _timed(lambda: run_audit(adapters, corpus, options))
-        finally:
-            if previous is None:
-                os.environ.pop("TOKLAB_HOME", None)
-            else:
-                os.environ["TOKLAB_HOME"] = previous
+    raw_s = timed(raw)
+    hash_s = timed(lambda: Corpus(corpus.spec, corpus.frame).content_hash)  # a fresh copy: nothing memoised
+    with empty_home():
+        audit_s = timed(lambda: run_audit(adapters, corpus, AuditOptions()))
+        cached_s = timed(lambda: run_audit(adapters, load_corpus(corpus_spec), AuditOptions()))
+    with empty_home():
+        clear_memos("texts")  # the multi-threaded run pays for text preparation too
+        options = AuditOptions(measure=MeasureOptions(jobs=jobs))
+        audit_jobs_s = timed(lambda: run_audit(adapters, corpus, options))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return AuditBench(raw_s, audit_s, audit_jobs_s, cached_s, peak, jobs, len(texts), hash_s, corpus.n_bytes)
 
@@ -104,7 +87,7 @@ def bench_loss(specs: list[str], corpus_spec: str = "flores200") -> list[tuple[s
             for ids in adapter.encode_batch(texts):
                 adapter.decode(ids)
 
-        raw_s = _timed(raw)
-        loss_s = _timed(lambda: loss_rows(adapter, corpus))
+        raw_s = timed(raw)
+        loss_s = timed(lambda: loss_rows(adapter, corpus))
         out.append((adapter.name, raw_s, loss_s))
     return out

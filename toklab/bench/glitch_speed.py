@@ -5,21 +5,13 @@ are read and indexed as a first run would)."""
 
 from __future__ import annotations
 
-import os
 import resource
-import tempfile
-import time
 
 from corpora import load_corpus
+from toklab.bench.timing import empty_home, timed
 from toklab.glitch.categories import categorise
 from toklab.glitch.scan import scan
 from toklab.registry import load_tokenizer
-
-
-def seconds(func) -> float:
-    start = time.perf_counter()
-    func()
-    return time.perf_counter() - start
 
 
 def bench_glitch(spec: str = "tiktoken:o200k_base", corpus_spec: str = "flores200?split=dev") -> list[tuple[str, float]]:
@@ -28,17 +20,9 @@ def bench_glitch(spec: str = "tiktoken:o200k_base", corpus_spec: str = "flores20
     corpus = load_corpus(corpus_spec)
     texts = corpus.frame["text"].to_list()
     adapter.encode("warm up")
-    rows = [("raw encode of the reference corpus (reference)", seconds(lambda: adapter.encode_batch(texts))),
-            ("categories alone (the exact part)", seconds(lambda: categorise(adapter)))]
-    previous = os.environ.get("TOKLAB_HOME")
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["TOKLAB_HOME"] = home
-        try:
-            rows.append(("full weight-free scan, empty cache", seconds(lambda: scan(adapter, corpus))))
-            rows.append(("full weight-free scan, word lists cached", seconds(lambda: scan(adapter, corpus))))
-        finally:
-            if previous is None:
-                os.environ.pop("TOKLAB_HOME", None)
-            else:
-                os.environ["TOKLAB_HOME"] = previous
+    rows = [("raw encode of the reference corpus (reference)", timed(lambda: adapter.encode_batch(texts))),
+            ("categories alone (the exact part)", timed(lambda: categorise(adapter)))]
+    with empty_home():
+        rows.append(("full weight-free scan, empty cache", timed(lambda: scan(adapter, corpus))))
+        rows.append(("full weight-free scan, word lists cached", timed(lambda: scan(adapter, corpus))))
     return rows + [("peak RSS (MB)", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)]
