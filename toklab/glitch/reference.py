@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,7 @@ class Reference:
     holds_symbols: bool  # running text (digits, punctuation, symbols) rather than a list of words
     lowercase: bool  # word lists are case-folded and word-marked; running text is kept as it is
     resolution: float  # the frequency below which it cannot tell a string from an absent one
+    words: int = 0  # words of running text (corpora), counted once
     missing_layout: str = ""  # line breaks, tabs… the text never holds: tokens with them are not judged
 
     def pattern(self, raw: bytes) -> str | None:
@@ -62,15 +64,13 @@ def is_text(raw: bytes) -> bool:
     return True
 
 
-def token_pattern(raw: bytes, lowercase: bool = True) -> str | None:
-    """The string a token's bytes stand for, in a reference's form; None for byte fragments."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+def token_pattern(raw: bytes) -> str | None:
+    """The string a token's bytes stand for in a word list's form (case-folded, word starts marked);
+    None for byte fragments and blank tokens."""
+    text = raw.decode("utf-8") if is_text(raw) else ""
     if not text.strip() or WORD_START in text:  # a token holding the marker itself could match word starts
         return None
-    return (text.lower() if lowercase else text).replace(" ", WORD_START)
+    return text.lower().replace(" ", WORD_START)
 
 
 def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
@@ -79,8 +79,7 @@ def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
     except ImportError:
         raise SpecError("the word-list reference needs the `wordfreq` package: pip install wordfreq "
                         "(or pass --no-words)") from None
-    version = getattr(wordfreq, "__version__", None) or _distribution_version("wordfreq")
-    signature = f"words:wordfreq-{version}|per_language:{per_language}"
+    signature = f"words:wordfreq-{version('wordfreq')}|per_language:{per_language}"
     cached = _cached_words(signature)
     if cached is None:
         cached = _build_word_rows(wordfreq, per_language)
@@ -116,12 +115,6 @@ def _store_words(signature: str, rows: pl.DataFrame) -> None:
         write_entry(path, buffer.getvalue())
 
 
-def _distribution_version(name: str) -> str:
-    from importlib.metadata import version
-
-    return version(name)
-
-
 LAYOUT = "\n\r\t\v\f"
 
 
@@ -135,7 +128,7 @@ def corpus_reference(corpus: Corpus) -> Reference:
     rows = frame.select(text=" " + pl.col("text"), weight=pl.lit(1.0 / words), lang=pl.col("lang"))
     missing = "".join(c for c in LAYOUT if not frame["text"].str.contains(c, literal=True).any())
     return Reference(rows, corpus.signature, holds_symbols=True, lowercase=False, resolution=0.5 / words,
-                     missing_layout=missing)
+                     words=words, missing_layout=missing)
 
 
 def string_frequency(patterns: list[str | None], reference: Reference) -> tuple[np.ndarray, np.ndarray]:
@@ -158,18 +151,15 @@ def string_frequency(patterns: list[str | None], reference: Reference) -> tuple[
     return frequency, occurrences
 
 
-def byte_reference(corpus: Corpus) -> Reference:
-    """The corpus's lines as Latin-1 text: one character per byte, so byte fragments (tokens that
-    are not whole characters) are found by the same string search, at any length."""
-    reference = corpus_reference(corpus)
-    as_bytes = [t.encode("utf-8").decode("latin-1") for t in reference.rows["text"].to_list()]
-    return dataclasses.replace(reference, rows=reference.rows.with_columns(text=pl.Series(as_bytes)))
+def byte_reference(corpus: Reference) -> Reference:
+    """A corpus reference's lines as Latin-1 text: one character per byte, so byte fragments (tokens
+    that are not whole characters) are found by the same string search, at any length."""
+    as_bytes = [t.encode("utf-8").decode("latin-1") for t in corpus.rows["text"].to_list()]
+    return dataclasses.replace(corpus, rows=corpus.rows.with_columns(text=pl.Series(as_bytes)))
 
 
-def fragment_frequency(fragments: dict[int, bytes], corpus: Corpus | None) -> tuple[dict[int, float], dict[int, float]]:
-    """Frequency per word and occurrences of byte fragments in the corpus's UTF-8 bytes."""
-    if corpus is None or not fragments:
-        return {}, {}
-    ids = list(fragments)
-    frequency, occurrences = string_frequency([fragments[i].decode("latin-1") for i in ids], byte_reference(corpus))
-    return dict(zip(ids, frequency.tolist())), dict(zip(ids, occurrences.tolist()))
+def fragment_frequency(fragments: dict[int, bytes], corpus: Reference) -> tuple[np.ndarray, np.ndarray]:
+    """Frequency per word and occurrences of byte fragments (in `fragments`' order) in the corpus's bytes."""
+    if not fragments:
+        return np.zeros(0), np.zeros(0)
+    return string_frequency([raw.decode("latin-1") for raw in fragments.values()], byte_reference(corpus))

@@ -49,7 +49,7 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
     raws = [adapter.token_bytes(i) for i in range(adapter.vocab_size)]
     counts = corpus_counts(adapter, corpus.frame["text"].to_list()) if corpus is not None else None
     references = ([word_list_reference()] if words else []) + ([corpus_reference(corpus)] if corpus is not None else [])
-    frequency, word_like, floor = string_frequencies(raws, counts, references, corpus)
+    frequency, word_like, floor = string_frequencies(raws, counts, references)
     columns = {"word_like": word_like, "frequency": frequency, "mismatch": mismatch(frequency, merge_ranks(raws), floor),
                "char_class": [character_flag(raw.decode("utf-8")) if is_text(raw) else None for raw in raws]}
     if counts is not None:
@@ -77,8 +77,8 @@ def merge_ranks(raws: list[bytes]) -> np.ndarray:
     return ranks
 
 
-def string_frequencies(raws: list[bytes], counts: np.ndarray | None, references: list[Reference],
-                       corpus: Corpus | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def string_frequencies(raws: list[bytes], counts: np.ndarray | None, references: list[Reference]
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per token, how often ordinary text would produce it, per word (NaN where not measured),
     whether it is a word (or a piece of one), and the finest resolution of the references that
     judged it.
@@ -105,8 +105,9 @@ def string_frequencies(raws: list[bytes], counts: np.ndarray | None, references:
         if reference.holds_symbols:  # the corpus, whose encoding gave `counts`
             kept = survival(counts, occurrences)
     frequency *= kept
-    if counts is not None:
-        add_corpus_only(frequency, floor, raws, counts, often, corpus, references)
+    corpus = next((r for r in references if r.holds_symbols), None)
+    if corpus is not None:
+        add_corpus_only(frequency, floor, raws, counts, often, corpus)
     floor[np.isinf(floor)] = FLOOR  # produced often: no floor applies
     return frequency, word_like, floor
 
@@ -120,16 +121,13 @@ def survival(counts: np.ndarray, occurrences: np.ndarray) -> np.ndarray:
 
 
 def add_corpus_only(frequency: np.ndarray, floor: np.ndarray, raws: list[bytes], counts: np.ndarray,
-                    often: np.ndarray, corpus: Corpus, references: list[Reference]) -> None:
+                    often: np.ndarray, corpus: Reference) -> None:
     """Tokens produced often take their production rate; byte fragments their occurrences in the
     corpus's bytes, times their survival."""
-    corpus_words = max(1, int(corpus.frame["text"].str.count_matches(r"\S+").sum()))
-    frequency[often] = counts[often] / corpus_words
+    frequency[often] = counts[often] / corpus.words
     fragments = {i: raw for i, raw in enumerate(raws) if not is_text(raw) and not often[i]}
     found, occurrences = fragment_frequency(fragments, corpus)
-    ids = np.array(list(found), dtype=np.int64)
+    ids = np.array(list(fragments), dtype=np.int64)
     if ids.size:
-        values = np.array([found[i] for i in ids])
-        seen = np.array([occurrences[i] for i in ids])
-        frequency[ids] = values * survival(counts[ids], seen)
-        floor[ids] = next(r.resolution for r in references if r.holds_symbols)
+        frequency[ids] = found * survival(counts[ids], occurrences)
+        floor[ids] = corpus.resolution
