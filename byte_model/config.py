@@ -11,6 +11,7 @@ from typing import Any
 
 from toklab.errors import SpecError
 
+PROTOCOLS = ("isolated", "context", "dynamic")  # evaluation protocols (protocols.py)
 BYTE_VOCAB = 256
 BOS, EOS, PAD = 256, 257, 258  # specials after the 256 byte values
 N_SPECIALS = 3
@@ -61,6 +62,12 @@ class TrainConfig:
     device: str = "auto"
     checkpoint_every: int = 200
     log_every: int = 10
+    # Held-out validation (data.split_validation): the best checkpoint by validation BPB is kept
+    # as best.pt; `early_stop` > 0 stops after that many evaluations without improvement.
+    val_fraction: float = 0.05
+    eval_every: int = 100
+    val_windows: int = 64
+    early_stop: int = 0
 
 
 PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
@@ -136,7 +143,12 @@ def to_dict(config) -> dict:
     return dataclasses.asdict(config)
 
 
+# Fields added after runs were saved without them, with the value those runs really had.
+LEGACY = {"val_fraction": 0.0}
+
+
 def from_dict(cls, data: dict):
     fields = {f.name: f for f in dataclasses.fields(cls)}
+    data = {**{k: v for k, v in LEGACY.items() if k in fields}, **data}
     clean = {k: (tuple(v) if isinstance(getattr(cls(), k), tuple) else v) for k, v in data.items() if k in fields}
     return cls(**clean)

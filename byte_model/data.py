@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import polars as pl
 import torch
 
 from byte_model.config import N_SPECIALS
@@ -77,6 +78,21 @@ def encode_documents(corpus: Corpus, spec: str) -> tuple[Documents, Vocabulary]:
         ids = [np.asarray(d, dtype=np.int64) for d in adapter.encode_batch(texts)]
     n_bytes = corpus.frame["text"].str.len_bytes().to_numpy().astype(np.int64)
     return Documents(ids, corpus.frame["lang"].to_list(), n_bytes), vocab
+
+
+VALIDATION_BLOCK = 10  # consecutive documents held out together: FLORES sentences come in articles
+
+
+def split_validation(frame: pl.DataFrame, fraction: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(train, validation): every `1/fraction`-th block of `VALIDATION_BLOCK` consecutive doc_ids
+    is held out. doc_id is the line shared by every language of a parallel corpus, so the same
+    sentences are held out in all languages and no translation of a validation sentence is
+    trained on. Deterministic; only the training corpus is ever read."""
+    if fraction <= 0:
+        return frame, frame.clear()
+    period = max(round(1 / fraction), 2)
+    held_out = (pl.col("doc_id") // VALIDATION_BLOCK) % period == period - 1
+    return frame.filter(~held_out), frame.filter(held_out)
 
 
 def training_stream(docs: Documents, vocab: Vocabulary) -> np.ndarray:

@@ -67,22 +67,31 @@ class ByteEvalResult:
     n_bytes: int
     n_docs: int
     signature: str
+    protocol: str = "isolated"
+    dynamic_lr: float | None = None  # the adaptation rate dynamic evaluation used (chosen on validation)
 
 
 def evaluate_run(run_dir: Path, corpus: str | None = None, first_n: int | None = 100, batch_size: int = 64,
-                 device: torch.device | None = None, progress: Callable[[int], None] | None = None) -> ByteEvalResult:
-    """Score the first `first_n` documents of every language (all when None), each on its own,
-    with the checkpoint in `run_dir`, under the tokenizer file it was trained with."""
+                 device: torch.device | None = None, progress: Callable[[int], None] | None = None,
+                 protocol: str = "isolated", dynamic_lr: float | None = None, checkpoint: str = "best",
+                 on_log: Callable[[str], None] = lambda _m: None) -> ByteEvalResult:
+    """Score the first `first_n` documents of every language (all when None) with the run's best
+    (or last) checkpoint, under its tokenizer file, by `protocol` (protocols.PROTOCOLS)."""
+    from byte_model.protocols import ScoringSetup, score_documents
     from byte_model.train import load_model
     from corpora import Corpus, load_corpus
 
-    model, vocab, payload = load_model(run_dir, device)
-    source = load_corpus(corpus or payload["train_cfg"]["eval_corpus"])
+    model, vocab, payload = load_model(run_dir, device, checkpoint)
+    train_cfg = payload["train_cfg"]
+    source = load_corpus(corpus or train_cfg["eval_corpus"])
     subset = Corpus(source.spec, first_n_per_language(source.frame, first_n))
-    docs, current = encode_documents(subset, payload["train_cfg"]["tokenizer"])
+    docs, current = encode_documents(subset, train_cfg["tokenizer"])
     check_same_tokenizer(vocab, current, str(run_dir))
-    bits = document_bits(model, docs, vocab, batch_size, progress)
+    setup = ScoringSetup(protocol, train_cfg["corpus"], train_cfg["tokenizer"], train_cfg.get("val_fraction", 0.0),
+                         dynamic_lr, batch_size)
+    bits, chosen_lr, protocol_signature = score_documents(model, docs, vocab, setup, progress, on_log)
     per_lang, overall = bpb_table(docs, bits)
-    signature = "|".join([payload["signature"], f"step:{payload['step']}", f"eval_{subset.signature}",
-                          f"first_n:{'all' if first_n is None else first_n}", "protocol:isolated_sentences"])
-    return ByteEvalResult(per_lang, overall, int(docs.n_bytes.sum()), len(docs.ids), signature)
+    signature = "|".join([payload["signature"], f"step:{payload['step']}", f"checkpoint:{checkpoint}",
+                          f"eval_{subset.signature}", f"first_n:{'all' if first_n is None else first_n}",
+                          protocol_signature])
+    return ByteEvalResult(per_lang, overall, int(docs.n_bytes.sum()), len(docs.ids), signature, protocol, chosen_lr)

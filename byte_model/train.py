@@ -19,7 +19,15 @@ import torch.nn.functional as F
 
 from byte_model import config as C
 from byte_model.checkpoint import load_checkpoint, save_checkpoint
-from byte_model.data import Vocabulary, batch_at, check_same_tokenizer, encode_documents, training_stream
+from byte_model.data import (
+    Vocabulary,
+    batch_at,
+    check_same_tokenizer,
+    encode_documents,
+    split_validation,
+    training_stream,
+)
+from byte_model.heldout import HeldOut
 from byte_model.model import Transformer
 from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile
@@ -28,7 +36,9 @@ from byte_model.validate import validate
 from toklab.errors import CorruptFileError, SpecError, ToklabError
 
 CHECKPOINT = "checkpoint.pt"
+BEST = "best.pt"  # the weights with the lowest validation BPB so far
 METRICS = "metrics.csv"
+VALIDATION = "validation.csv"
 
 
 class TrainingDiverged(ToklabError):
@@ -60,6 +70,10 @@ class TrainState:
     bytes_seen: int = 0
     first_step_s: float = 0.0  # the first step's time (compilation), left out of the speed estimate
     planned: str = ""  # how a time budget became the step budget, e.g. "10.0 min -> 2909 steps at step 20"
+    best_val: float = math.inf  # lowest validation BPB so far, and its step
+    best_step: int = 0
+    evals_without_gain: int = 0
+    stopped_early: str = ""
 
 
 class StopFlag:
@@ -97,13 +111,13 @@ def signature_of(state: TrainState, vocab: Vocabulary, n_params: int, corpus_sig
     return (f"model:byte_transformer|vocab:{vocab.spec}+{C.N_SPECIALS}{tokenizer_hash}|params:{n_params}|"
             f"d{state.model_cfg.d_model}xL{state.model_cfg.n_layer}xctx{state.model_cfg.ctx}|"
             f"train_{corpus_signature}|steps:{t.steps or 'unplanned'}|batch:{t.batch_size}|seed:{t.seed}|"
-            f"opt:{t.optimizer}|torch:{torch.__version__}")
+            f"opt:{t.optimizer}|validation:{t.val_fraction:g}|torch:{torch.__version__}")
 
 
 class Trainer:
     def __init__(self, run_dir: Path, model_cfg: C.ModelConfig, train_cfg: C.TrainConfig,
                  on_step: Callable[[StepReport], None] | None = None, on_log: Callable[[str], None] | None = None):
-        from corpora import load_corpus
+        from corpora import Corpus, load_corpus
 
         validate(model_cfg, train_cfg)
         self.run_dir = Path(run_dir)
@@ -119,7 +133,8 @@ class Trainer:
         self.on_step, self.on_log = on_step, on_log or (lambda _m: None)
         corpus = load_corpus(train_cfg.corpus)
         self.corpus_signature, self.corpus_hash = corpus.signature, corpus.content_hash
-        docs, self.vocab = encode_documents(corpus, train_cfg.tokenizer)
+        train_frame, val_frame = split_validation(corpus.frame, train_cfg.val_fraction)
+        docs, self.vocab = encode_documents(Corpus(corpus.spec, train_frame), train_cfg.tokenizer)
         if len(docs.ids) == 0 or sum(len(d) + 1 for d in docs.ids) <= model_cfg.ctx + 1:
             from toklab.errors import CorpusError
 
@@ -127,6 +142,7 @@ class Trainer:
                               "give a larger corpus or a smaller --set ctx=…")
         self.stream = training_stream(docs, self.vocab)
         self.bytes_per_id = float(docs.n_bytes.sum()) / len(self.stream)
+        self.heldout = self._heldout(Corpus(corpus.spec, val_frame), model_cfg, train_cfg)
         torch.manual_seed(train_cfg.seed)
         self.model = build_model(model_cfg, self.vocab).to(self.device)
         self.state = TrainState(self.model.cfg, train_cfg)
@@ -137,6 +153,17 @@ class Trainer:
                 group["base_lr"] = group["lr"]
         self.forward = self._wrap(self.model, train_cfg)
         self.n_params = self.model.parameter_counts()
+
+    def _heldout(self, validation, model_cfg: C.ModelConfig, train_cfg: C.TrainConfig) -> HeldOut | None:
+        if validation.frame.is_empty() or not train_cfg.eval_every:
+            return None
+        docs, _vocab = encode_documents(validation, train_cfg.tokenizer)
+        stream = training_stream(docs, self.vocab)
+        if len(stream) < 2:
+            return None
+        heldout = HeldOut(stream, model_cfg.ctx, train_cfg.val_windows, train_cfg.seed,
+                          float(docs.n_bytes.sum()) / len(stream))
+        return None if heldout.empty else heldout
 
     def _wrap(self, model: Transformer, cfg: C.TrainConfig):
         wrapped = model
@@ -160,6 +187,9 @@ class Trainer:
             "bytes_seen": self.state.bytes_seen,
             "first_step_s": self.state.first_step_s,
             "planned": self.state.planned,
+            "best_val": self.state.best_val,
+            "best_step": self.state.best_step,
+            "evals_without_gain": self.state.evals_without_gain,
             "torch_rng": torch.get_rng_state(),
             "vocab": dataclasses.asdict(self.vocab),
             "corpus_hash": self.corpus_hash,
@@ -173,6 +203,12 @@ class Trainer:
     def save(self) -> None:
         if self.rank == 0:
             save_checkpoint(self.run_dir / CHECKPOINT, self.checkpoint_payload())
+
+    def save_best(self) -> None:
+        """The current weights as best.pt: loadable like a checkpoint, without optimizer state."""
+        if self.rank == 0:
+            payload = {k: v for k, v in self.checkpoint_payload().items() if k not in ("optimizers", "torch_rng")}
+            save_checkpoint(self.run_dir / BEST, payload)
 
     def restore(self, payload: dict) -> None:
         where = str(self.run_dir / CHECKPOINT)
@@ -188,6 +224,9 @@ class Trainer:
         self.state.bytes_seen = payload["bytes_seen"]
         self.state.first_step_s = payload.get("first_step_s", 0.0)
         self.state.planned = payload.get("planned", "")
+        self.state.best_val = payload.get("best_val", math.inf)
+        self.state.best_step = payload.get("best_step", 0)
+        self.state.evals_without_gain = payload.get("evals_without_gain", 0)
         torch.set_rng_state(payload["torch_rng"])
 
     # -- the loop ----------------------------------------------------------------------------
@@ -270,7 +309,29 @@ class Trainer:
 
     def _more_steps(self) -> bool:
         cfg = self.state.train_cfg
-        return self.awaiting_plan or self.state.step < cfg.steps
+        return not self.state.stopped_early and (self.awaiting_plan or self.state.step < cfg.steps)
+
+    # -- validation ----------------------------------------------------------------------------
+    def validate_now(self) -> float | None:
+        """Validation BPB of the current weights; keeps best.pt and counts evaluations without gain."""
+        if self.heldout is None:
+            return None
+        value = self.heldout.bpb(self.model, self.device)
+        state, cfg = self.state, self.state.train_cfg
+        if value < state.best_val:
+            state.best_val, state.best_step, state.evals_without_gain = value, state.step, 0
+            self.save_best()
+        else:
+            state.evals_without_gain += 1
+        if self.rank == 0:
+            with open(self.run_dir / VALIDATION, "a", encoding="utf-8") as fh:
+                if fh.tell() == 0:
+                    fh.write("step,elapsed_s,val_bpb,best_val_bpb\n")
+                fh.write(f"{state.step},{state.elapsed:.3f},{value:.5f},{state.best_val:.5f}\n")
+        if cfg.early_stop and state.evals_without_gain >= cfg.early_stop:
+            state.stopped_early = (f"stopped early at step {state.step}: validation BPB did not improve in "
+                                   f"{cfg.early_stop} evaluations (best {state.best_val:.4f} at step {state.best_step})")
+        return value
 
     def run(self) -> TrainState:
         cfg = self.state.train_cfg
@@ -289,6 +350,8 @@ class Trainer:
                 if self._plan_due():
                     self.plan()
                 self.report(loss, lr, batch_bytes)
+                if cfg.eval_every and self.state.step % cfg.eval_every == 0:
+                    self.validate_now()
                 if self.state.step % cfg.checkpoint_every == 0:
                     self.save()
                 if stop.signal is not None:
@@ -297,6 +360,8 @@ class Trainer:
                         f"stopped by signal {stop.signal} at step {self.state.step}; checkpoint saved in "
                         f"{self.run_dir / CHECKPOINT}; continue with: toklab byte train --resume {self.run_dir}"
                     )
+        if self.state.best_step != self.state.step and not self.state.stopped_early:
+            self.validate_now()  # the final weights are a candidate too
         self.save()
         return self.state
 
@@ -361,13 +426,26 @@ def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C
         if steps is not None:
             trainer.state.planned = f"extended to {steps:,} steps at step {trainer.state.step}"
         truncate_metrics(Path(run_dir) / METRICS, trainer.state.step)
+        truncate_metrics(Path(run_dir) / VALIDATION, trainer.state.step)
         return trainer
     assert model_cfg is not None and train_cfg is not None
     return Trainer(run_dir, model_cfg, train_cfg, **callbacks)
 
 
-def load_model(run_dir: Path, device: torch.device | None = None) -> tuple[Transformer, Vocabulary, dict]:
-    payload = load_checkpoint(Path(run_dir) / CHECKPOINT if Path(run_dir).is_dir() else Path(run_dir))
+def checkpoint_path(run_dir: Path, which: str = "best") -> Path:
+    """A run's checkpoint: `best` (lowest validation BPB; the last one when the run kept none) or
+    `last`; a file path is taken as given."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return run_dir
+    if which == "best" and (run_dir / BEST).is_file():
+        return run_dir / BEST
+    return run_dir / CHECKPOINT
+
+
+def load_model(run_dir: Path, device: torch.device | None = None, which: str = "best"
+               ) -> tuple[Transformer, Vocabulary, dict]:
+    payload = load_checkpoint(checkpoint_path(run_dir, which))
     model = Transformer(C.from_dict(C.ModelConfig, payload["model_cfg"]))
     model.load_state_dict(payload["model"])
     model.to(device or torch.device("cpu")).eval()

@@ -26,7 +26,7 @@ def validate(model: ModelConfig, train: TrainConfig) -> None:
     _fraction("dropout", model.dropout, upper_open=True)
     for name in ("batch_size", "checkpoint_every", "log_every"):
         _positive(name, getattr(train, name))
-    for name in ("warmup_steps", "threads", "steps", "seed"):
+    for name in ("warmup_steps", "threads", "steps", "seed", "eval_every", "val_windows", "early_stop"):
         _at_least(name, getattr(train, name), 0)
     _at_least("plan_steps", train.plan_steps, 2)  # the speed estimate leaves out the first step
     for name in ("lr", "muon_lr", "grad_clip"):
@@ -36,6 +36,7 @@ def validate(model: ModelConfig, train: TrainConfig) -> None:
     _finite_at_least("weight_decay", train.weight_decay)
     _finite_at_least("minutes", train.minutes)
     _fraction("min_lr_ratio", train.min_lr_ratio)
+    _fraction("val_fraction", train.val_fraction, upper_open=True)
     for name, allowed in CHOICES.items():
         if getattr(train, name) not in allowed:
             raise SpecError(f"--set {name}={getattr(train, name)}: must be one of {', '.join(allowed)}")

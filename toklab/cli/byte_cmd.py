@@ -12,7 +12,7 @@ import click
 import polars as pl
 
 from byte_model import config as C
-from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option
+from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option, protocol_option
 from toklab.cli.render import frame_table, signature_line, stderr_console, stdout_console, write_frame
 from toklab.errors import SpecError
 
@@ -158,23 +158,38 @@ class _train_progress:
               help="First N documents of every language.")
 @click.option("--all", "use_all", is_flag=True, help="Every document of the evaluation corpus.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@protocol_option
+@click.option("--dynamic-lr", type=FiniteFloat(low=0.0), default=None,
+              help="Adaptation rate for --protocol dynamic (default: chosen on the run's validation text).")
+@click.option("--checkpoint", type=click.Choice(["best", "last"]), default="best", show_default=True,
+              help="best: lowest validation BPB during training; last: the final weights.")
 @plot_option("PNG of BPB per language.")
 @format_option
 @output_option
-def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, plot, fmt, output) -> None:
-    """Bits per byte, per language and overall, each sentence scored on its own.
+def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, protocol, dynamic_lr, checkpoint, plot, fmt, output) -> None:
+    """Bits per byte, per language and overall, under an evaluation protocol.
 
     \b
-    Example: toklab byte eval RUN_DIR --format parquet -o bpb.parquet --plot bpb.png
+    Protocols (every one counts exactly the same bytes):
+      isolated  each sentence on its own, from a beginning-of-document symbol
+      context   each language's sentences in order as one stream behind the tail of its dev text
+      dynamic   context, plus one optimiser step on each segment after it is scored (weights
+                reset per language; the rate is chosen on held-out dev text, never on the test)
+
+    \b
+    Examples:
+      toklab byte eval RUN_DIR --format parquet -o bpb.parquet --plot bpb.png
+      toklab byte eval RUN_DIR --protocol dynamic
     """
     from byte_model.evaluate import evaluate_run
     from byte_model.runtime import pick_device
     from toklab.cli.progress import progress_callback
     from toklab.languages import language_name, script_of
 
-    with progress_callback("scoring", None) as advance:
+    with progress_callback(f"scoring ({protocol})", None) as advance:
         result = evaluate_run(run_dir, corpus, None if use_all else first_n, batch_size, pick_device("auto"),
-                              progress=lambda n: [advance() for _ in range(n)])
+                              progress=lambda n: [advance() for _ in range(n)], protocol=protocol,
+                              dynamic_lr=dynamic_lr, checkpoint=checkpoint, on_log=lambda m: click.echo(m, err=True))
     per_lang, overall, signature = result.per_lang, result.overall, result.signature
     per_lang = per_lang.with_columns(lang_name=pl.col("lang").map_elements(language_name, return_dtype=pl.Utf8),
                                      script=pl.col("lang").map_elements(script_of, return_dtype=pl.Utf8))
@@ -192,7 +207,8 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, plot, fmt, output) -
     console.print(frame_table(shown.select("lang", "lang_name", "docs", "bytes", "bpb"),
                               title="BPB per language (best and worst 10)" if per_lang.height > 30 else "BPB per language"))
     console.print(f"[bold]overall (byte-weighted): {overall:.4f} bits per byte[/bold] over {result.n_bytes:,} "
-                  f"bytes, {result.n_docs:,} documents, {per_lang.height} languages")
+                  f"bytes, {result.n_docs:,} documents, {per_lang.height} languages; protocol {result.protocol}"
+                  + (f" (adaptation rate {result.dynamic_lr:g})" if result.dynamic_lr is not None else ""))
     signature_line(console, signature)
 
 

@@ -43,6 +43,14 @@ def plot_option(help_text: str = "Write a PNG plot to FILE."):
                         callback=writable_target, help=help_text)
 
 
+def protocol_option(func):
+    from byte_model.config import PROTOCOLS
+
+    return click.option("--protocol", type=click.Choice(PROTOCOLS), default="isolated", show_default=True,
+                        help="What a model sees before each byte: isolated sentences, the language's "
+                             "text as context, or context with online adaptation (dynamic).")(func)
+
+
 class FiniteFloat(click.ParamType):
     """A float that must be finite and at least `low` (NaN passes click's FloatRange)."""
 

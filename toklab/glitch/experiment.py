@@ -157,7 +157,8 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
     model_cfg = C.ModelConfig(d_model=96, n_layer=2, n_head=4, ctx=128)
     train_cfg = C.TrainConfig(corpus=f"jsonl:{corpus_b}", tokenizer=adapter.name, batch_size=16,
                               minutes=config.minutes, steps=0 if config.minutes > 0 else config.steps, compile="off",
-                              checkpoint_every=10**9, seed=config.seed, warmup_steps=20)
+                              checkpoint_every=10**9, seed=config.seed, warmup_steps=20,
+                              val_fraction=0.0)  # every line of B is trained on: the counts must be exact
     trainer = Trainer(folder / "lm", model_cfg, train_cfg)
     trainer.run()
     weights = folder / "lm" / "embeddings.safetensors"
