@@ -65,8 +65,8 @@ def score_documents(model, docs: Documents, vocab: Vocabulary, setup: ScoringSet
         return per_document_bits(streams, bits, len(docs.ids)), None, signature
     lr, how = setup.dynamic_lr, "given"
     if lr is None:
-        lr = choose_dynamic_lr(model, vocab, train_part, validation, setup.tokenizer, on_log)
-        how = f"chosen_on_validation_{validation.signature}"
+        lr, judged_on = choose_dynamic_lr(model, vocab, train_part, validation, setup.tokenizer, on_log)
+        how = f"chosen_on_validation_{judged_on}"
     on_log(f"dynamic evaluation: Adam, lr {lr:g} ({how.split('_')[0]}), one step per {ctx}-id segment")
     bits = dynamic_bits(model, streams, vocab.pad, lr, progress=progress)
     return per_document_bits(streams, bits, len(docs.ids)), lr, f"{signature}|dynamic:adam|lr:{lr:g}|lr_{how}|span:{ctx}"
@@ -91,9 +91,10 @@ def _ids_by_language(corpus, tokenizer: str) -> dict[str, list[np.ndarray]]:
 
 
 def choose_dynamic_lr(model, vocab: Vocabulary, train_part, validation, tokenizer: str,
-                      on_log: Callable[[str], None] = lambda _m: None) -> float:
+                      on_log: Callable[[str], None] = lambda _m: None) -> tuple[float, str]:
     """The rate in LR_GRID with the lowest dynamic BPB on validation documents (held out from
-    training, never the evaluated text) of up to LR_LANGS languages, behind their training text."""
+    training, never the evaluated text) of up to LR_LANGS languages, behind their training text;
+    and the signature of exactly the documents that judged it."""
     from corpora import Corpus
 
     if validation.frame.is_empty():
@@ -104,7 +105,8 @@ def choose_dynamic_lr(model, vocab: Vocabulary, train_part, validation, tokenize
     langs = validation.langs
     langs = langs[:: max(len(langs) // LR_LANGS, 1)][:LR_LANGS]
     held = validation.frame.filter(validation.frame["lang"].is_in(langs)).group_by("lang", maintain_order=True).head(LR_DOCS)
-    docs, _vocab = encode_documents(Corpus(validation.spec, held), tokenizer)
+    judged = Corpus(validation.spec, held)
+    docs, _vocab = encode_documents(judged, tokenizer)
     streams = language_streams(docs, vocab, _ids_by_language(train_part, tokenizer), model.cfg.ctx)
     n_bytes = float(docs.n_bytes.sum())
     scores = {}
@@ -112,7 +114,7 @@ def choose_dynamic_lr(model, vocab: Vocabulary, train_part, validation, tokenize
         bits = per_document_bits(streams, dynamic_bits(model, streams, vocab.pad, lr), len(docs.ids))
         scores[lr] = float(bits.sum()) / n_bytes
         on_log(f"  validation BPB with lr {lr:g}: {scores[lr]:.4f}")
-    return min(scores, key=scores.get)
+    return min(scores, key=scores.get), judged.signature
 
 
 def _batch(ids: list[np.ndarray], windows: list[Window], pad: int, device) -> tuple[torch.Tensor, torch.Tensor]:

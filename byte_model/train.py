@@ -143,6 +143,7 @@ class Trainer:
         self.stream = training_stream(docs, self.vocab)
         self.bytes_per_id = float(docs.n_bytes.sum()) / len(self.stream)
         self.heldout = self._heldout(Corpus(corpus.spec, val_frame), model_cfg, train_cfg)
+        self.validated_at = -1  # the step of the last validation
         torch.manual_seed(train_cfg.seed)
         self.model = build_model(model_cfg, self.vocab).to(self.device)
         self.state = TrainState(self.model.cfg, train_cfg)
@@ -209,6 +210,12 @@ class Trainer:
         if self.rank == 0:
             payload = {k: v for k, v in self.checkpoint_payload().items() if k not in ("optimizers", "torch_rng")}
             save_checkpoint(self.run_dir / BEST, payload)
+
+    def load_best(self) -> None:
+        """Put the best weights by validation (best.pt) back into the model, when the run kept them."""
+        path = self.run_dir / BEST
+        if self.state.best_step and self.state.best_step != self.state.step and path.is_file():
+            self.model.load_state_dict(load_checkpoint(path)["model"])
 
     def restore(self, payload: dict) -> None:
         where = str(self.run_dir / CHECKPOINT)
@@ -318,6 +325,7 @@ class Trainer:
             return None
         value = self.heldout.bpb(self.model, self.device)
         state, cfg = self.state, self.state.train_cfg
+        self.validated_at = state.step
         if value < state.best_val:
             state.best_val, state.best_step, state.evals_without_gain = value, state.step, 0
             self.save_best()
@@ -360,7 +368,7 @@ class Trainer:
                         f"stopped by signal {stop.signal} at step {self.state.step}; checkpoint saved in "
                         f"{self.run_dir / CHECKPOINT}; continue with: toklab byte train --resume {self.run_dir}"
                     )
-        if self.state.best_step != self.state.step and not self.state.stopped_early:
+        if self.validated_at != self.state.step:
             self.validate_now()  # the final weights are a candidate too
         self.save()
         return self.state

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import run_cli
-from toklab.compare.compressors import available, conditional_bits
+from toklab.compare.compressors import available, conditional_bits, isolated_bits
 
 
 def test_conditional_compression_arithmetic():
@@ -17,11 +17,22 @@ def test_conditional_compression_arithmetic():
     bits = conditional_bits(gzip, context, text)
     assert bits == 8 * (len(gzip(context + text)) - len(gzip(context)))
     assert bits < 8 * len(text)  # the context makes the text cheap
+    sentences = [b"hello world", b"again"]
+    assert isolated_bits(gzip, sentences) == 8 * (len(gzip(sentences[0])) + len(gzip(sentences[1])))
+
+
+def test_xz_sized_window_gives_the_length_of_xz_9e():
+    import lzma
+
+    xz = available()["xz"]
+    for data in (b"", b"a", "Tokenizers cost money in every language.".encode(), bytes(range(256)) * 80):
+        assert len(xz(data)) == len(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
 
 
 def test_compare_quick(flores_ready, tmp_path):
     out = tmp_path / "compare.json"
-    result = run_cli("compare", "--quick", "--format", "json", "-o", str(out), "--plot", str(tmp_path / "c.png"))
+    result = run_cli("compare", "--quick", "--protocol", "isolated,context", "--format", "json", "-o", str(out),
+                     "--plot", str(tmp_path / "c.png"))
     assert result.exit_code == 0, result.output
     payload = json.loads(out.read_text())
     rows = payload["rows"]
@@ -36,3 +47,10 @@ def test_compare_quick(flores_ready, tmp_path):
     assert all(r["tokens_per_byte"] == pytest.approx(1.0) for r in byte_rows)
     assert np.isfinite([r["bpb"] for r in rows]).all()
     assert payload["signature"].startswith("compare:bytes,bpe:1024")
+    assert "protocols:isolated,context" in payload["signature"]
+    by_key = {(r["scheme"], r["protocol"], r["lang"]): r for r in rows}
+    for (scheme, protocol, lang), row in by_key.items():  # every protocol counts the same bytes
+        assert row["bytes"] == by_key[(scheme, "isolated", lang)]["bytes"]
+        if protocol == "context" and scheme in ("gzip", "xz"):  # a header per sentence vs one per language
+            assert row["bpb"] < by_key[(scheme, "isolated", lang)]["bpb"]
+    assert {r["protocol"] for r in rows} == {"isolated", "context"}

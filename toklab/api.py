@@ -98,8 +98,10 @@ def train_byte_model(run_dir: str | Path, preset: str = "cpu", steps: int | None
     return Path(run_dir)
 
 
-def evaluate_byte_model(run_dir: str | Path, corpus: str | None = None, first_n: int | None = 100):
-    """Bits per byte per language of a trained run (the first `first_n` documents of each).
+def evaluate_byte_model(run_dir: str | Path, corpus: str | None = None, first_n: int | None = 100,
+                        protocol: str = "isolated", dynamic_lr: float | None = None):
+    """Bits per byte per language of a trained run (the first `first_n` documents of each),
+    under an evaluation protocol: isolated, context or dynamic (see byte_model/protocols.py).
 
     >>> import tempfile
     >>> run = train_byte_model(Path(tempfile.mkdtemp()) / "run", preset="tiny", steps=2,
@@ -107,7 +109,10 @@ def evaluate_byte_model(run_dir: str | Path, corpus: str | None = None, first_n:
     >>> result = evaluate_byte_model(run, "flores200?split=devtest&langs=eng_Latn", first_n=4)
     >>> result.n_docs, 0 < result.overall < 16
     (4, True)
+    >>> in_context = evaluate_byte_model(run, "flores200?split=devtest&langs=eng_Latn", first_n=4, protocol="context")
+    >>> in_context.n_bytes == result.n_bytes, in_context.protocol
+    (True, 'context')
     """
     from byte_model.evaluate import evaluate_run
 
-    return evaluate_run(Path(run_dir), corpus, first_n)
+    return evaluate_run(Path(run_dir), corpus, first_n, protocol=protocol, dynamic_lr=dynamic_lr)

@@ -1,11 +1,15 @@
 """Byte-model benchmark (`toklab byte bench`): training throughput (bytes/s) and model FLOPs per
-byte per preset, with and without torch.compile, so the defaults are chosen by measurement.
+byte per preset, eager and compiled, and — with `reference=True` — a plain same-shape reference
+transformer timed in the same run on the same batches, so the cost of every addition is a ratio.
 Returns rows; the CLI renders them."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from typing import Callable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -14,21 +18,29 @@ from byte_model.data import batch_at
 from byte_model.model import Transformer
 from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, pick_device
+from toklab.bench.reference_gpt import ReferenceGPT, reference_optimizer
+
+# Variants of a preset that say where its time goes (each changes one thing).
+VARIANTS: dict[str, Callable[[C.ModelConfig, C.TrainConfig], tuple[C.ModelConfig, C.TrainConfig]]] = {
+    "adamw": lambda m, t: (m, dataclasses.replace(t, optimizer="adamw")),
+    "no-ngrams": lambda m, t: (dataclasses.replace(m, ngram_buckets=0), t),
+    "no-qknorm": lambda m, t: (dataclasses.replace(m, qk_norm=False), t),
+}
 
 
-def throughput(model_cfg: C.ModelConfig, train_cfg: C.TrainConfig, compiled: bool, steps: int,
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def throughput(model: torch.nn.Module, optimizers: list, batch_size: int, ctx: int, compiled: bool, steps: int,
                device: torch.device) -> tuple[float, float]:
     """(bytes per second after warm-up, seconds spent warming up incl. compilation)."""
-    import numpy as np
-
-    torch.manual_seed(0)
-    model = Transformer(model_cfg).to(device)
     forward = torch.compile(model) if compiled else model
-    optimizers = build_optimizers(model, train_cfg.optimizer, train_cfg.lr, train_cfg.muon_lr, 0.0)
     stream = np.random.default_rng(0).integers(0, 256, size=1_000_000)
 
     def step(i: int) -> None:
-        x, y = (t.to(device) for t in batch_at(stream, i, train_cfg.batch_size, model_cfg.ctx, 0))
+        x, y = (t.to(device) for t in batch_at(stream, i, batch_size, ctx, 0))
         with autocast(device):
             logits = forward(x)
         F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1)).backward()
@@ -39,30 +51,62 @@ def throughput(model_cfg: C.ModelConfig, train_cfg: C.TrainConfig, compiled: boo
     start = time.perf_counter()
     for i in range(3):
         step(i)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    _sync(device)
     warm = time.perf_counter() - start
     start = time.perf_counter()
     for i in range(steps):
         step(i + 3)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    elapsed = time.perf_counter() - start
-    return steps * train_cfg.batch_size * model_cfg.ctx / elapsed, warm
+    _sync(device)
+    return steps * batch_size * ctx / (time.perf_counter() - start), warm
 
 
-def bench_presets(presets: tuple[str, ...], steps: int, threads: int = 0) -> tuple[str, int, list[dict]]:
-    """(device, torch threads, one row per preset and mode) — the CLI renders them."""
+def _toklab(model_cfg: C.ModelConfig, train_cfg: C.TrainConfig, device: torch.device):
+    torch.manual_seed(0)
+    model = Transformer(model_cfg).to(device)
+    return model, build_optimizers(model, train_cfg.optimizer, train_cfg.lr, train_cfg.muon_lr, 0.0)
+
+
+def _reference(model_cfg: C.ModelConfig, device: torch.device):
+    torch.manual_seed(0)
+    model = ReferenceGPT(model_cfg.d_model, model_cfg.n_layer, model_cfg.n_head, model_cfg.ctx,
+                         model_cfg.vocab_size).to(device)
+    return model, reference_optimizer(model, device)
+
+
+def _row(name: str, what: str, model_cfg: C.ModelConfig, train_cfg: C.TrainConfig, built, compiled: bool,
+         steps: int, device: torch.device) -> dict:
+    model, optimizers = built
+    speed, warm = throughput(model, optimizers, train_cfg.batch_size, model_cfg.ctx, compiled, steps, device)
+    counts = Transformer(model_cfg).parameter_counts() if what != "reference" else None
+    return {"preset": name, "model": what, "mode": "compiled" if compiled else "eager",
+            "params_non_embedding": counts["non_embedding"] if counts else None,
+            "flops_per_byte": Transformer(model_cfg).flops_per_token() if what != "reference" else None,
+            "bytes_per_s": speed, "warm_up_s": warm}
+
+
+def bench_presets(presets: tuple[str, ...], steps: int, threads: int = 0, reference: bool = False,
+                  variants: tuple[str, ...] = (), modes: tuple[str, ...] = ("eager", "compiled")
+                  ) -> tuple[str, int, list[dict]]:
+    """(device, torch threads, one row per preset, model and mode) — the CLI renders them. With
+    `reference`, every row also gets its ratio to the reference in the same mode."""
     if threads:
         torch.set_num_threads(threads)
     device = pick_device("auto")
     rows = []
     for name in presets:
         model_cfg, train_cfg = C.preset(name)
-        model = Transformer(model_cfg)
-        for compiled in (False, True):
-            speed, warm = throughput(model_cfg, train_cfg, compiled, steps, device)
-            rows.append({"preset": name, "params_non_embedding": model.parameter_counts()["non_embedding"],
-                         "flops_per_byte": model.flops_per_token(), "mode": "compiled" if compiled else "eager",
-                         "bytes_per_s": speed, "warm_up_s": warm})
+        for mode in modes:
+            compiled = mode == "compiled"
+            group = [_row(name, "toklab", model_cfg, train_cfg, _toklab(model_cfg, train_cfg, device), compiled,
+                          steps, device)]
+            for variant in variants:
+                m, t = VARIANTS[variant](model_cfg, train_cfg)
+                group.append(_row(name, f"toklab, {variant}", m, t, _toklab(m, t, device), compiled, steps, device))
+            if reference:
+                ref = _row(name, "reference", model_cfg, train_cfg, _reference(model_cfg, device), compiled, steps, device)
+                for row in group:
+                    row["vs_reference"] = row["bytes_per_s"] / ref["bytes_per_s"]
+                ref["vs_reference"] = 1.0
+                group.append(ref)
+            rows += group
     return str(device), torch.get_num_threads(), rows

@@ -42,7 +42,7 @@ COMMANDS = {
     "glitch": ("toklab.cli.glitch_cmd:glitch_group",
                "Glitch and under-trained tokens: scan a tokenizer (the default), or run the ground-truth experiment."),
     "compare": ("toklab.cli.compare_cmd:compare_cmd",
-                "Bits per byte per language for every scheme on the same text and budget."),
+                "Bits per byte per language for every scheme on the same text, budget and protocol."),
     "byte": ("toklab.cli.byte_cmd:byte_group",
              "Train, evaluate and sample the byte-level transformer baseline."),
     "bench": ("toklab.cli.bench_cmd:bench_group",

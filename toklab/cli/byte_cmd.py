@@ -90,15 +90,20 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
                                    f"non-embedding parameters ({counts['total']:,} total) · device {trainer.device}")
         state = trainer.run()
     if trainer.rank == 0:
-        from byte_model.train import METRICS
+        from byte_model.train import BEST, METRICS, VALIDATION
         from toklab.cli.plots import write_loss_curve
 
-        write_loss_curve(trainer.run_dir / METRICS, trainer.run_dir / "loss.png")
+        write_loss_curve(trainer.run_dir / METRICS, trainer.run_dir / "loss.png", trainer.run_dir / VALIDATION)
         click.echo(f"trained {state.step} steps in {state.elapsed / 60:.1f} min "
                    f"({state.bytes_seen / max(state.elapsed, 1e-9):,.0f} bytes/s); run directory {trainer.run_dir}")
+        if state.stopped_early:
+            click.echo(state.stopped_early)
+        if state.best_step:
+            click.echo(f"best validation BPB {state.best_val:.4f} at step {state.best_step} ({BEST}; "
+                       "`byte eval` uses it unless --checkpoint last)")
 
 
-RUN_FILES = ("checkpoint.pt", "config.json", "metrics.csv", "loss.png")
+RUN_FILES = ("checkpoint.pt", "best.pt", "config.json", "metrics.csv", "validation.csv", "loss.png")
 
 
 def _refuse_with_resume(ctx: click.Context, sets, run_dir, minutes, force) -> None:
@@ -240,23 +245,41 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed) -> None:
 @click.option("--preset", "presets", multiple=True, default=("cpu",), show_default=True)
 @click.option("--steps", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True, help="torch threads (0 = default).")
-def bench_cmd(presets, steps, threads) -> None:
-    """Bytes/s and FLOPs/byte per preset, eager vs torch.compile.
+@click.option("--reference", is_flag=True,
+              help="Also time a plain nanoGPT-style model of the same shape on the same batches, and give ratios.")
+@click.option("--variants", default="", help="Comma-separated one-change variants to time too: "
+              "adamw, no-ngrams, no-qknorm (where the time goes).")
+@click.option("--mode", "modes", type=click.Choice(["eager", "compiled"]), multiple=True,
+              default=("eager", "compiled"), show_default=True)
+def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
+    """Training bytes/s and FLOPs/byte per preset, eager and compiled, against a reference.
 
     \b
-    Example: toklab byte bench --preset cpu --steps 30
+    Examples:
+      toklab byte bench --preset cpu --steps 30
+      toklab byte bench --preset gpu --reference --mode compiled --variants adamw,no-ngrams
     """
     from rich.table import Table
 
-    from toklab.bench.byte_speed import bench_presets
+    from toklab.bench.byte_speed import VARIANTS, bench_presets
 
     for name in presets:
         C.preset(name)  # an unknown preset is an error before any timing
-    device, n_threads, rows = bench_presets(presets, steps, threads)
-    table = Table(title=f"byte model throughput on {device} ({n_threads} threads)", title_justify="left")
-    for column in ("preset", "params (non-emb)", "FLOPs/byte fwd", "mode", "bytes/s", "warm-up s"):
-        table.add_column(column, justify="right")
+    chosen = tuple(v.strip() for v in variants.split(",") if v.strip())
+    for variant in chosen:
+        if variant not in VARIANTS:
+            raise SpecError(f"--variants {variant}: known variants are {', '.join(VARIANTS)}")
+    device, n_threads, rows = bench_presets(presets, steps, threads, reference, chosen, modes)
+    table = Table(title=f"byte model training throughput on {device} ({n_threads} threads)", title_justify="left")
+    columns = ["preset", "model", "params (non-emb)", "FLOPs/byte fwd", "mode", "bytes/s", "warm-up s"]
+    for column in columns + (["vs reference"] if reference else []):
+        table.add_column(column, justify="left" if column == "model" else "right")
     for row in rows:
-        table.add_row(row["preset"], f"{row['params_non_embedding']:,}", f"{row['flops_per_byte']:,}", row["mode"],
-                      f"{row['bytes_per_s']:,.0f}", f"{row['warm_up_s']:.1f}")
+        cells = [row["preset"], row["model"], _count(row["params_non_embedding"]), _count(row["flops_per_byte"]),
+                 row["mode"], f"{row['bytes_per_s']:,.0f}", f"{row['warm_up_s']:.1f}"]
+        table.add_row(*cells, *([f"{row['vs_reference']:.2f}×"] if reference else []))
     stdout_console().print(table)
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"

@@ -10,6 +10,20 @@ import polars as pl
 from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option
 from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
 
+
+def _protocols(_ctx, _param, value: str) -> tuple[str, ...]:
+    from byte_model.config import PROTOCOLS
+
+    chosen = tuple(dict.fromkeys(p.strip() for p in value.split(",") if p.strip()))
+    unknown = [p for p in chosen if p not in PROTOCOLS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"{(unknown or [value])[0]!r}: use one or more of {', '.join(PROTOCOLS)}, "
+                                 "comma-separated")
+    return chosen
+
+
+COMPRESSOR_PROTOCOLS = ("compressors: isolated = each sentence compressed alone (container header included); "
+                        "context and dynamic = 8·(|C(dev+test)| − |C(dev)|) per language (compressors adapt as they go)")
 QUICK = dict(langs=("eng_Latn", "fra_Latn", "hin_Deva", "zho_Hans", "arb_Arab", "shn_Mymr"), per_lang=30,
              minutes=0.4, schemes=("bytes", "bpe:1024", "unigram:1024", "paritybpe:1024"), preset="tiny")
 
@@ -25,21 +39,26 @@ QUICK = dict(langs=("eng_Latn", "fra_Latn", "hin_Deva", "zho_Hans", "arb_Arab", 
 @click.option("--preset", default="cpu", show_default=True, help="Transformer preset shared by every scheme.")
 @click.option("--quick", is_flag=True, help="6 languages, 1,024-token vocabularies, 30 s per model (≈ 5 min).")
 @click.option("--no-compressors", is_flag=True, help="Skip gzip/bz2/xz/PPMd.")
-@plot_option("Write a PNG: BPB per language per scheme.")
+@click.option("--protocol", "protocols", default="isolated", show_default=True, callback=_protocols,
+              help="Comma-separated evaluation protocols, each applied to every scheme: isolated, context, "
+                   "dynamic (see `toklab byte eval --help`). Each model is trained once and scored under each.")
+@plot_option("Write a PNG: every scheme's BPB per language on one axis, one panel per protocol.")
 @format_option
 @output_option
-def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors, plot, fmt, output) -> None:
-    """Bits per byte per language for every scheme on the same text and budget.
+def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors, protocols, plot, fmt, output) -> None:
+    """Bits per byte per language for every scheme on the same text, budget and protocol.
 
     \b
     Examples:
       toklab compare --quick
-      toklab compare --minutes 10 --plot compare.png        # ≈ 45 min on a 2-core CPU
+      toklab compare --quick --protocol context
+      toklab compare --minutes 8 --protocol isolated,context --plot compare.png   # ≈ 70 min on a 2-core CPU
     """
     from toklab.compare.comparison import CompareConfig, run_compare
 
     config = CompareConfig(tuple(s.strip() for s in schemes.split(",")),
-                           tuple(langs.split(",")) if langs else (), per_lang, minutes, preset, not no_compressors)
+                           tuple(langs.split(",")) if langs else (), per_lang, minutes, preset, not no_compressors,
+                           protocols=protocols)
     if quick:
         config = dataclasses.replace(config, **QUICK)
     result = run_compare(config, on_log=lambda m: click.echo(m, err=True))
@@ -47,23 +66,28 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
     facts = {scheme: {k: v for k, v in fact.items() if k != "signature"} for scheme, fact in result.facts.items()}
     held = (f"held equal: transformer preset {config.preset} (non-embedding parameters "
             f"{', '.join(sorted({str(f['params_non_embedding']) for f in facts.values()}))}), optimizer, schedule, "
-            f"{config.minutes} min wall clock per model, training text FLORES dev")
+            f"{config.minutes} min wall clock per model, training text FLORES dev (the same held-out validation "
+            "part chooses each model's best checkpoint and dynamic learning rate)")
     signature = result.signature
     if plot:
-        from toklab.cli.plots import per_language_bars
+        from toklab.cli.plots import schemes_on_one_axis
 
-        per_language_bars(rows, "bpb", "scheme", plot, "bits per byte per language", "BPB")
+        schemes_on_one_axis(rows, plot, "bits per byte per language, every scheme on one axis")
         click.echo(f"wrote {plot}", err=True)
     if fmt != "table":
         write_frame(rows, fmt, output, signature)
         return
     console = stdout_console()
-    console.print(frame_table(table, title="Overall (byte-weighted) and macro-averaged BPB"))
+    console.print(frame_table(table, title="Overall (byte-weighted) and macro-averaged BPB, per protocol"))
     budget = pl.DataFrame(list(facts.values())).drop("tokenizer")
+    budget = budget.drop([c for c in budget.columns if budget[c].null_count() == budget.height])
     console.print(frame_table(budget, title="What each model scheme got from the same wall-clock budget", floats=0))
-    wide = rows.pivot(on="scheme", index="lang", values="bpb").sort("lang")
-    console.print(frame_table(wide, title="BPB per language"))
+    shown = config.protocols[-1]
+    wide = rows.filter(pl.col("protocol") == shown).pivot(on="scheme", index="lang", values="bpb").sort("lang")
+    console.print(frame_table(wide, title=f"BPB per language (protocol {shown})"))
     for scheme, value in correlation.items():
         console.print(f"correlation across languages of {scheme}'s token premium with its BPB gap to the byte model: {value:+.2f}")
+    if not no_compressors:
+        console.print(COMPRESSOR_PROTOCOLS)
     console.print(f"{held}; ran {seconds / 60:.1f} min")
     signature_line(console, signature)

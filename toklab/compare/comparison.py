@@ -5,6 +5,11 @@ Held equal across model schemes: the transformer code and shape (so the non-embe
 parameter count), the optimizer and schedule, the wall-clock training budget and the training
 text (FLORES dev). Reported per scheme, because they differ by construction: steps, tokens and
 bytes seen, and training FLOPs (≈ 3 × forward FLOPs per token × tokens seen).
+
+Every scheme is scored under the same evaluation protocol (byte_model.protocols): models and
+compressors alike see either each sentence alone (`isolated`) or the language's dev text and
+earlier test sentences (`context`; `dynamic` adds online adaptation to the models, which
+compressors do by construction, so they are scored as under `context`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import polars as pl
 
 from corpora import Corpus, load_corpus
 from toklab.cache import work_dir
-from toklab.compare.compressors import available, conditional_bits
+from toklab.compare.compressors import available, conditional_bits, isolated_bits
 from toklab.languages import script_of
 from toklab.paths import short_hash
 from toklab.signature import build
@@ -35,6 +40,7 @@ class CompareConfig:
     preset: str = "cpu"
     compressors: bool = True
     seed: int = 0
+    protocols: tuple[str, ...] = ("isolated",)  # each model is trained once and scored under each
 
 
 def tokenizer_spec(scheme: str, train_corpus: str) -> str:
@@ -67,7 +73,7 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
                     on_log: Callable[[str], None]) -> tuple[pl.DataFrame, dict]:
     from byte_model import config as C
     from byte_model.data import encode_documents
-    from byte_model.evaluate import document_bits
+    from byte_model.protocols import ScoringSetup, score_documents
     from byte_model.train import Trainer
 
     model_cfg, train_cfg = C.preset(config.preset)
@@ -78,35 +84,46 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
     on_log(f"{scheme}: training {config.minutes} min ({spec})")
     trainer = Trainer(run_dir, model_cfg, train_cfg)
     state = trainer.run()
+    trainer.load_best()
     trainer.model.eval()
     docs, vocab = encode_documents(test, spec)
-    bits = document_bits(trainer.model, docs, vocab)
     tokens = np.array([len(d) for d in docs.ids])
+    frames, rates = [], {}
+    for protocol in config.protocols:
+        on_log(f"{scheme}: scoring ({protocol})")
+        setup = ScoringSetup(protocol, train_spec, spec, train_cfg.val_fraction)
+        bits, rates[protocol], _signature = score_documents(trainer.model, docs, vocab, setup, on_log=on_log)
+        frames.append(pl.DataFrame({"lang": docs.langs, "doc_id": test.frame["doc_id"], "bits": bits,
+                                    "bytes": docs.n_bytes, "tokens": tokens}).with_columns(
+            scheme=pl.lit(scheme), protocol=pl.lit(protocol)))
     flops_token = trainer.model.flops_per_token()
     tokens_seen = state.step * train_cfg.batch_size * model_cfg.ctx
-    frame = pl.DataFrame({"lang": docs.langs, "doc_id": test.frame["doc_id"], "bits": bits, "bytes": docs.n_bytes,
-                          "tokens": tokens}).with_columns(scheme=pl.lit(scheme))
     facts = {"scheme": scheme, "tokenizer": spec, "params_non_embedding": trainer.n_params["non_embedding"],
              "params_total": trainer.n_params["total"], "steps": state.step, "train_seconds": round(state.elapsed, 1),
              "tokens_seen": tokens_seen, "bytes_seen": state.bytes_seen,
              "train_flops": 3 * flops_token * tokens_seen, "flops_per_token": flops_token,
-             "signature": trainer.signature}
-    return frame, facts
+             "best_step": state.best_step, "dynamic_lr": rates.get("dynamic"), "signature": trainer.signature}
+    return pl.concat(frames), facts
 
 
-def compressor_rows(train: Corpus, test: Corpus) -> pl.DataFrame:
+def compressor_rows(train: Corpus, test: Corpus, protocol: str) -> pl.DataFrame:
+    """isolated: each sentence compressed alone; otherwise conditioned on the language's dev text
+    and the earlier test sentences (compressors adapt as they go: that is their dynamic form)."""
     rows = []
     dev_by_lang = {lang: "\n".join(part["text"]).encode() for lang, part in train.by_lang().items()}
     for name, compress in available().items():
         for lang, part in test.by_lang().items():
-            text = ("\n" + "\n".join(part["text"])).encode()
-            rows.append({"scheme": name, "lang": lang, "bits": float(conditional_bits(compress, dev_by_lang[lang], text)),
+            if protocol == "isolated":
+                bits = isolated_bits(compress, [t.encode() for t in part["text"]])
+            else:
+                bits = conditional_bits(compress, dev_by_lang[lang], ("\n" + "\n".join(part["text"])).encode())
+            rows.append({"scheme": name, "protocol": protocol, "lang": lang, "bits": float(bits),
                          "bytes": int(part["text"].str.len_bytes().sum()), "docs": part.height})
     return pl.DataFrame(rows)
 
 
 def per_language(model_docs: pl.DataFrame, facts: dict[str, dict]) -> pl.DataFrame:
-    per = model_docs.group_by("scheme", "lang", maintain_order=True).agg(
+    per = model_docs.group_by("scheme", "protocol", "lang", maintain_order=True).agg(
         pl.col("bits").sum(), pl.col("bytes").sum(), pl.col("tokens").sum(), docs=pl.len().cast(pl.Int64))
     flops = pl.DataFrame({"scheme": list(facts), "flops_per_token": [f["flops_per_token"] for f in facts.values()]})
     return per.join(flops, on="scheme").with_columns(
@@ -115,8 +132,8 @@ def per_language(model_docs: pl.DataFrame, facts: dict[str, dict]) -> pl.DataFra
 
 
 def finish(rows: pl.DataFrame, pivot: str = "eng_Latn") -> pl.DataFrame:
-    eng_bytes = rows.filter(pl.col("lang") == pivot).select("scheme", pl.col("bytes").alias("pivot_bytes"))
-    out = rows.join(eng_bytes, on="scheme", how="left").with_columns(
+    eng_bytes = rows.filter(pl.col("lang") == pivot).select("scheme", "protocol", pl.col("bytes").alias("pivot_bytes"))
+    out = rows.join(eng_bytes, on=["scheme", "protocol"], how="left").with_columns(
         bpb=pl.col("bits") / pl.col("bytes"),
         bits_per_sentence=pl.col("bits") / pl.col("docs"),
         bits_per_english_byte=pl.col("bits") / pl.col("pivot_bytes"),
@@ -125,17 +142,24 @@ def finish(rows: pl.DataFrame, pivot: str = "eng_Latn") -> pl.DataFrame:
 
 
 def summary(rows: pl.DataFrame) -> pl.DataFrame:
-    best = rows.group_by("lang").agg(pl.col("scheme").sort_by("bpb").first().alias("winner"))
-    wins = best.group_by("winner").len().rename({"winner": "scheme", "len": "languages_won"})
-    return rows.group_by("scheme", maintain_order=True).agg(
+    """One row per (protocol, scheme); languages are won within a protocol."""
+    best = rows.group_by("protocol", "lang").agg(pl.col("scheme").sort_by("bpb").first().alias("winner"))
+    wins = best.group_by("protocol", "winner").len().rename({"winner": "scheme", "len": "languages_won"})
+    protocols = rows["protocol"].unique(maintain_order=True).to_list()
+    return rows.group_by("protocol", "scheme", maintain_order=True).agg(
         overall_bpb=pl.col("bits").sum() / pl.col("bytes").sum(), macro_bpb=pl.col("bpb").mean(),
         bits_per_sentence=pl.col("bits").sum() / pl.col("docs").sum()).join(
-        wins, on="scheme", how="left").with_columns(pl.col("languages_won").fill_null(0)).sort("overall_bpb")
+        wins, on=["protocol", "scheme"], how="left").with_columns(
+        pl.col("languages_won").fill_null(0).cast(pl.Int64),
+        order=pl.col("protocol").replace_strict(protocols, list(range(len(protocols))))).sort(
+        "order", "overall_bpb").drop("order")
 
 
 def premium_gap_correlation(rows: pl.DataFrame, pivot: str = "eng_Latn") -> dict[str, float]:
     """Per token scheme: Pearson correlation across languages between the tokenizer's premium
-    (tokens vs the pivot on the same sentences) and the BPB gap to the byte model."""
+    (tokens vs the pivot on the same sentences) and the BPB gap to the byte model, under the
+    last protocol scored."""
+    rows = rows.filter(pl.col("protocol") == rows["protocol"][-1])
     byte = rows.filter(pl.col("scheme") == "bytes").select("lang", pl.col("bpb").alias("byte_bpb"))
     out = {}
     for (scheme,), part in rows.filter(pl.col("tokens").is_not_null() & (pl.col("scheme") != "bytes")).group_by("scheme"):
@@ -160,9 +184,13 @@ class CompareResult:
 
 def compare_signature(config: CompareConfig, test: Corpus, facts: dict[str, dict], compressors: list[str]) -> str:
     models = "||".join(f"scheme:{name}|{fact['signature']}|steps_done:{fact['steps']}" for name, fact in facts.items())
+    compressor_protocols = {"isolated": "sum(8*C(sentence))", "context": "8*(C(dev+test)-C(dev))",
+                            "dynamic": "8*(C(dev+test)-C(dev))"}
+    scoring = ",".join(f"{p}:{compressor_protocols[p]}" for p in config.protocols)
     return build(f"compare:{','.join(config.schemes)}", f"preset:{config.preset}", f"minutes:{config.minutes:g}",
-                 f"seed:{config.seed}", f"eval_{test.signature}", f"per_lang:{config.per_lang}", models,
-                 f"compressors:{','.join(compressors) or 'none'}|compressor_protocol:8*(C(dev+test)-C(dev))")
+                 f"seed:{config.seed}", f"eval_{test.signature}", f"per_lang:{config.per_lang}",
+                 f"protocols:{','.join(config.protocols)}", models,
+                 f"compressors:{','.join(compressors) or 'none'}|compressor_protocols:{scoring}")
 
 
 def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m: None) -> CompareResult:
@@ -178,7 +206,7 @@ def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m
     compressors = list(available()) if config.compressors else []
     if config.compressors:
         on_log("compressors")
-        rows = pl.concat([rows, compressor_rows(train, test)], how="diagonal")
+        rows = pl.concat([rows] + [compressor_rows(train, test, p) for p in config.protocols], how="diagonal")
     rows = finish(rows)
     return CompareResult(rows, summary(rows), facts, premium_gap_correlation(rows), time.perf_counter() - started,
                          compare_signature(config, test, facts, compressors))
