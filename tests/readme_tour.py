@@ -60,7 +60,7 @@ TOUR = {
                    "toklab byte eval run --protocol context",
                    "toklab byte eval run --protocol dynamic",
                    'toklab byte sample run --prompt "The city of " --temperature 0.7 --seed 0'),
-                  rows=(None, (5, 5), (5, 5)), slow=True, checked=False),
+                  slow=True, checked=False),
     "byte-bench": Entry(("toklab byte bench --preset cpu --reference --variants adamw,no-ngrams --steps 30",),
                         slow=True, checked=False),
     "bench": Entry(("toklab bench audit",

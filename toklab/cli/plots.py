@@ -74,7 +74,9 @@ def schemes_on_one_axis(rows: pl.DataFrame, path: Path, title: str, order_by: st
     order_by = order_by if order_by in schemes else schemes[0]
     markers = "os^vDPX*<>hp"
     palette = matplotlib.colormaps["tab10"].colors
-    fig, axes = plt.subplots(len(protocols), 1, figsize=(22, 4.2 * len(protocols) + 0.8), squeeze=False, sharey=True)
+    # Log scale, own scale per panel: sentence-by-sentence compressors pay a container header
+    # per sentence (up to 10 BPB), which would flatten the models' differences on a linear axis.
+    fig, axes = plt.subplots(len(protocols), 1, figsize=(22, 4.2 * len(protocols) + 0.8), squeeze=False)
     for ax, protocol in zip(axes[:, 0], protocols):
         part = rows.filter(pl.col("protocol") == protocol)
         langs = part.filter(pl.col("scheme") == order_by).sort("bpb")["lang"].to_list()
@@ -87,8 +89,14 @@ def schemes_on_one_axis(rows: pl.DataFrame, path: Path, title: str, order_by: st
         ax.set_xticks(range(len(langs)), langs, rotation=90, fontsize=5.5)
         ax.set_xlim(-0.7, len(langs) - 0.3)
         ax.set_title(f"protocol: {protocol} (languages sorted by {order_by})", fontsize=10, loc="left")
-        ax.set_ylabel("bits per byte")
-        ax.grid(alpha=0.3)
+        ax.set_ylabel("bits per byte (log scale)")
+        ax.set_yscale("log")
+        from matplotlib.ticker import ScalarFormatter
+
+        for axis_format in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+            axis_format(ScalarFormatter())
+        ax.tick_params(axis="y", which="minor", labelsize=6)
+        ax.grid(alpha=0.3, which="both")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.985), ncol=len(schemes), fontsize=9,
                markerscale=1.6)
