@@ -65,6 +65,8 @@ TOUR = {
                     ("toklab bench loss -t tiktoken:cl100k_base -t spm:$TOKLAB_SHARED/tokenizers/mistral-7b-v0.1.model "
                      "-t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2"),
                     "toklab bench startup"), slow=True, checked=False),
+    "byte-bench": Entry(("toklab byte bench --preset cpu --reference --variants adamw,no-ngrams --steps 30",),
+                        slow=True, checked=False),
     "bench-glitch": Entry(("toklab bench glitch -t tiktoken:o200k_base",), slow=True, checked=False),
     "compare": Entry(("toklab compare --minutes 8 --protocol isolated,context --plot compare.png",), rows=(None, None, (6, 4)), slow=True, checked=False,
                      figures=(("compare.png", "docs/compare.png"),)),
