@@ -88,11 +88,16 @@ def split_validation(frame: pl.DataFrame, fraction: float) -> tuple[pl.DataFrame
     is held out. doc_id is the line shared by every language of a parallel corpus, so the same
     sentences are held out in all languages and no translation of a validation sentence is
     trained on. Deterministic; only the training corpus is ever read."""
-    if fraction <= 0:
-        return frame, frame.clear()
-    period = max(round(1 / fraction), 2)
-    held_out = (pl.col("doc_id") // VALIDATION_BLOCK) % period == period - 1
+    held_out = validation_mask(frame, fraction)
     return frame.filter(~held_out), frame.filter(held_out)
+
+
+def validation_mask(frame: pl.DataFrame, fraction: float) -> pl.Series:
+    """True for the rows split_validation holds out."""
+    if fraction <= 0:
+        return pl.Series("held_out", [False] * frame.height, dtype=pl.Boolean)
+    period = max(round(1 / fraction), 2)
+    return ((frame["doc_id"] // VALIDATION_BLOCK) % period == period - 1).alias("held_out")
 
 
 def training_stream(docs: Documents, vocab: Vocabulary) -> np.ndarray:

@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from byte_model.config import PROTOCOLS
-from byte_model.data import Documents, Vocabulary, encode_documents, split_validation
+from byte_model.data import Documents, Vocabulary, encode_documents, validation_mask
 from byte_model.runtime import autocast
 from byte_model.streams import LanguageStream, Window, language_streams, per_document_bits, stream_windows
 
@@ -56,41 +56,47 @@ def score_documents(model, docs: Documents, vocab: Vocabulary, setup: ScoringSet
         raise SpecError(f"--protocol {setup.protocol}: use one of {', '.join(PROTOCOLS)}")
     if setup.protocol == "isolated":
         return document_bits(model, docs, vocab, setup.batch_size, progress), None, "protocol:isolated_sentences"
-    context, train_part, validation = _context_text(setup, sorted(set(docs.langs)))
+    context, validation, held = _context_text(setup, sorted(set(docs.langs)))
+    context_ids, training_ids = _ids_by_language(context, setup.tokenizer, held)
     ctx = model.cfg.ctx
-    streams = language_streams(docs, vocab, _ids_by_language(context, setup.tokenizer), ctx)
+    streams = language_streams(docs, vocab, context_ids, ctx)
     signature = f"protocol:{setup.protocol}|context_{context.signature}|tail:{ctx}|stride:{max(ctx // 2, 1)}"
     if setup.protocol == "context":
         bits = context_bits(model, streams, vocab.pad, setup.batch_size, progress=progress)
         return per_document_bits(streams, bits, len(docs.ids)), None, signature
     lr, how = setup.dynamic_lr, "given"
     if lr is None:
-        lr, judged_on = choose_dynamic_lr(model, vocab, train_part, validation, setup.tokenizer, on_log)
+        lr, judged_on = choose_dynamic_lr(model, vocab, training_ids, validation, setup.tokenizer, on_log)
         how = f"chosen_on_validation_{judged_on}"
     on_log(f"dynamic evaluation: Adam, lr {lr:g} ({how.split('_')[0]}), one step per {ctx}-id segment")
     bits = dynamic_bits(model, streams, vocab.pad, lr, progress=progress)
-    return per_document_bits(streams, bits, len(docs.ids)), lr, f"{signature}|dynamic:adam|lr:{lr:g}|lr_{how}|span:{ctx}"
+    signature += f"|dynamic:adam|lr:{lr:g}|lr_{how}|span:{ctx}"
+    return per_document_bits(streams, bits, len(docs.ids)), lr, signature
 
 
 def _context_text(setup: ScoringSetup, langs: list[str]):
-    """(the context corpus in the evaluated languages, its training part, its validation part)."""
+    """(the context corpus in the evaluated languages, its validation part, which rows that part is)."""
     from corpora import Corpus, load_corpus
 
     source = load_corpus(setup.context_corpus)
     frame = source.frame.filter(source.frame["lang"].is_in(langs)).sort("lang", "doc_id")
-    train_frame, val_frame = split_validation(frame, setup.val_fraction)
-    return Corpus(source.spec, frame), Corpus(source.spec, train_frame), Corpus(source.spec, val_frame)
+    held = validation_mask(frame, setup.val_fraction)
+    return Corpus(source.spec, frame), Corpus(source.spec, frame.filter(held)), held.to_numpy()
 
 
-def _ids_by_language(corpus, tokenizer: str) -> dict[str, list[np.ndarray]]:
+def _ids_by_language(corpus, tokenizer: str, held: np.ndarray) -> tuple[dict, dict]:
+    """Every document's ids per language, and those of the training part only — encoded once."""
     docs, _vocab = encode_documents(corpus, tokenizer)
-    out: dict[str, list[np.ndarray]] = {}
-    for ids, lang in zip(docs.ids, docs.langs):
-        out.setdefault(lang, []).append(ids)
-    return out
+    everything: dict[str, list[np.ndarray]] = {}
+    training: dict[str, list[np.ndarray]] = {}
+    for ids, lang, is_held in zip(docs.ids, docs.langs, held):
+        everything.setdefault(lang, []).append(ids)
+        if not is_held:
+            training.setdefault(lang, []).append(ids)
+    return everything, training
 
 
-def choose_dynamic_lr(model, vocab: Vocabulary, train_part, validation, tokenizer: str,
+def choose_dynamic_lr(model, vocab: Vocabulary, training_ids: dict[str, list[np.ndarray]], validation, tokenizer: str,
                       on_log: Callable[[str], None] = lambda _m: None) -> tuple[float, str]:
     """The rate in LR_GRID with the lowest dynamic BPB on validation documents (held out from
     training, never the evaluated text) of up to LR_LANGS languages, behind their training text;
@@ -104,10 +110,11 @@ def choose_dynamic_lr(model, vocab: Vocabulary, train_part, validation, tokenize
                         "run kept none (it was trained with val_fraction=0); give the rate with --dynamic-lr")
     langs = validation.langs
     langs = langs[:: max(len(langs) // LR_LANGS, 1)][:LR_LANGS]
-    held = validation.frame.filter(validation.frame["lang"].is_in(langs)).group_by("lang", maintain_order=True).head(LR_DOCS)
+    chosen = validation.frame.filter(validation.frame["lang"].is_in(langs))
+    held = chosen.group_by("lang", maintain_order=True).head(LR_DOCS)
     judged = Corpus(validation.spec, held)
     docs, _vocab = encode_documents(judged, tokenizer)
-    streams = language_streams(docs, vocab, _ids_by_language(train_part, tokenizer), model.cfg.ctx)
+    streams = language_streams(docs, vocab, training_ids, model.cfg.ctx)
     n_bytes = float(docs.n_bytes.sum())
     scores = {}
     for lr in LR_GRID:
