@@ -77,10 +77,10 @@ def _row(name: str, what: str, model_cfg: C.ModelConfig, train_cfg: C.TrainConfi
          steps: int, device: torch.device) -> dict:
     model, optimizers = built
     speed, warm = throughput(model, optimizers, train_cfg.batch_size, model_cfg.ctx, compiled, steps, device)
-    counts = Transformer(model_cfg).parameter_counts() if what != "reference" else None
+    toklab = what != "reference"  # the reference model has no toklab parameter or FLOP count
     return {"preset": name, "model": what, "mode": "compiled" if compiled else "eager",
-            "params_non_embedding": counts["non_embedding"] if counts else None,
-            "flops_per_byte": Transformer(model_cfg).flops_per_token() if what != "reference" else None,
+            "params_non_embedding": model.parameter_counts()["non_embedding"] if toklab else None,
+            "flops_per_byte": model.flops_per_token() if toklab else None,
             "bytes_per_s": speed, "warm_up_s": warm}
 
 
