@@ -26,11 +26,11 @@ class Corpus:
     def langs(self) -> list[str]:
         return sorted(self.frame["lang"].unique().to_list())
 
-    @property
+    @functools.cached_property  # the frame never changes: a Corpus is frozen and replaced, not edited
     def n_bytes(self) -> int:
         return int(self.frame["text"].str.len_bytes().sum() or 0)
 
-    @property
+    @functools.cached_property
     def signature(self) -> str:
         parts = [
             f"corpus:{self.spec.canonical}",

@@ -59,10 +59,9 @@ def test_token_end_offsets_close_every_text(builtin_adapters):
     for adapter in builtin_adapters:
         if adapter.name.startswith(("spm:", "hf:")):
             continue  # normalising schemes: their offsets point into the input, checked in test_loss
-        analysis = adapter.analyse(texts)
-        flat = np.fromiter((i for d in analysis.ids for i in d), dtype=np.int64)
-        ends = global_boundaries(adapter, analysis, flat, starts)
-        per_doc = np.split(ends, np.cumsum([len(d) for d in analysis.ids])[:-1])
+        flat = adapter.analyse_flat(texts)
+        ends = global_boundaries(adapter, flat, starts)
+        per_doc = np.split(ends, np.cumsum(flat.counts)[:-1])
         assert [int(e[-1] - s) for e, s in zip(per_doc, starts)] == lengths, adapter.name
     assert data.size == sum(lengths) + len(texts) - 1
 
@@ -85,3 +84,18 @@ def test_an_adapter_without_pipeline_gets_no_guessed_glitch_reason():
     capital_a = frame.filter(frame["id"] == ord("A")).row(0, named=True)
     assert capital_a["category"] == "unreachable"
     assert capital_a["reason"] == "not_measurable"
+
+
+def test_flat_analysis_is_the_per_text_analysis_flattened(builtin_adapters):
+    """`analyse_flat` (the audit's fast path) gives exactly the ids, counts, offsets and unknown
+    counts of `analyse`, for every adapter, empty texts and special-token strings included."""
+    texts = [*TEXTS, "<|endoftext|> and <s> [CLS] stay text", "x" * 3000]
+    for adapter in builtin_adapters:
+        flat, analysis = adapter.analyse_flat(texts), adapter.analyse(texts)
+        assert flat.counts.tolist() == [len(ids) for ids in analysis.ids], adapter.name
+        assert flat.ids.tolist() == [i for ids in analysis.ids for i in ids], adapter.name
+        assert flat.unk_chars.tolist() == list(analysis.unk_chars), adapter.name
+        if analysis.ends is None:
+            assert flat.ends is None, adapter.name
+        else:
+            assert flat.ends.tolist() == [int(e) for ends in analysis.ends for e in ends], adapter.name

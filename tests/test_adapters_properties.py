@@ -12,9 +12,7 @@ from toklab.token_offsets import global_boundaries
 
 def token_ends(adapter, text: str) -> np.ndarray:
     """Byte offsets where the tokens of one text end, as analyzers compute them."""
-    analysis = adapter.analyse([text])
-    flat = np.asarray(analysis.ids[0], dtype=np.int64)
-    return global_boundaries(adapter, analysis, flat, np.zeros(1, np.int64))
+    return global_boundaries(adapter, adapter.analyse_flat([text]), np.zeros(1, np.int64))
 
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)

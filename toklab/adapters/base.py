@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,6 +37,39 @@ class TokenAnalysis:
     ends: list[np.ndarray] | None
     unk_chars: list[int]
     unk_positions: list[set[int]] | None = None  # character positions under unknown tokens, when known
+
+
+@dataclasses.dataclass
+class FlatAnalysis:
+    """One batch as flat arrays, for analyzers that work on a whole language at numpy speed.
+
+    `ids` holds every token id of every text in order, `counts` the tokens per text; `ends` the
+    token end offsets, each in its own text's UTF-8 bytes (None: derive them from token byte
+    lengths, as in TokenAnalysis); `unk_chars` the characters under unknown tokens per text.
+    """
+
+    ids: np.ndarray
+    counts: np.ndarray
+    ends: np.ndarray | None
+    unk_chars: np.ndarray
+
+    @classmethod
+    def from_analysis(cls, analysis: TokenAnalysis) -> "FlatAnalysis":
+        counts = np.fromiter(map(len, analysis.ids), dtype=np.int64, count=len(analysis.ids))
+        ids = np.fromiter(itertools.chain.from_iterable(analysis.ids), dtype=np.int64, count=int(counts.sum()))
+        ends = None
+        if analysis.ends is not None:
+            ends = np.concatenate(analysis.ends).astype(np.int64) if analysis.ends else np.zeros(0, np.int64)
+        return cls(ids, counts, ends, np.asarray(analysis.unk_chars, dtype=np.int64))
+
+    @classmethod
+    def joined(cls, parts: Sequence["FlatAnalysis"]) -> "FlatAnalysis":
+        """Consecutive batches as one (the chunks one language was split into for threads)."""
+        if len(parts) == 1:
+            return parts[0]
+        ends = None if parts[0].ends is None else np.concatenate([p.ends for p in parts])
+        return cls(np.concatenate([p.ids for p in parts]), np.concatenate([p.counts for p in parts]), ends,
+                   np.concatenate([p.unk_chars for p in parts]))
 
 
 class NotMeasurable(ToklabError):
@@ -103,6 +137,10 @@ class Adapter:
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         ids = self.encode_batch(texts, num_threads)
         return TokenAnalysis(ids, None, self.unknown_char_counts(texts))
+
+    def analyse_flat(self, texts: Sequence[str]) -> FlatAnalysis:
+        """`analyse` as flat arrays; adapters whose encoder can hand over arrays override it."""
+        return FlatAnalysis.from_analysis(self.analyse(texts))
 
     @functools.cached_property
     def byte_lengths(self) -> np.ndarray:

@@ -7,17 +7,20 @@ special tokens are added only when the spec says `specials=1`.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import polars as pl
 
 from toklab.adapters.base import Adapter, TokenAnalysis
 from toklab.adapters.bytemap import byte_fallback_value, byte_level_bytes
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.spec import Spec
+from toklab.token_offsets import joined_bytes
 
 MODEL_FAMILIES = {"BPE": "bpe", "WordPiece": "wordpiece", "Unigram": "unigram", "WordLevel": "wordpiece"}
 
@@ -187,9 +190,9 @@ class HFAdapter(Adapter):
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         encodings = self.encode_with_offsets(texts)
-        positions = [unknown_positions(e, self.unk_id) for e in encodings]
-        ends = [offset_boundaries(t, e) for t, e in zip(texts, encodings)]
-        return TokenAnalysis([e.ids for e in encodings], ends, [len(p) for p in positions], positions)
+        ids = [e.ids for e in encodings]
+        positions = [unknown_positions(e, self.unk_id, doc_ids) for e, doc_ids in zip(encodings, ids)]
+        return TokenAnalysis(ids, byte_ends(texts, encodings), [len(p) for p in positions], positions)
 
     def describe(self) -> dict:
         info = super().describe()
@@ -203,24 +206,25 @@ class HFAdapter(Adapter):
         return info
 
 
-def unknown_positions(encoding, unk_id: int | None) -> set[int]:
+def unknown_positions(encoding, unk_id: int | None, ids: list[int] | None = None) -> set[int]:
     """Character positions of the original text covered by unknown tokens, from their offsets."""
-    if unk_id is None:
+    ids = encoding.ids if ids is None else ids
+    if unk_id is None or unk_id not in ids:  # the usual case, decided in C
         return set()
-    return {i for token_id, (start, end) in zip(encoding.ids, encoding.offsets) if token_id == unk_id
+    return {i for token_id, (start, end) in zip(ids, encoding.offsets) if token_id == unk_id
             for i in range(start, end)}
 
 
-def char_to_byte_offsets(text: str) -> np.ndarray:
-    """offsets[i] = UTF-8 byte offset of character i (len(text)+1 entries)."""
-    widths = np.fromiter((len(c.encode("utf-8")) for c in text), dtype=np.int64, count=len(text))
-    return np.concatenate([[0], np.cumsum(widths)])
-
-
-def offset_boundaries(text: str, encoding) -> np.ndarray:
-    """Byte offsets where tokens end, from the encoding's character offsets."""
-    to_bytes = char_to_byte_offsets(text)
-    ends = [end for _start, end in encoding.offsets]
-    return to_bytes[np.asarray(ends, dtype=np.int64)] if ends else np.zeros(0, dtype=np.int64)
-
-
+def byte_ends(texts: Sequence[str], encodings) -> list[np.ndarray]:
+    """Each text's token end offsets in UTF-8 bytes, from the encodings' character offsets: all
+    texts at once, through the byte offset of every character of the texts joined with `\n`."""
+    series = pl.Series(list(texts), dtype=pl.Utf8)
+    data, doc_bytes = joined_bytes(series)
+    doc_chars = np.concatenate([[0], np.cumsum(series.str.len_chars().to_numpy().astype(np.int64) + 1)[:-1]])
+    char_byte = np.append(np.flatnonzero((data & 0xC0) != 0x80), data.size)  # where character k starts
+    counts = np.fromiter((len(e.offsets) for e in encodings), dtype=np.int64, count=len(encodings))
+    pairs = itertools.chain.from_iterable(e.offsets for e in encodings)  # (start, end) per token, read in C
+    ends = np.fromiter(pairs, dtype=np.dtype((np.int64, 2)), count=int(counts.sum()))[:, 1]
+    doc_of = np.repeat(np.arange(len(encodings)), counts)
+    ends = char_byte[doc_chars[doc_of] + ends] - doc_bytes[doc_of]
+    return np.split(ends, np.cumsum(counts)[:-1]) if len(encodings) else []

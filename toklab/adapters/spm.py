@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from toklab.adapters.base import Adapter, TokenAnalysis
+from toklab.adapters.base import Adapter, FlatAnalysis, TokenAnalysis
 from toklab.adapters.bytemap import byte_fallback_value, metaspace_bytes
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.spec import Spec
@@ -124,11 +124,19 @@ class SentencePieceAdapter(Adapter):
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         ids = self.encode_batch(texts, num_threads)
-        prefix = 1 if self._proto.normalizer_spec.add_dummy_prefix else 0
-        # Token byte lengths include the dummy-prefix space SentencePiece adds before the text.
-        ends = [np.maximum(np.cumsum(self.byte_lengths[np.asarray(d, dtype=np.int64)]) - prefix, 0) for d in ids]
+        flat = FlatAnalysis.from_analysis(TokenAnalysis(ids, None, [0] * len(ids)))
+        ends = np.split(self.flat_ends(flat), np.cumsum(flat.counts)[:-1]) if ids else []
         unk = [0] * len(texts) if self.byte_fallback else self.unknown_char_counts(texts)
         return TokenAnalysis(ids, ends, unk)
+
+    def flat_ends(self, flat: FlatAnalysis) -> np.ndarray:
+        """Token end offsets in each text's bytes, all texts at once: a running sum of token byte
+        lengths restarted at every text. Token byte lengths include the dummy-prefix space
+        SentencePiece adds before the text, so the offsets are shifted back by it."""
+        prefix = 1 if self._proto.normalizer_spec.add_dummy_prefix else 0
+        running = np.concatenate([[0], np.cumsum(self.byte_lengths[flat.ids])])
+        first_token = np.cumsum(flat.counts) - flat.counts
+        return np.maximum(running[1:] - np.repeat(running[first_token], flat.counts) - prefix, 0)
 
     def describe(self) -> dict:
         info = super().describe()

@@ -10,6 +10,8 @@ import base64
 import json
 from pathlib import Path
 
+import numpy as np
+
 from toklab.adapters.base import Adapter
 from toklab.adapters.tiktoken_adapter import TiktokenAdapter, _tiktoken_version
 from toklab.errors import CorruptFileError, MissingFileError
@@ -76,6 +78,11 @@ class TekkenAdapter(TiktokenAdapter):
     def encode_batch(self, texts, num_threads: int = 1):
         shift = self.num_special
         return [[i + shift for i in ids] for ids in super().encode_batch(texts, num_threads)]
+
+    def analyse_flat(self, texts):
+        flat = super().analyse_flat(texts)
+        flat.ids = flat.ids.astype(np.int64) + self.num_special  # tiktoken counts from the first non-special id
+        return flat
 
     def decode(self, ids) -> str:
         return Adapter.decode(self, ids)  # ids are shifted: spell them through token_bytes

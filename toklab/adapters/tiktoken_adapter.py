@@ -12,7 +12,9 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from toklab.adapters.base import Adapter
+import numpy as np
+
+from toklab.adapters.base import Adapter, FlatAnalysis
 from toklab.errors import CorruptFileError, MissingFileError, SpecError
 from toklab.spec import Spec
 
@@ -149,6 +151,15 @@ class TiktokenAdapter(Adapter):
         if num_threads > 1:  # tiktoken releases the GIL, so threads scale
             return self.encoding.encode_ordinary_batch(list(texts), num_threads=num_threads)
         return [self.encoding.encode_ordinary(t) for t in texts]
+
+    def analyse_flat(self, texts: Sequence[str]) -> FlatAnalysis:
+        # The ids stay in tiktoken's buffer (no Python int per token): with nothing allowed as
+        # special and nothing disallowed, encode_to_numpy encodes exactly as encode_ordinary.
+        encode = self.encoding.encode_to_numpy
+        arrays = [encode(text, disallowed_special=()) for text in texts]
+        counts = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+        ids = np.concatenate(arrays) if arrays else np.zeros(0, np.uint32)
+        return FlatAnalysis(ids, counts, None, np.zeros(len(arrays), dtype=np.int64))
 
     def decode(self, ids: Sequence[int]) -> str:
         return self.encoding.decode_bytes(list(ids)).decode("utf-8", errors="replace")

@@ -84,7 +84,11 @@ def loss_cmd(tokenizers, corpus, split, langs, examples, one_text, fmt, output) 
     lossy = rows.filter(pl.col("chars_lost") > 0).sort("chars_lost", descending=True)
     if lossy.height:
         columns = ["tokenizer", "lang", "roundtrip_exact", "chars_lost", "cer", *STAGES, "collisions"]
-        console.print(frame_table(lossy.select(columns).head(15), title="Worst languages, loss by stage (share of characters)", floats=4))
+        sampled = lossy["attributed_docs"] < lossy["lossy_docs"]
+        note = (f"; stages from a sample of ≤{lossy['attributed_docs'].max():,} lossy documents per language"
+                if sampled.any() else "")
+        console.print(frame_table(lossy.select(columns).head(15), floats=4,
+                                  title=f"Worst languages, loss by stage (share of characters{note})"))
     for name, shown in samples.items():
         for text, roundtrip, lost in shown[:examples]:
             console.print(f"[bold]{name}[/bold]")

@@ -14,6 +14,11 @@ attributed to the first stage, in pipeline order, that explains it:
 
 The stage shares therefore add up to `chars_lost`. For an adapter that exposes no normaliser or
 pre-tokenizer (see toklab.adapters.base), the stages after `unknown` are null: not measurable.
+
+Round trips, `chars_lost` and `cer` are exact for every document. Attribution costs a normaliser
+run and an alignment per lossy document, so above ATTRIBUTION_SAMPLE lossy documents in one
+language a seeded sample is attributed and its stage mix scaled to the exact total
+(`attributed_docs` / `lossy_docs` per row; the signature names the sample).
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ import numpy as np
 import polars as pl
 
 from corpora import Corpus
-from toklab.adapters.base import Adapter
+from toklab.adapters.base import Adapter, FlatAnalysis
+from toklab.loss.alignment import METHOD as ALIGNMENT
 from toklab.loss.alignment import align
 from toklab.loss.attribution import PIPELINE_STAGES, STAGES, Pipeline, attribute
 from toklab.signature import build, tokenizers_part
@@ -46,51 +52,89 @@ class LanguageLoss:
     split_char_tokens: int = 0
     collisions: int = 0
     stages: dict = dataclasses.field(default_factory=lambda: dict.fromkeys(STAGES, 0))
+    lossy_docs: int = 0
+    attributed_docs: int = 0  # lossy documents whose lost characters were attributed to stages
     examples: list = dataclasses.field(default_factory=list)
 
 
-def split_char_tokens(adapter: Adapter, texts: list[str], analysis, flat: np.ndarray) -> int:
+def split_char_tokens(adapter: Adapter, texts: list[str], flat: FlatAnalysis) -> int:
     """Tokens whose end falls inside a multi-byte character (over all texts at once)."""
     data, doc_starts = joined_bytes(texts)
-    ends = global_boundaries(adapter, analysis, flat, doc_starts)
+    ends = global_boundaries(adapter, flat, doc_starts)
     inner = ends[ends < data.size]
     return int(((data[inner] & 0xC0) == 0x80).sum())
 
 
-def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], examples: int) -> LanguageLoss:
+# Stage attribution re-runs the normaliser and two alignments per lossy document: above this many
+# lossy documents in a language, a seeded random sample of them is attributed and the stage counts
+# scaled to the language's exact lost-character total (the sample size is in the signature).
+ATTRIBUTION_SAMPLE = 500
+
+
+def attribution_sample(lossy: int, limit: int, seed: int = 0) -> np.ndarray:
+    """Which of a language's lossy documents (by index among them) get stage attribution."""
+    if limit <= 0 or lossy <= limit:
+        return np.arange(lossy)
+    return np.sort(np.random.default_rng(seed).choice(lossy, size=limit, replace=False))
+
+
+def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], examples: int,
+                  sample: int = ATTRIBUTION_SAMPLE) -> LanguageLoss:
     out = LanguageLoss(docs=len(texts), chars=sum(map(len, texts)))
     analysis = adapter.analyse(texts)
-    by_ids: dict[tuple, set[str]] = defaultdict(set)
-    flat = np.fromiter((i for d in analysis.ids for i in d), dtype=np.int64)
-    out.tokens = int(flat.size)
+    flat = FlatAnalysis.from_analysis(analysis)
+    out.tokens = int(flat.ids.size)
     out.unk_chars = int(sum(analysis.unk_chars))
-    out.split_char_tokens = split_char_tokens(adapter, texts, analysis, flat)
+    out.split_char_tokens = split_char_tokens(adapter, texts, flat)
+    decode = adapter.decode
+    roundtrips = [decode(ids) for ids in analysis.ids]
+    lossy = [i for i, (text, back) in enumerate(zip(texts, roundtrips)) if text != back]  # most are exact
+    out.exact = len(texts) - len(lossy)
     unknown = analysis.unk_positions or [set()] * len(texts)  # positions come from the same encoding
-    for text, ids, unk in zip(texts, analysis.ids, unknown):
-        by_ids[tuple(ids)].add(text)
-        roundtrip = adapter.decode(ids)
-        if roundtrip == text:
-            out.exact += 1
-            continue
-        alignment = align(text, roundtrip)
-        out.lost += len(alignment.lost)
-        out.edits += alignment.edits
-        for stage, count in attribute(pipeline, text, alignment.lost, unk).items():
+    alignments = [align(texts[i], roundtrips[i]) for i in lossy]
+    out.lost = sum(len(a.lost) for a in alignments)
+    out.edits = sum(a.edits for a in alignments)
+    chosen = attribution_sample(len(lossy), sample)
+    sampled_lost = 0
+    for k in chosen.tolist():
+        i, alignment = lossy[k], alignments[k]
+        sampled_lost += len(alignment.lost)
+        for stage, count in attribute(pipeline, texts[i], alignment.lost, unknown[i]).items():
             out.stages[stage] += count
-        if len(out.examples) < examples:
-            out.examples.append((text, roundtrip, alignment.lost))
+    if sampled_lost and sampled_lost != out.lost:  # a sample: its stage mix, scaled to the exact total
+        out.stages = {stage: count * out.lost / sampled_lost for stage, count in out.stages.items()}
+    out.attributed_docs = int(chosen.size)
+    out.lossy_docs = len(lossy)
+    out.examples = [(texts[i], roundtrips[i], a.lost) for i, a in zip(lossy[:examples], alignments)]
     if pipeline.byte_ids.size:
-        out.byte_fallback_tokens = int(np.isin(flat, pipeline.byte_ids).sum())
-    out.collisions = sum(1 for group in by_ids.values() if len(group) > 1)
+        out.byte_fallback_tokens = int(np.isin(flat.ids, pipeline.byte_ids).sum())
+    out.collisions = collisions(texts, analysis.ids, roundtrips)
     return out
 
 
+def collisions(texts: list[str], ids: list[list[int]], roundtrips: list[str]) -> int:
+    """Groups of different texts that encode to the same ids (decoding cannot tell them apart).
+    Equal ids decode to equal strings, so only texts sharing a round trip are compared by ids."""
+    by_roundtrip: dict[str, list[int]] = defaultdict(list)
+    for i, back in enumerate(roundtrips):
+        by_roundtrip[back].append(i)
+    count = 0
+    for members in by_roundtrip.values():
+        if len(members) > 1:
+            by_ids: dict[tuple, set[str]] = defaultdict(set)
+            for i in members:
+                by_ids[tuple(ids[i])].add(texts[i])
+            count += sum(1 for group in by_ids.values() if len(group) > 1)
+    return count
+
+
 def loss_rows(adapter: Adapter, corpus: Corpus, examples: int = 0,
-              progress: Callable[[str], None] | None = None) -> tuple[pl.DataFrame, dict[str, list]]:
+              progress: Callable[[str], None] | None = None,
+              sample: int = ATTRIBUTION_SAMPLE) -> tuple[pl.DataFrame, dict[str, list]]:
     pipeline = Pipeline(adapter)
     rows, shown = [], {}
     for lang, part in corpus.by_lang().items():
-        result = language_loss(adapter, pipeline, part["text"].to_list(), examples)
+        result = language_loss(adapter, pipeline, part["text"].to_list(), examples, sample)
         chars = max(result.chars, 1)
         rows.append({
             "tokenizer": adapter.name, "lang": lang, "docs": result.docs, "chars": result.chars,
@@ -98,6 +142,7 @@ def loss_rows(adapter: Adapter, corpus: Corpus, examples: int = 0,
             "chars_lost": result.lost / chars, "cer": result.edits / chars, "unk_chars": result.unk_chars / chars,
             **{stage: result.stages[stage] / chars if pipeline.observable or stage not in PIPELINE_STAGES else None
                for stage in STAGES},
+            "lossy_docs": result.lossy_docs, "attributed_docs": result.attributed_docs,
             "byte_fallback_share": result.byte_fallback_tokens / max(result.tokens, 1),
             "split_char_share": result.split_char_tokens / max(result.tokens, 1),
             "collisions": result.collisions,
@@ -117,15 +162,17 @@ class LossResult:
 
 
 def run_loss(adapters: Sequence[Adapter], corpus: Corpus, examples: int = 0,
-             progress: Callable[[str], None] | None = None) -> LossResult:
+             progress: Callable[[str], None] | None = None, sample: int = ATTRIBUTION_SAMPLE) -> LossResult:
+    """`sample`: lossy documents per language whose loss is attributed to stages (0: all)."""
     frames, shown = [], {}
     for adapter in adapters:
-        frame, by_lang = loss_rows(adapter, corpus, examples, progress)
+        frame, by_lang = loss_rows(adapter, corpus, examples, progress, sample)
         frames.append(frame)
         shown[adapter.name] = [e for lang_examples in by_lang.values() for e in lang_examples]
     rows = pl.concat(frames)
-    signature = build(tokenizers_part(adapters), corpus.signature, "method:roundtrip+alignment(difflib)",
-                      f"examples:{examples}")
+    attributed = "all" if sample <= 0 else f"sample<={sample}/lang,seed0"
+    signature = build(tokenizers_part(adapters), corpus.signature, f"method:roundtrip+alignment({ALIGNMENT})",
+                      f"attribution:{attributed}", f"examples:{examples}")
     return LossResult(rows, summarise(rows), shown, signature)
 
 

@@ -17,7 +17,7 @@ from toklab.premium.inflation import (
     COMPARABLE_UNK_SHARE,
     BootstrapOptions,
     aligned,
-    bootstrap_interval,
+    bootstrap_intervals,
     bootstrap_weights,
     gini,
 )
@@ -81,25 +81,20 @@ def _doc_stats(part: pl.DataFrame, pivot_part: pl.DataFrame) -> dict:
 
 def tokenizer_rows(adapter: Adapter, doc_frame: pl.DataFrame, options: AuditOptions,
                    joined: pl.DataFrame | None) -> list[dict]:
-    weights_by_n: dict[int, np.ndarray] = {}
     rows = []
     pivot_joined = None
     if joined is not None:
         pivot_joined = joined.filter(pl.col("lang") == options.pivot)["joined_tokens"][0]
     parts = {key[0]: part.sort("doc_id") for key, part in doc_frame.group_by("lang", maintain_order=True)}
+    aligned_tokens = {}
     for lang, part in parts.items():
         stats = _doc_stats(part, parts[options.pivot])
-        lang_tokens, pivot_tokens = stats.pop("aligned")
+        aligned_tokens[lang] = stats.pop("aligned")
         row = {"tokenizer": adapter.name, "lang": lang, "lang_name": language_name(lang), "script": script_of(lang)}
         row |= stats
         if joined is None:
-            n = lang_tokens.size
-            if n not in weights_by_n:
-                weights_by_n[n] = bootstrap_weights(n, options.bootstrap)
+            lang_tokens, pivot_tokens = aligned_tokens[lang]
             row["premium"] = float(lang_tokens.sum() / pivot_tokens.sum())
-            row["premium_lo"], row["premium_hi"] = bootstrap_interval(
-                weights_by_n[n], lang_tokens, pivot_tokens, options.bootstrap.level
-            )
         else:
             mine = joined.filter(pl.col("lang") == lang).row(0, named=True)
             row |= {"tokens": mine["joined_tokens"], "bytes": mine["joined_bytes"], "chars": mine["joined_chars"]}
@@ -108,7 +103,27 @@ def tokenizer_rows(adapter: Adapter, doc_frame: pl.DataFrame, options: AuditOpti
         row["chars_per_token"] = row["chars"] / row["tokens"] if row["tokens"] else None
         row["comparable"] = row["unk_char_share"] <= COMPARABLE_UNK_SHARE
         rows.append(row)
+    if joined is None:
+        intervals = premium_intervals(aligned_tokens, options.bootstrap)
+        for row in rows:
+            row["premium_lo"], row["premium_hi"] = intervals[row["lang"]]
     return rows
+
+
+def premium_intervals(aligned_tokens: dict[str, tuple[np.ndarray, np.ndarray]],
+                      options: BootstrapOptions) -> dict[str, tuple[float, float]]:
+    """The paired bootstrap interval of every language: languages with the same number of aligned
+    documents share one set of draws (pairing) and one matrix product."""
+    by_size: dict[int, list[str]] = {}
+    for lang, (lang_tokens, _) in aligned_tokens.items():
+        by_size.setdefault(lang_tokens.size, []).append(lang)
+    out = {}
+    for n, langs in by_size.items():
+        weights = bootstrap_weights(n, options)
+        low, high = bootstrap_intervals(weights, np.column_stack([aligned_tokens[lang][0] for lang in langs]),
+                                        np.column_stack([aligned_tokens[lang][1] for lang in langs]), options.level)
+        out |= {lang: (float(lo), float(hi)) for lang, lo, hi in zip(langs, low, high)}
+    return out
 
 
 COLUMNS = [

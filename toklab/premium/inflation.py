@@ -45,17 +45,25 @@ def bootstrap_weights(n_docs: int, options: BootstrapOptions) -> np.ndarray:
     """
     rng = np.random.default_rng(options.seed)
     draws = rng.integers(0, n_docs, size=(options.resamples, n_docs))
-    weights = np.zeros((options.resamples, n_docs), dtype=np.float64)
-    np.add.at(weights, (np.repeat(np.arange(options.resamples), n_docs), draws.ravel()), 1.0)
-    return weights
+    cells = (draws + np.arange(options.resamples)[:, None] * n_docs).ravel()  # one bincount for all resamples
+    return np.bincount(cells, minlength=options.resamples * n_docs).reshape(options.resamples, n_docs).astype(np.float64)
 
 
 def bootstrap_interval(weights: np.ndarray, lang_tokens: np.ndarray, pivot_tokens: np.ndarray,
                        level: float) -> tuple[float, float]:
-    ratios = (weights @ lang_tokens) / (weights @ pivot_tokens)
+    low, high = bootstrap_intervals(weights, lang_tokens[:, None], pivot_tokens[:, None], level)
+    return float(low[0]), float(high[0])
+
+
+def bootstrap_intervals(weights: np.ndarray, lang_tokens: np.ndarray, pivot_tokens: np.ndarray,
+                        level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Intervals for many languages at once: column j of the (docs × languages) matrices is one
+    language and its aligned pivot. One matrix product instead of a pass over the weights per
+    language; exact either way, since weights and counts are integers (float64 sums below 2^53)."""
+    ratios = (weights @ lang_tokens.astype(np.float64)) / (weights @ pivot_tokens.astype(np.float64))
     tail = (1 - level) / 2 * 100
-    low, high = np.percentile(ratios, [tail, 100 - tail])
-    return float(low), float(high)
+    low, high = np.percentile(ratios, [tail, 100 - tail], axis=0)
+    return low, high
 
 
 def gini(values: np.ndarray) -> float:

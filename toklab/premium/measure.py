@@ -10,19 +10,20 @@ and an edited corpus, a changed tokenizer file or a damaged entry is measured af
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import io
 import itertools
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import polars as pl
 
 from corpora import Corpus
-from toklab.adapters.base import Adapter
+from toklab.adapters.base import Adapter, FlatAnalysis
 from toklab.cache import cache_dir_or_none, read_entry, write_entry
 from toklab.memo import memo_dict
 from toklab.paths import short_hash
@@ -91,37 +92,88 @@ def language_texts(corpus: Corpus, normalize: str) -> dict[str, LanguageText]:
         out = {}
         for lang, part in corpus.by_lang().items():
             texts = normalize_texts(part["text"].to_list(), normalize)
-            series = pl.Series(texts, dtype=pl.Utf8)
+            series = part["text"] if normalize == "none" else pl.Series(texts, dtype=pl.Utf8)
             out[lang] = LanguageText(lang, part["doc_id"], part["split"], texts,
                                      series.str.len_bytes().to_numpy(), series.str.len_chars().to_numpy(),
-                                     find_units(texts, lang))
+                                     find_units(series, lang))
         _TEXT_MEMO[key] = out
     return _TEXT_MEMO[key]
 
 
-def measure_language(adapter: Adapter, text: LanguageText, options: MeasureOptions,
-                     num_threads: int = 1) -> pl.DataFrame:
-    analysis = adapter.analyse(text.texts, num_threads)
-    tokens = np.fromiter((len(d) for d in analysis.ids), dtype=np.int64, count=len(text.texts))
-    flat = np.fromiter(itertools.chain.from_iterable(analysis.ids), dtype=np.int64, count=int(tokens.sum()))
-    boundaries = global_boundaries(adapter, analysis, flat, text.units.doc_starts)  # sorted: docs in order
-    renyi_vocab, renyi_observed = renyi_efficiency(flat, adapter.vocab_size, options.renyi_alpha)
+# A unit of work for --jobs: enough text that a thread's start-up is noise, few enough bytes that
+# the threads finish a language together (FLORES languages hold 0.3-1 MB).
+CHUNK_BYTES = 1 << 17
+
+
+def chunks(text: LanguageText, parts_wanted: int) -> list[slice]:
+    """Consecutive document ranges of about CHUNK_BYTES each (one range when not threading)."""
+    if parts_wanted <= 1 or len(text.texts) < 2:
+        return [slice(0, len(text.texts))]
+    cut_every = max(CHUNK_BYTES, int(text.bytes.sum()) // (4 * parts_wanted) + 1)
+    cuts = np.flatnonzero(np.diff(np.cumsum(text.bytes, dtype=np.int64) // cut_every)) + 1
+    edges = [0, *cuts.tolist(), len(text.texts)]
+    return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def encoded(adapter: Adapter, texts: dict[str, LanguageText], jobs: int) -> Iterator[tuple[str, FlatAnalysis]]:
+    """Each language's flat analysis, in corpus order. With jobs > 1 the languages are cut into
+    chunks encoded by a pool of threads (the encoders release the GIL), a few languages ahead of
+    the caller, who does the numpy bookkeeping meanwhile; one language alone is split as well."""
+    if jobs <= 1:
+        for lang, text in texts.items():
+            yield lang, adapter.analyse_flat(text.texts)
+        return
+    with ThreadPoolExecutor(jobs) as pool:
+        pending: collections.deque = collections.deque()
+        langs = iter(texts.items())
+        for lang, text in itertools.chain(langs, [(None, None)]):
+            if lang is not None:
+                pending.append((lang, [pool.submit(adapter.analyse_flat, text.texts[part])
+                                       for part in chunks(text, jobs)]))
+            while pending and (lang is None or len(pending) > 2 * jobs):
+                done_lang, futures = pending.popleft()
+                yield done_lang, FlatAnalysis.joined([future.result() for future in futures])
+
+
+def measure_language(adapter: Adapter, text: LanguageText, flat: FlatAnalysis, options: MeasureOptions) -> dict:
+    """Per-document columns of one language from its flat analysis (numpy only)."""
+    boundaries = global_boundaries(adapter, flat, text.units.doc_starts)  # sorted: docs in order
+    renyi_vocab, renyi_observed = renyi_efficiency(flat.ids, adapter.vocab_size, options.renyi_alpha)
+    return {
+        "tokens": flat.counts,
+        "unk_chars": flat.unk_chars,
+        "continued": continued_per_doc(text.units, boundaries, len(text.texts)),
+        "renyi": (renyi_vocab, renyi_observed),
+    }
+
+
+def language_frame(texts: dict[str, LanguageText], measured: dict[str, dict]) -> pl.DataFrame:
+    """One frame for the corpus, built once from every language's columns."""
+    langs = list(texts)
+    sizes = np.array([len(texts[lang].texts) for lang in langs], dtype=np.int64)
+
+    def spread(values: list) -> pl.Series:  # one value per language, repeated over its documents
+        return pl.Series(values).gather(np.repeat(np.arange(len(langs)), sizes))
+
+    def stacked(column: str) -> np.ndarray:
+        return np.concatenate([measured[lang][column] for lang in langs]).astype(np.int64)
+
+    renyi = [measured[lang]["renyi"] for lang in langs]
     return pl.DataFrame(
         {
-            "lang": text.lang,
-            "doc_id": text.doc_ids,
-            "split": text.splits,
-            "bytes": text.bytes,
-            "chars": text.chars,
-            "units": text.units.per_doc,
-            "tokens": tokens,
-            "unk_chars": np.asarray(analysis.unk_chars, dtype=np.int64),
-            "continued": continued_per_doc(text.units, boundaries, len(text.texts)),
-            "unit_kind": text.units.kind,
-            "renyi_efficiency_vocab": renyi_vocab,
-            "renyi_efficiency_observed": renyi_observed,
-        },
-        schema_overrides={"renyi_efficiency_vocab": pl.Float64, "renyi_efficiency_observed": pl.Float64},
+            "lang": spread(langs),
+            "doc_id": pl.concat([texts[lang].doc_ids for lang in langs]),
+            "split": pl.concat([texts[lang].splits for lang in langs]),
+            "bytes": np.concatenate([texts[lang].bytes for lang in langs]),
+            "chars": np.concatenate([texts[lang].chars for lang in langs]),
+            "units": np.concatenate([texts[lang].units.per_doc for lang in langs]),
+            "tokens": stacked("tokens"),
+            "unk_chars": stacked("unk_chars"),
+            "continued": stacked("continued"),
+            "unit_kind": spread([texts[lang].units.kind for lang in langs]),
+            "renyi_efficiency_vocab": spread([r[0] for r in renyi]).cast(pl.Float64),
+            "renyi_efficiency_observed": spread([r[1] for r in renyi]).cast(pl.Float64),
+        }
     )
 
 
@@ -157,19 +209,12 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
                 progress(lang)
         return cached
     texts = language_texts(corpus, options.normalize)
-
-    def one(lang: str) -> pl.DataFrame:
-        part = measure_language(adapter, texts[lang], options)
+    measured = {}
+    for lang, flat in encoded(adapter, texts, options.jobs):
+        measured[lang] = measure_language(adapter, texts[lang], flat, options)
         if progress:
             progress(lang)
-        return part
-
-    if options.jobs > 1:  # languages in threads: encoders and numpy release the GIL
-        with ThreadPoolExecutor(options.jobs) as pool:
-            parts = list(pool.map(one, texts))
-    else:
-        parts = [one(lang) for lang in texts]
-    frame = pl.concat(parts)
+    frame = language_frame(texts, measured)
     _write_cached(path, frame)
     return frame
 

@@ -8,8 +8,10 @@ points) as the unit, since a word segmenter would make the number depend on its 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
+import polars as pl
 
 from toklab.languages import is_spaceless
 from toklab.token_offsets import joined_bytes
@@ -31,25 +33,21 @@ class Units:
     doc_starts: np.ndarray  # byte offset where each document starts
 
 
-def find_units(texts: list[str], lang: str) -> Units:
+def find_units(texts: Sequence[str] | pl.Series, lang: str) -> Units:
     data, doc_starts = joined_bytes(texts)
     space = SPACE_BYTES[data]
     if is_spaceless(lang):
         kind = CHAR_UNIT
-        lead = (data & 0xC0) != 0x80  # first byte of each code point
-        char_starts = np.flatnonzero(lead)
+        char_starts = np.flatnonzero((data & 0xC0) != 0x80)  # first byte of each code point
         char_ends = np.append(char_starts[1:], len(data))
         keep = ~space[char_starts]
         starts, ends = char_starts[keep], char_ends[keep]
     else:
         kind = WORD_UNIT
-        word = ~space
-        prev = np.concatenate([[False], word[:-1]])
-        nxt = np.concatenate([word[1:], [False]])
-        starts = np.flatnonzero(word & ~prev)
-        ends = np.flatnonzero(word & ~nxt) + 1
+        edges = np.diff((~space).view(np.int8), prepend=np.int8(0), append=np.int8(0))  # +1 word starts, -1 ends
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     doc_of_unit = np.searchsorted(doc_starts, starts, side="right") - 1
-    per_doc = np.bincount(doc_of_unit, minlength=len(texts))
+    per_doc = np.bincount(doc_of_unit, minlength=len(doc_starts))
     return Units(kind, starts, ends, doc_of_unit, per_doc, doc_starts)
 
 
@@ -58,7 +56,9 @@ def continued_per_doc(units: Units, boundaries: np.ndarray, n_docs: int) -> np.n
 
     `boundaries` are token end offsets in the same joined coordinates, sorted.
     """
-    inside = np.searchsorted(boundaries, units.ends, side="left") - np.searchsorted(
-        boundaries, units.starts, side="right"
-    )
+    # Boundaries up to each byte offset, by a running count over the bytes: two gathers per unit
+    # instead of two binary searches (the units and boundaries of a language are both ~10^5).
+    size = int(max(units.ends[-1] if units.ends.size else 0, boundaries[-1] if boundaries.size else 0)) + 1
+    up_to = np.cumsum(np.bincount(boundaries, minlength=size))  # up_to[k]: boundaries at offsets <= k
+    inside = up_to[units.ends - 1] - up_to[units.starts]  # boundaries b with start < b < end
     return np.bincount(units.doc_of_unit[inside > 0], minlength=n_docs).astype(np.int64)
