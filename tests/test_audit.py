@@ -15,7 +15,7 @@ from corpora import load_corpus
 from tests.conftest import CLI_SCRIPT, run_cli, shared_path
 from toklab import load_tokenizer
 from toklab.premium.audit import AuditOptions, run_audit
-from toklab.premium.inflation import BootstrapOptions, bootstrap_interval, bootstrap_weights, gini
+from toklab.premium.inflation import BootstrapOptions, bootstrap_interval, bootstrap_weights, gini, paired_bootstrap
 
 LANGS = "eng_Latn,fra_Latn,jpn_Jpan,kor_Hang,shn_Mymr"
 
@@ -88,6 +88,18 @@ def test_bootstrap_deterministic_and_narrows():
     assert large[1] - large[0] < small[1] - small[0]
     point = lang[:100].sum() / pivot[:100].sum()
     assert small[0] <= point <= small[1]
+
+
+def test_blocked_bootstrap_draws_the_same_resamples():
+    """The memory-bounded bootstrap (resamples drawn in blocks) gives the intervals of the full
+    weight matrix exactly, for several languages at once and a count that is no multiple of a block."""
+    rng = np.random.default_rng(3)
+    pivot = rng.integers(10, 40, (300, 1))
+    langs = np.hstack([pivot * 2 + rng.integers(0, 9, (300, 1)), pivot + rng.integers(0, 30, (300, 1))])
+    opts = BootstrapOptions(resamples=137, seed=5)
+    low, high = paired_bootstrap(langs, np.hstack([pivot, pivot]), opts)
+    for j in range(2):
+        assert (low[j], high[j]) == bootstrap_interval(bootstrap_weights(300, opts), langs[:, j], pivot[:, 0], 0.95)
 
 
 def test_gini():

@@ -13,14 +13,7 @@ from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.errors import SpecError
 from toklab.languages import language_name, script_of
-from toklab.premium.inflation import (
-    COMPARABLE_UNK_SHARE,
-    BootstrapOptions,
-    aligned,
-    bootstrap_intervals,
-    bootstrap_weights,
-    gini,
-)
+from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions, aligned, gini, paired_bootstrap
 from toklab.premium.measure import MeasureOptions, measure, measure_joined
 from toklab.signature import build, tokenizers_part
 from toklab.suggest import nearest
@@ -118,10 +111,9 @@ def premium_intervals(aligned_tokens: dict[str, tuple[np.ndarray, np.ndarray]],
     for lang, (lang_tokens, _) in aligned_tokens.items():
         by_size.setdefault(lang_tokens.size, []).append(lang)
     out = {}
-    for n, langs in by_size.items():
-        weights = bootstrap_weights(n, options)
-        low, high = bootstrap_intervals(weights, np.column_stack([aligned_tokens[lang][0] for lang in langs]),
-                                        np.column_stack([aligned_tokens[lang][1] for lang in langs]), options.level)
+    for langs in by_size.values():
+        low, high = paired_bootstrap(np.column_stack([aligned_tokens[lang][0] for lang in langs]),
+                                     np.column_stack([aligned_tokens[lang][1] for lang in langs]), options)
         out |= {lang: (float(lo), float(hi)) for lang, lo, hi in zip(langs, low, high)}
     return out
 

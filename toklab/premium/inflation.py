@@ -61,6 +61,32 @@ def bootstrap_intervals(weights: np.ndarray, lang_tokens: np.ndarray, pivot_toke
     language and its aligned pivot. One matrix product instead of a pass over the weights per
     language; exact either way, since weights and counts are integers (float64 sums below 2^53)."""
     ratios = (weights @ lang_tokens.astype(np.float64)) / (weights @ pivot_tokens.astype(np.float64))
+    return _percentiles(ratios, level)
+
+
+# Resamples drawn at a time: the weights of 1,000 resamples of a million documents would take 8 GB;
+# drawn in blocks (the same random stream, row after row) they take RESAMPLE_BLOCK / 1,000 of it.
+RESAMPLE_BLOCK = 50
+
+
+def paired_bootstrap(lang_tokens: np.ndarray, pivot_tokens: np.ndarray,
+                     options: BootstrapOptions) -> tuple[np.ndarray, np.ndarray]:
+    """`bootstrap_intervals(bootstrap_weights(n, options), …)` with bounded memory: the same
+    draws, the same intervals, whatever the number of documents."""
+    n = lang_tokens.shape[0]
+    rng = np.random.default_rng(options.seed)
+    lang, pivot = lang_tokens.astype(np.float64), pivot_tokens.astype(np.float64)
+    ratios = []
+    for first in range(0, options.resamples, RESAMPLE_BLOCK):
+        rows = min(RESAMPLE_BLOCK, options.resamples - first)
+        draws = rng.integers(0, n, size=(rows, n))
+        cells = (draws + np.arange(rows)[:, None] * n).ravel()
+        weights = np.bincount(cells, minlength=rows * n).reshape(rows, n).astype(np.float64)
+        ratios.append((weights @ lang) / (weights @ pivot))
+    return _percentiles(np.concatenate(ratios), level=options.level)
+
+
+def _percentiles(ratios: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(ratios, [tail, 100 - tail], axis=0)
     return low, high
