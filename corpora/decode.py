@@ -9,18 +9,20 @@ from toklab.errors import CorpusError
 REPLACEMENT = "\ufffd"
 
 
-def decode_utf8(raw: bytes, path: Path, *, replace: bool = False) -> tuple[str, int]:
+def decode_utf8(raw: bytes, path: Path, *, replace: bool = False, offset: int = 0,
+                first_line: int = 1) -> tuple[str, int]:
     """Return (text, number of invalid sequences replaced).
 
     Strict by default: bytes are the ground truth, and silently dropping them would hide loss.
+    `raw` may be a block of a larger file that starts at byte `offset`, on line `first_line`.
     """
     try:
         return raw.decode("utf-8"), 0
     except UnicodeDecodeError as exc:
         if not replace:
-            line = raw.count(b"\n", 0, exc.start) + 1
+            line = raw.count(b"\n", 0, exc.start) + first_line
             raise CorpusError(
-                f"{path}: invalid UTF-8 at byte offset {exc.start} (line {line}: "
+                f"{path}: invalid UTF-8 at byte offset {offset + exc.start} (line {line}: "
                 f"{raw[exc.start:exc.start + 4]!r}); fix the file or add '?errors=replace' to the corpus spec "
                 "to replace (and count) invalid bytes"
             ) from None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -60,42 +63,136 @@ def load_text(spec: Spec) -> Corpus:
     """One document per line. A directory holds one file per language (`<lang>.txt` or any
     suffix), line-aligned: line i of every file is document i."""
     path = _existing(spec)
-    replace = spec.get("errors") == "replace"
-    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")) if path.is_dir() else [path]
-    if not files:
-        raise CorpusError(f"{path}: directory holds no text files")
-    rows: dict[str, list] = {"doc_id": [], "lang": [], "split": [], "text": []}
-    counts: dict[Path, int] = {}
-    replaced = 0
-    keep = parse_keep(spec.get("keep"), str(spec))
+    frames, counts, replaced = [], {}, 0
     cleaned = {"bom_stripped": 0, "crlf_normalised": 0}
-    for file in files:
-        text, n_bad = decode_utf8(file.read_bytes(), file, replace=replace)
+    for file in text_files(path):
+        frame, n_bad, removed = parse_text(Block(file, file.read_bytes()), spec, text_file_lang(path, file, spec))
+        frames.append(frame)
         replaced += n_bad
-        text, removed = clean_text(text, keep)
         cleaned = {k: cleaned[k] + removed[k] for k in cleaned}
-        lines = split_lines(text)
-        counts[file] = len(lines)
-        lang = spec.get("lang") if not path.is_dir() else file.name.split(".")[0]
-        rows["doc_id"].extend(range(len(lines)))
-        rows["lang"].extend([lang or "und"] * len(lines))
-        rows["split"].extend([spec.get("split", "all")] * len(lines))
-        rows["text"].extend(lines)
-    if len(files) > 1:
+        counts[file] = frame.height
+    if len(counts) > 1:
         check_alignment(counts, None)
-    frame = check_document_sizes(make_frame(rows), spec, str(path))
+    frame = check_document_sizes(pl.concat(frames), spec, str(path))
     return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, replaced, str(path),
                   tuple(cleaned.items()))
 
 
+def text_files(path: Path) -> list[Path]:
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")) if path.is_dir() else [path]
+    if not files:
+        raise CorpusError(f"{path}: directory holds no text files")
+    return files
+
+
+def text_file_lang(path: Path, file: Path, spec: Spec) -> str:
+    """A directory names each file's language (`fra_Latn.txt`); a single file takes ?lang=."""
+    lang = spec.get("lang") if not path.is_dir() else file.name.split(".")[0]
+    return lang or "und"
+
+
+def parse_text(block: Block, spec: Spec, lang: str) -> tuple[pl.DataFrame, int, dict[str, int]]:
+    """One document per line; document ids are line numbers from 0."""
+    text, replaced, cleaned = block_text(block, spec)
+    lines = split_lines(text)
+    first = block.first_line - 1
+    frame = pl.DataFrame({"doc_id": pl.int_range(first, first + len(lines), eager=True),
+                          "lang": pl.repeat(lang, len(lines), eager=True, dtype=pl.Utf8),
+                          "split": pl.repeat(spec.get("split", "all"), len(lines), eager=True, dtype=pl.Utf8),
+                          "text": pl.Series(lines, dtype=pl.Utf8)}, schema=SCHEMA)
+    return frame, replaced, cleaned
+
+
 def load_jsonl(spec: Spec) -> Corpus:
     path = _existing(spec)
+    block = Block(path, path.read_bytes())
+    frame, replaced, cleaned = parse_jsonl(block, spec)
+    frame = check_document_sizes(frame, spec, str(path))
+    return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, replaced, str(path),
+                  tuple(cleaned.items()))
+
+
+@dataclasses.dataclass(frozen=True)
+class Block:
+    """Whole lines of a file: all of it, or one block of a stream (corpora.stream)."""
+
+    path: Path
+    raw: bytes
+    first_line: int = 1  # line number of the block's first line in the file
+    offset: int = 0  # byte offset of the block in the file
+
+    @property
+    def at_start(self) -> bool:
+        return self.offset == 0
+
+
+def block_text(block: Block, spec: Spec) -> tuple[str, int, dict[str, int]]:
+    """Decoded and cleaned text of a block (a byte-order mark can only open the file)."""
+    text, replaced = decode_utf8(block.raw, block.path, replace=spec.get("errors") == "replace",
+                                 offset=block.offset, first_line=block.first_line)
+    keep = parse_keep(spec.get("keep"), str(spec))
+    text, cleaned = clean_text(text, keep if block.at_start else keep | {"bom"})
+    return text, replaced, cleaned
+
+
+def parse_jsonl(block: Block, spec: Spec) -> tuple[pl.DataFrame, int, dict[str, int]]:
+    """Records of a block of JSON lines: polars parses plain blocks in Rust; anything it cannot
+    take exactly as the line-by-line reader would (blank lines, CR, a byte-order mark, odd types,
+    a syntax error) goes through the line-by-line reader, which names the line at fault."""
+    fast = _jsonl_fast(block, spec)
+    if fast is not None:
+        return fast, 0, {"bom_stripped": 0, "crlf_normalised": 0}
+    text, replaced, cleaned = block_text(block, spec)
+    return _jsonl_lines(text, block, spec), replaced, cleaned
+
+
+def _jsonl_fast(block: Block, spec: Spec) -> pl.DataFrame | None:
+    raw = block.raw
+    if not raw or b"\r" in raw or raw.startswith(b"\xef\xbb\xbf") or b"\n\n" in raw or raw.startswith(b"\n"):
+        return None
+    if _lone_surrogate_escapes(raw):
+        return None  # polars reads a lone \\ud800 as NUL; the line reader keeps what json.loads gives
+    text_key, lang_key, id_key = spec.get("text", "text"), spec.get("lang", "lang"), spec.get("id", "doc_id")
+    try:
+        frame = pl.read_ndjson(io.BytesIO(raw), infer_schema_length=None)
+    except Exception:  # polars' parse errors: the line-by-line reader says which line
+        return None
+    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
+    wanted = {text_key: pl.Utf8, lang_key: pl.Utf8, "split": pl.Utf8, id_key: pl.Int64}
+    if frame.height != lines or text_key not in frame.columns or frame[text_key].null_count():
+        return None
+    if any(frame.schema[key] != dtype for key, dtype in wanted.items() if key in frame.columns):
+        return None
+    if any(frame[key].null_count() for key in (lang_key, "split", id_key) if key in frame.columns):
+        return None
+    ids = frame[id_key] if id_key in frame.columns else pl.int_range(block.first_line - 1, block.first_line - 1 + lines,
+                                                                      eager=True)
+    return pl.DataFrame({
+        "doc_id": ids.cast(pl.Int64),
+        "lang": frame[lang_key] if lang_key in frame.columns else pl.repeat("und", lines, eager=True),
+        "split": frame["split"] if "split" in frame.columns else pl.repeat("all", lines, eager=True),
+        "text": frame[text_key],
+    }, schema=SCHEMA)
+
+
+SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+SURROGATE_PAIR = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F]")
+
+
+def _lone_surrogate_escapes(raw: bytes) -> bool:
+    """Whether a `\\uD800`-`\\uDFFF` escape may stand outside a surrogate pair (rare: checked fully
+    only when a surrogate escape occurs at all)."""
+    if not SURROGATE.search(raw):
+        return False
+    return len(SURROGATE.findall(raw)) != 2 * len(SURROGATE_PAIR.findall(raw))
+
+
+def _jsonl_lines(raw: str, block: Block, spec: Spec) -> pl.DataFrame:
+    path = block.path
     text_key, lang_key = spec.get("text", "text"), spec.get("lang", "lang")
     id_key = spec.get("id", "doc_id")
-    raw, replaced = decode_utf8(path.read_bytes(), path, replace=spec.get("errors") == "replace")
-    raw, cleaned = clean_text(raw, parse_keep(spec.get("keep"), str(spec)))
     rows: dict[str, list] = {"doc_id": [], "lang": [], "split": [], "text": []}
-    for line_no, line in enumerate(split_lines(raw), 1):
+    for line_no, line in enumerate(split_lines(raw), block.first_line):
         if not line.strip():
             continue
         try:
@@ -112,9 +209,7 @@ def load_jsonl(spec: Spec) -> Corpus:
         rows["lang"].append(str(record.get(lang_key, "und")))
         rows["split"].append(str(record.get("split", "all")))
         rows["text"].append(text)
-    frame = check_document_sizes(make_frame(rows), spec, str(path))
-    return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, replaced, str(path),
-                  tuple(cleaned.items()))
+    return make_frame(rows)
 
 
 def _doc_id(value, where: str, key: str) -> int:
@@ -135,14 +230,19 @@ def load_parquet(spec: Spec) -> Corpus:
         frame = pl.read_parquet(path)
     except Exception as exc:  # polars raises ComputeError/OSError subclasses on bad files
         raise CorpusError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0][:160]})") from None
+    frame = check_document_sizes(parquet_frame(frame, path, spec), spec, str(path))
+    return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, 0, str(path))
+
+
+def parquet_frame(frame: pl.DataFrame, path: Path, spec: Spec, first_row: int = 0) -> pl.DataFrame:
+    """Rows of a Parquet file (or a batch of them, starting at `first_row`) in the corpus schema."""
     text_key = spec.get("text", "text")
     if text_key not in frame.columns:
         raise CorpusError(f"{path}: no column {text_key!r} (columns: {', '.join(frame.columns)}); name it with ?text=COL")
     frame = frame.rename({text_key: "text"}) if text_key != "text" else frame
     if "doc_id" not in frame.columns:
-        frame = frame.with_row_index("doc_id")
+        frame = frame.with_row_index("doc_id", offset=first_row)
     for column, default in (("lang", "und"), ("split", "all")):
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(default).alias(column))
-    frame = check_document_sizes(_typed(frame.select(list(SCHEMA)), path), spec, str(path))
-    return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, 0, str(path))
+    return _typed(frame.select(list(SCHEMA)), path)

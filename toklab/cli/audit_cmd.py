@@ -7,6 +7,7 @@ import polars as pl
 from rich.table import Table
 
 from corpora import load_corpus
+from corpora.stream import STREAMABLE, open_stream
 from toklab.cli.options import corpus_spec_from_flags, format_option, output_option, plot_option
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import signature_line, stdout_console, write_frame
@@ -109,11 +110,15 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
       toklab audit --format csv -o premiums.csv --plot premiums.png
     """
     corpus_spec = corpus_spec_from_flags(corpus, split, langs, pivot)
-    loaded = load_corpus(corpus_spec)
+    # User files are read block by block (memory bounded whatever their size); the joined method
+    # and the normal-form comparison need each language whole.
+    streamed = corpus_spec.split(":", 1)[0] in STREAMABLE and method == "totals" and not sensitivity_report
+    loaded = open_stream(corpus_spec) if streamed else load_corpus(corpus_spec)
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
     options = AuditOptions(pivot=pivot, method=method, measure=MeasureOptions(normalize=normalize, jobs=jobs),
                            bootstrap=BootstrapOptions(resamples=resamples, seed=seed))
-    steps = len(adapters) * len(loaded.langs) * (3 if sensitivity_report else 1)
+    units = loaded.expected_blocks if streamed else len(loaded.langs)
+    steps = len(adapters) * units * (3 if sensitivity_report else 1)
     with progress_callback("encoding", steps) as advance:
         if sensitivity_report:
             sensitivity = normalization_sensitivity(adapters, loaded, options, advance)

@@ -10,11 +10,13 @@ import numpy as np
 import polars as pl
 
 from corpora import Corpus
+from corpora.stream import CorpusStream
 from toklab.adapters.base import Adapter
 from toklab.errors import SpecError
 from toklab.languages import language_name, script_of
 from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions, aligned, gini, paired_bootstrap
 from toklab.premium.measure import MeasureOptions, measure, measure_joined
+from toklab.premium.stream_measure import LanguageMeasures, measure_stream
 from toklab.signature import build, tokenizers_part
 from toklab.suggest import nearest
 
@@ -44,16 +46,15 @@ class AuditResult:
     signature: str
 
 
-def _doc_stats(part: pl.DataFrame, pivot_part: pl.DataFrame) -> dict:
+def _language_stats(totals: dict, part: pl.DataFrame, pivot_part: pl.DataFrame) -> dict:
     lang_tokens, pivot_tokens = aligned(part, pivot_part, "tokens")
     lang_bytes, pivot_bytes = aligned(part, pivot_part, "bytes")
     valid = pivot_tokens > 0
     ratios = lang_tokens[valid] / pivot_tokens[valid]
-    tokens, units = int(part["tokens"].sum()), int(part["units"].sum())
-    chars = int(part["chars"].sum())
+    tokens, units, chars = int(totals["tokens"]), int(totals["units"]), int(totals["chars"])
     return {
-        "docs": part.height,
-        "bytes": int(part["bytes"].sum()),
+        "docs": int(totals["docs"]),
+        "bytes": int(totals["bytes"]),
         "chars": chars,
         "tokens": tokens,
         "aligned": (lang_tokens, pivot_tokens),
@@ -62,26 +63,26 @@ def _doc_stats(part: pl.DataFrame, pivot_part: pl.DataFrame) -> dict:
         "ratio_p90": float(np.percentile(ratios, 90)) if ratios.size else None,
         "byte_premium": float(lang_bytes.sum() / pivot_bytes.sum()) if pivot_bytes.sum() else None,
         # one unit per column: whitespace words, or characters for scripts written without spaces
-        "fertility_words": tokens / units if units and part["unit_kind"][0] == "whitespace_word" else None,
-        "fertility_chars": tokens / units if units and part["unit_kind"][0] == "char" else None,
-        "fertility_unit": part["unit_kind"][0],
-        "continued_words": float(part["continued"].sum() / units) if units else None,
-        "renyi_efficiency_vocab": part["renyi_efficiency_vocab"][0],
-        "renyi_efficiency_observed": part["renyi_efficiency_observed"][0],
-        "unk_char_share": float(part["unk_chars"].sum() / chars) if chars else 0.0,
+        "fertility_words": tokens / units if units and totals["unit_kind"] == "whitespace_word" else None,
+        "fertility_chars": tokens / units if units and totals["unit_kind"] == "char" else None,
+        "fertility_unit": totals["unit_kind"],
+        "continued_words": float(int(totals["continued"]) / units) if units else None,
+        "renyi_efficiency_vocab": totals["renyi_efficiency_vocab"],
+        "renyi_efficiency_observed": totals["renyi_efficiency_observed"],
+        "unk_char_share": float(int(totals["unk_chars"]) / chars) if chars else 0.0,
     }
 
 
-def tokenizer_rows(adapter: Adapter, doc_frame: pl.DataFrame, options: AuditOptions,
+def tokenizer_rows(adapter: Adapter, measures: LanguageMeasures, options: AuditOptions,
                    joined: pl.DataFrame | None) -> list[dict]:
     rows = []
     pivot_joined = None
     if joined is not None:
         pivot_joined = joined.filter(pl.col("lang") == options.pivot)["joined_tokens"][0]
-    parts = {key[0]: part.sort("doc_id") for key, part in doc_frame.group_by("lang", maintain_order=True)}
+    parts = {lang: part if part["doc_id"].is_sorted() else part.sort("doc_id") for lang, part in measures.docs.items()}
     aligned_tokens = {}
     for lang, part in parts.items():
-        stats = _doc_stats(part, parts[options.pivot])
+        stats = _language_stats(measures.totals[lang], part, parts[options.pivot])
         aligned_tokens[lang] = stats.pop("aligned")
         row = {"tokenizer": adapter.name, "lang": lang, "lang_name": language_name(lang), "script": script_of(lang)}
         row |= stats
@@ -149,26 +150,47 @@ def summarise(rows: pl.DataFrame, pivot: str) -> pl.DataFrame:
     return pl.DataFrame(out)
 
 
-def run_audit(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions,
+def run_audit(adapters: Sequence[Adapter], corpus: Corpus | CorpusStream, options: AuditOptions,
               progress: Callable[[str], None] | None = None) -> AuditResult:
-    if options.pivot not in corpus.langs:
-        raise SpecError(
-            f"pivot {options.pivot!r} is not in corpus {corpus.spec} (languages: {len(corpus.langs)})"
-            + nearest(options.pivot, corpus.langs)
-        )
-    if len(corpus.langs) < 2:
-        raise SpecError(f"corpus {corpus.spec} holds only the pivot {options.pivot!r}: a premium needs at least one "
-                        "other language; add one with --langs (e.g. --langs fra_Latn)")
+    """The audit of a corpus held in memory, or of a `CorpusStream` (corpora.stream) read block by
+    block in bounded memory; both give the same rows for the same documents."""
     if options.method not in METHODS:
         raise SpecError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
+    if isinstance(corpus, CorpusStream):
+        return _run_streamed(adapters, corpus, options, progress)
+    check_languages(corpus.spec, corpus.langs, options.pivot)
     rows: list[dict] = []
     for adapter in adapters:
-        doc_frame = measure(adapter, corpus, options.measure, progress)
+        measures = LanguageMeasures.of_documents(measure(adapter, corpus, options.measure, progress))
         joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None
-        rows.extend(tokenizer_rows(adapter, doc_frame, options, joined))
+        rows.extend(tokenizer_rows(adapter, measures, options, joined))
     frame = pl.DataFrame(rows).select(COLUMNS)
     signature = build(tokenizers_part(adapters), corpus.signature, options.signature())
     return AuditResult(frame, summarise(frame, options.pivot), signature)
+
+
+def _run_streamed(adapters: Sequence[Adapter], stream: CorpusStream, options: AuditOptions,
+                  progress: Callable[[str], None] | None) -> AuditResult:
+    if options.method != "totals":
+        raise SpecError(f"--method {options.method} encodes each language's text joined whole; a streamed corpus "
+                        "is measured document by document: use --method totals")
+    rows: list[dict] = []
+    tally = None
+    for adapter in adapters:
+        measures, tally = measure_stream(adapter, stream, options.measure, progress)
+        check_languages(stream.spec, sorted(measures.totals), options.pivot)
+        rows.extend(tokenizer_rows(adapter, measures, options, None))
+    frame = pl.DataFrame(rows).select(COLUMNS)
+    signature = build(tokenizers_part(adapters), stream.signature(tally), options.signature())
+    return AuditResult(frame, summarise(frame, options.pivot), signature)
+
+
+def check_languages(spec, langs: list[str], pivot: str) -> None:
+    if pivot not in langs:
+        raise SpecError(f"pivot {pivot!r} is not in corpus {spec} (languages: {len(langs)})" + nearest(pivot, langs))
+    if len(langs) < 2:
+        raise SpecError(f"corpus {spec} holds only the pivot {pivot!r}: a premium needs at least one "
+                        "other language; add one with --langs (e.g. --langs fra_Latn)")
 
 
 @dataclasses.dataclass(frozen=True)

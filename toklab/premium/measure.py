@@ -62,8 +62,15 @@ def renyi_efficiency(flat_ids: np.ndarray, vocab_size: int, alpha: float) -> tup
     if flat_ids.size == 0 or vocab_size < 2:
         return None, None
     counts = np.unique(flat_ids, return_counts=True)[1] if vocab_size > 4 * flat_ids.size else np.bincount(flat_ids)
+    return renyi_from_counts(counts, vocab_size, alpha)
+
+
+def renyi_from_counts(counts: np.ndarray, vocab_size: int, alpha: float) -> tuple[float | None, float | None]:
+    """`renyi_efficiency` from token-type counts (in id order; zeros allowed), as a stream adds them up."""
     counts = counts[counts > 0]
-    p = counts / flat_ids.size
+    if counts.size == 0 or vocab_size < 2:
+        return None, None
+    p = counts / counts.sum()
     entropy = np.log2(np.sum(p**alpha)) / (1 - alpha)
     observed = float(entropy / np.log2(counts.size)) if counts.size > 1 else None
     return float(entropy / np.log2(vocab_size)), observed
@@ -89,15 +96,19 @@ def language_texts(corpus: Corpus, normalize: str) -> dict[str, LanguageText]:
     key = (corpus.signature, normalize)
     if key not in _TEXT_MEMO:
         _TEXT_MEMO.clear()  # keep one corpus in memory at a time
-        out = {}
-        for lang, part in corpus.by_lang().items():
-            texts = normalize_texts(part["text"].to_list(), normalize)
-            series = part["text"] if normalize == "none" else pl.Series(texts, dtype=pl.Utf8)
-            out[lang] = LanguageText(lang, part["doc_id"], part["split"], texts,
-                                     series.str.len_bytes().to_numpy(), series.str.len_chars().to_numpy(),
-                                     find_units(series, lang))
-        _TEXT_MEMO[key] = out
+        _TEXT_MEMO[key] = texts_by_language(corpus.frame, normalize)
     return _TEXT_MEMO[key]
+
+
+def texts_by_language(frame: pl.DataFrame, normalize: str) -> dict[str, LanguageText]:
+    """A corpus frame's (or a stream block's) languages, ready for every tokenizer."""
+    out = {}
+    for (lang,), part in frame.group_by("lang", maintain_order=True):
+        texts = normalize_texts(part["text"].to_list(), normalize)
+        series = part["text"] if normalize == "none" else pl.Series(texts, dtype=pl.Utf8)
+        out[lang] = LanguageText(lang, part["doc_id"], part["split"], texts, series.str.len_bytes().to_numpy(),
+                                 series.str.len_chars().to_numpy(), find_units(series, lang))
+    return out
 
 
 # A unit of work for --jobs: enough text that a thread's start-up is noise, few enough bytes that

@@ -1,0 +1,186 @@
+"""User corpora read block by block, so an analyzer's memory does not grow with the corpus.
+
+`open_stream("jsonl:big.jsonl")` checks the spec and hashes the files: the sha256 of their bytes
+is a streamed corpus's content identity (its documents are never all in memory to hash as
+`Corpus.content_hash` does). `stream.blocks()` then yields corpus frames (doc_id, lang, split,
+text) of about BLOCK_BYTES of input each, parsed by the same readers that load a corpus whole
+(corpora.readers), so a streamed analysis measures exactly the same documents.
+
+>>> stream = open_stream("jsonl:corpus.jsonl")        # doctest: +SKIP
+>>> for block in stream.blocks(): block.frame.height   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from pathlib import Path
+from typing import Iterator
+
+import polars as pl
+
+from corpora.flores import check_alignment
+from corpora.readers import (
+    Block,
+    _existing,
+    check_document_sizes,
+    parquet_frame,
+    parse_jsonl,
+    parse_text,
+    text_file_lang,
+    text_files,
+)
+from toklab.errors import CorpusError, SpecError
+from toklab.spec import Spec
+
+BLOCK_BYTES = 32 << 20  # input bytes per block: large enough for the encoders' threads, small against memory
+STREAMABLE = ("file", "jsonl", "parquet")
+HASH_CHUNK = 16 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class ParsedBlock:
+    frame: pl.DataFrame
+    replaced: int = 0  # invalid UTF-8 sequences replaced (errors=replace)
+    cleaned: tuple[tuple[str, int], ...] = ()  # byte-order marks stripped, CRLF normalised
+
+
+@dataclasses.dataclass
+class StreamTally:
+    """What the stream held, counted as it was read: the corpus part of a signature."""
+
+    docs: int = 0
+    bytes: int = 0
+    langs: set = dataclasses.field(default_factory=set)
+    replaced: int = 0
+    cleaned: dict = dataclasses.field(default_factory=lambda: {"bom_stripped": 0, "crlf_normalised": 0})
+
+    def add(self, block: ParsedBlock) -> None:
+        self.docs += block.frame.height
+        self.bytes += int(block.frame["text"].str.len_bytes().sum() or 0)
+        self.langs.update(block.frame["lang"].unique().to_list())
+        self.replaced += block.replaced
+        for name, count in block.cleaned:
+            self.cleaned[name] += count
+
+
+@dataclasses.dataclass(frozen=True)
+class CorpusStream:
+    spec: Spec  # canonical: the resolved path
+    files: tuple[Path, ...]
+    content_hash: str  # sha256 over every file's name, size and bytes
+    block_bytes: int = BLOCK_BYTES
+
+    @property
+    def expected_blocks(self) -> int:
+        """About how many blocks `blocks()` yields (for a progress bar)."""
+        size = sum(file.stat().st_size for file in self.files)
+        return max(1, -(-size // self.block_bytes))
+
+    def signature(self, tally: StreamTally) -> str:
+        parts = [f"corpus:{self.spec.canonical}", f"langs:{len(tally.langs)}", f"docs:{tally.docs}",
+                 f"bytes:{tally.bytes}", f"content:{self.content_hash[:16]}", "content_of:file_bytes", "read:stream"]
+        if tally.replaced:
+            parts.append(f"utf8_replaced:{tally.replaced}")
+        parts.extend(f"{name}:{count}" for name, count in tally.cleaned.items() if count)
+        return "|".join(parts)
+
+    def blocks(self) -> Iterator[ParsedBlock]:
+        wanted = _wanted_langs(self.spec)
+        seen: set[str] = set()
+        for block in self._parsed():
+            frame = block.frame if wanted is None else block.frame.filter(pl.col("lang").is_in(sorted(wanted)))
+            seen.update(frame["lang"].unique().to_list())
+            yield dataclasses.replace(block, frame=check_document_sizes(frame, self.spec, str(self.files[0])))
+        missing = sorted(wanted - seen) if wanted else []
+        if missing:
+            raise SpecError(f"{self.spec}: no documents of language {', '.join(missing)} in the corpus "
+                            f"(languages found: {', '.join(sorted(seen)[:12]) or 'none'})")
+
+    def _parsed(self) -> Iterator[ParsedBlock]:
+        if self.spec.scheme == "parquet":
+            yield from self._parquet_blocks()
+            return
+        root = Path(self.spec.target)
+        counts: dict[Path, int] = {}
+        for file in self.files:
+            counts[file] = 0
+            for block in line_blocks(file, self.block_bytes, _line_limit(self.spec)):
+                if self.spec.scheme == "jsonl":
+                    frame, replaced, cleaned = parse_jsonl(block, self.spec)
+                else:
+                    frame, replaced, cleaned = parse_text(block, self.spec, text_file_lang(root, file, self.spec))
+                    counts[file] += frame.height
+                yield ParsedBlock(frame, replaced, tuple(cleaned.items()))
+        if self.spec.scheme == "file" and len(counts) > 1:
+            check_alignment(counts, None)
+
+    def _parquet_blocks(self) -> Iterator[ParsedBlock]:
+        path = self.files[0]
+        first_row = 0
+        try:
+            batches = pl.scan_parquet(path).collect_batches(chunk_size=max(self.block_bytes // 256, 1024))
+            for batch in batches:
+                yield ParsedBlock(parquet_frame(batch, path, self.spec, first_row))
+                first_row += batch.height
+        except (pl.exceptions.ComputeError, OSError) as exc:
+            raise CorpusError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0][:160]})") from None
+
+
+def open_stream(spec: Spec, block_bytes: int = BLOCK_BYTES) -> CorpusStream:
+    """Check a `file:`, `jsonl:` or `parquet:` spec and hash its files (one sequential read)."""
+    from corpora import parse_corpus_spec
+
+    spec = parse_corpus_spec(spec)
+    if spec.scheme not in STREAMABLE:
+        raise SpecError(f"{spec}: only {', '.join(s + ':' for s in STREAMABLE)} corpora can be streamed")
+    path = _existing(spec)
+    files = tuple(text_files(path)) if spec.scheme == "file" else (path,)
+    return CorpusStream(Spec(spec.scheme, str(path.resolve()), spec.params), files, files_sha256(files, path), block_bytes)
+
+
+def files_sha256(files: tuple[Path, ...], root: Path) -> str:
+    digest = hashlib.sha256()
+    for file in files:
+        name = file.name if root.is_dir() else ""
+        digest.update(f"{name}\t{file.stat().st_size}\n".encode())
+        with open(file, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def line_blocks(path: Path, block_bytes: int, line_limit: int) -> Iterator[Block]:
+    """Blocks of whole lines, about `block_bytes` each; a line longer than `line_limit` is refused
+    before it is read whole (a file without newlines must not take all memory)."""
+    with open(path, "rb") as handle:
+        carry, offset, line = b"", 0, 1
+        while chunk := handle.read(block_bytes):
+            data = carry + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                if len(data) > line_limit:
+                    raise CorpusError(f"{path}, line {line} (byte offset {offset}): longer than {line_limit / 1e6:,.0f} MB "
+                                      "without a line break; split it into lines, or raise ?max_doc_mb=N")
+                carry = data
+                continue
+            yield Block(path, data[:cut], line, offset)
+            line += data.count(b"\n", 0, cut)
+            offset += cut
+            carry = data[cut:]
+        if carry:
+            yield Block(path, carry, line, offset)
+
+
+def _line_limit(spec: Spec) -> int:
+    """Bytes one line may take: the document limit, times 6 for JSON's \\uXXXX escapes."""
+    try:
+        limit_mb = float(spec.get("max_doc_mb", "16"))
+    except ValueError:
+        limit_mb = 16.0  # check_document_sizes reports the bad value
+    return int(max(limit_mb, 1) * 1e6 * 6)
+
+
+def _wanted_langs(spec: Spec) -> set[str] | None:
+    wanted = spec.get("langs")
+    return {code.strip() for code in wanted.split(",") if code.strip()} if wanted else None

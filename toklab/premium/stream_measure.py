@@ -1,0 +1,147 @@
+"""What the audit needs of one tokenizer on one corpus, measured whole or from a stream.
+
+`LanguageMeasures` holds, per language, the documents' (doc_id, tokens, bytes) — all the paired
+bootstrap and the per-document ratios use — and the language's totals (bytes, characters, units,
+continued units, unknown characters, Rényi efficiency). A corpus in memory gets them from
+`measure()`'s per-document frame; a `CorpusStream` (corpora.stream) is measured block by block,
+keeping only those three numbers per document and a token-type count per language, so memory
+grows by 16 bytes per document and not with the text.
+
+The streamed result is cached like `measure()`'s, keyed by the tokenizer's signature, the files'
+sha256 and the options; the entry is verified on every read (`toklab.cache`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import polars as pl
+
+from corpora.stream import CorpusStream, ParsedBlock, StreamTally
+from toklab.adapters.base import Adapter
+from toklab.cache import cache_dir_or_none, read_entry, write_entry
+from toklab.paths import short_hash
+from toklab.premium.measure import (
+    MEASURE_VERSION,
+    MeasureOptions,
+    encoded,
+    measure_language,
+    renyi_from_counts,
+    texts_by_language,
+)
+
+SUMMED = ("docs", "bytes", "chars", "tokens", "units", "continued", "unk_chars")
+PER_DOC = {"doc_id": pl.Int64, "tokens": pl.Int64, "bytes": pl.Int64}
+
+
+@dataclasses.dataclass(frozen=True)
+class LanguageMeasures:
+    docs: dict[str, pl.DataFrame]  # language → (doc_id, tokens, bytes), one row per document
+    totals: dict[str, dict]  # language → SUMMED sums, unit_kind, renyi_efficiency_vocab/observed
+
+    @classmethod
+    def of_documents(cls, frame: pl.DataFrame) -> "LanguageMeasures":
+        """From `measure()`'s per-document frame (a corpus held in memory)."""
+        sums = frame.group_by("lang", maintain_order=True).agg(
+            pl.len().alias("docs"), *(pl.col(c).sum() for c in SUMMED[1:]),
+            *(pl.col(c).first() for c in ("unit_kind", "renyi_efficiency_vocab", "renyi_efficiency_observed")))
+        totals = {row.pop("lang"): row for row in sums.iter_rows(named=True)}
+        docs = {lang: part.select(list(PER_DOC)) for (lang,), part in frame.group_by("lang", maintain_order=True)}
+        return cls(docs, totals)
+
+
+class _LanguageSums:
+    """One language's running sums over the blocks of a stream."""
+
+    def __init__(self, vocab_size: int, unit_kind: str):
+        self.sums = dict.fromkeys(SUMMED, 0)
+        self.unit_kind = unit_kind
+        self.type_counts = np.zeros(vocab_size, dtype=np.int64)
+        self.columns: dict[str, list[np.ndarray]] = {name: [] for name in PER_DOC}
+
+    def add(self, text, measured: dict, ids: np.ndarray) -> None:
+        per_doc = {"docs": len(text.texts), "bytes": text.bytes, "chars": text.chars, "units": text.units.per_doc,
+                   "tokens": measured["tokens"], "continued": measured["continued"], "unk_chars": measured["unk_chars"]}
+        for name, value in per_doc.items():
+            self.sums[name] += int(value if isinstance(value, int) else np.sum(value, dtype=np.int64))
+        self.type_counts += np.bincount(ids, minlength=self.type_counts.size)[: self.type_counts.size]
+        self.columns["doc_id"].append(text.doc_ids.to_numpy().astype(np.int64))
+        self.columns["tokens"].append(np.asarray(measured["tokens"], dtype=np.int64))
+        self.columns["bytes"].append(text.bytes.astype(np.int64))
+
+    def result(self, vocab_size: int, alpha: float) -> tuple[pl.DataFrame, dict]:
+        docs = pl.DataFrame({name: np.concatenate(parts) for name, parts in self.columns.items()}, schema=PER_DOC)
+        vocab, observed = renyi_from_counts(self.type_counts, vocab_size, alpha)
+        return docs, {**self.sums, "unit_kind": self.unit_kind, "renyi_efficiency_vocab": vocab,
+                      "renyi_efficiency_observed": observed}
+
+
+def prefetched(blocks: Iterator[ParsedBlock]) -> Iterator[ParsedBlock]:
+    """The next block is read and parsed (polars, in Rust) while the current one is measured."""
+    with ThreadPoolExecutor(1) as reader:
+        upcoming = reader.submit(next, blocks, None)
+        while (block := upcoming.result()) is not None:
+            upcoming = reader.submit(next, blocks, None)
+            yield block
+
+
+def measure_stream(adapter: Adapter, stream: CorpusStream, options: MeasureOptions = MeasureOptions(),
+                   progress: Callable[[str], None] | None = None,
+                   use_cache: bool = True) -> tuple[LanguageMeasures, StreamTally]:
+    path = _cache_file(adapter, stream, options) if use_cache else None
+    cached = _read_cached(path)
+    if cached is not None:
+        return cached
+    tally, sums = StreamTally(), {}
+    for block in prefetched(stream.blocks()):
+        tally.add(block)
+        texts = texts_by_language(block.frame, options.normalize)
+        for lang, flat in encoded(adapter, texts, options.jobs):
+            if lang not in sums:
+                sums[lang] = _LanguageSums(adapter.vocab_size, texts[lang].units.kind)
+            sums[lang].add(texts[lang], measure_language(adapter, texts[lang], flat, options), flat.ids)
+        if progress:
+            progress(f"{tally.bytes / 1e6:,.0f} MB")
+    docs, totals = {}, {}
+    for lang in list(sums):  # first appearance: the order of a corpus loaded whole
+        docs[lang], totals[lang] = sums.pop(lang).result(adapter.vocab_size, options.renyi_alpha)
+    measures = LanguageMeasures(docs, totals)
+    _write_cached(path, measures, tally)
+    return measures, tally
+
+
+def _cache_file(adapter: Adapter, stream: CorpusStream, options: MeasureOptions) -> Path | None:
+    folder = cache_dir_or_none("measurements")
+    if folder is None:
+        return None
+    key = short_hash("\n".join([adapter.signature, stream.spec.canonical, stream.content_hash, options.key(),
+                                f"measure:{MEASURE_VERSION}", "stream"]), 32)
+    return folder / f"{key}.stream"
+
+
+def _write_cached(path: Path | None, measures: LanguageMeasures, tally: StreamTally) -> None:
+    if path is None:
+        return
+    docs = pl.concat([part.with_columns(lang=pl.lit(lang)) for lang, part in measures.docs.items()])
+    buffer = io.BytesIO()
+    docs.write_parquet(buffer)
+    header = {"totals": measures.totals, "tally": {**dataclasses.asdict(tally), "langs": sorted(tally.langs)}}
+    write_entry(path, json.dumps(header).encode() + b"\n" + buffer.getvalue())
+
+
+def _read_cached(path: Path | None) -> tuple[LanguageMeasures, StreamTally] | None:
+    payload = read_entry(path) if path is not None else None
+    if payload is None:
+        return None
+    header_line, _, parquet = payload.partition(b"\n")
+    header = json.loads(header_line)
+    docs = pl.read_parquet(io.BytesIO(parquet)).partition_by("lang", as_dict=True, include_key=False)
+    tally = StreamTally(**{**header["tally"], "langs": set(header["tally"]["langs"])})
+    totals = header["totals"]
+    return LanguageMeasures({lang: docs[(lang,)] for lang in totals}, totals), tally
