@@ -33,7 +33,7 @@ from corpora.readers import (
 from toklab.errors import CorpusError, SpecError
 from toklab.spec import Spec
 
-BLOCK_BYTES = 32 << 20  # input bytes per block: large enough for the encoders' threads, small against memory
+BLOCK_BYTES = 16 << 20  # input bytes per block: enough work for the encoders' threads, small against memory
 STREAMABLE = ("file", "jsonl", "parquet")
 HASH_CHUNK = 16 << 20
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.table import Table
 
+from toklab.cli.progress import progress_callback
 from toklab.cli.render import stdout_console
 
 
@@ -49,6 +52,39 @@ def bench_loss_cmd(tokenizers, corpus: str) -> None:
         table.add_column(column)
     for name, raw_s, loss_s in bench_loss(list(tokenizers), corpus):
         table.add_row(name, f"{raw_s:.2f} s", f"{loss_s:.2f} s", f"{loss_s / raw_s:.2f}×")
+    stdout_console().print(table)
+
+
+@bench_group.command("stream")
+@click.option("-t", "--tokenizer", "spec", default="tiktoken:cl100k_base", show_default=True)
+@click.option("--size-gb", type=click.FloatRange(min=0.01), default=2.0, show_default=True,
+              help="Size of the generated JSON-lines corpus.")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Threads of the audit.")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the temporary corpus (default: the system's temporary folder).")
+def bench_stream_cmd(spec: str, size_gb: float, jobs: int, folder: Path | None) -> None:
+    """A streamed audit of a generated corpus larger than memory should be, vs the raw encoder.
+
+    Writes SIZE_GB of JSON lines from FLORES sentences (deleted afterwards), audits it in a child
+    process, and reports throughput per core against raw encode_ordinary (goal ≥ 0.9×) and the
+    audit's peak memory (goal ≤ 1.5 GB).
+
+    \b
+    Example: toklab bench stream --size-gb 2 --jobs 2
+    """
+    from toklab.bench.stream_speed import STEPS, bench_stream
+
+    with progress_callback("bench stream", STEPS) as advance:
+        result = bench_stream(spec, size_gb, jobs, folder, advance)
+    _print_rows(f"streamed audit benchmark — {result.tokenizer}", ("what", "measured", "ratio / goal"), result.rows)
+
+
+def _print_rows(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
     stdout_console().print(table)
 
 

@@ -62,7 +62,9 @@ class _LanguageSums:
     def __init__(self, vocab_size: int, unit_kind: str):
         self.sums = dict.fromkeys(SUMMED, 0)
         self.unit_kind = unit_kind
-        self.type_counts = np.zeros(vocab_size, dtype=np.int64)
+        # int32 until the language's token total could overflow it: half the memory of int64
+        # (204 languages × o200k's 200,019 types: 163 MB instead of 326)
+        self.type_counts = np.zeros(vocab_size, dtype=np.int32)
         self.columns: dict[str, list[np.ndarray]] = {name: [] for name in PER_DOC}
 
     def add(self, text, measured: dict, ids: np.ndarray) -> None:
@@ -70,7 +72,10 @@ class _LanguageSums:
                    "tokens": measured["tokens"], "continued": measured["continued"], "unk_chars": measured["unk_chars"]}
         for name, value in per_doc.items():
             self.sums[name] += int(value if isinstance(value, int) else np.sum(value, dtype=np.int64))
-        self.type_counts += np.bincount(ids, minlength=self.type_counts.size)[: self.type_counts.size]
+        if self.type_counts.dtype == np.int32 and self.sums["tokens"] >= np.iinfo(np.int32).max:
+            self.type_counts = self.type_counts.astype(np.int64)
+        self.type_counts += np.bincount(ids, minlength=self.type_counts.size)[: self.type_counts.size].astype(
+            self.type_counts.dtype)
         self.columns["doc_id"].append(text.doc_ids.to_numpy().astype(np.int64))
         self.columns["tokens"].append(np.asarray(measured["tokens"], dtype=np.int64))
         self.columns["bytes"].append(text.bytes.astype(np.int64))
@@ -128,7 +133,7 @@ def _cache_file(adapter: Adapter, stream: CorpusStream, options: MeasureOptions)
 def _write_cached(path: Path | None, measures: LanguageMeasures, tally: StreamTally) -> None:
     if path is None:
         return
-    docs = pl.concat([part.with_columns(lang=pl.lit(lang)) for lang, part in measures.docs.items()])
+    docs = pl.concat([part.with_columns(lang=pl.lit(lang, dtype=pl.Categorical)) for lang, part in measures.docs.items()])
     buffer = io.BytesIO()
     docs.write_parquet(buffer)
     header = {"totals": measures.totals, "tally": {**dataclasses.asdict(tally), "langs": sorted(tally.langs)}}
@@ -141,7 +146,8 @@ def _read_cached(path: Path | None) -> tuple[LanguageMeasures, StreamTally] | No
         return None
     header_line, _, parquet = payload.partition(b"\n")
     header = json.loads(header_line)
-    docs = pl.read_parquet(io.BytesIO(parquet)).partition_by("lang", as_dict=True, include_key=False)
+    docs = pl.read_parquet(io.BytesIO(parquet)).with_columns(pl.col("lang").cast(pl.Utf8)).partition_by(
+        "lang", as_dict=True, include_key=False)
     tally = StreamTally(**{**header["tally"], "langs": set(header["tally"]["langs"])})
     totals = header["totals"]
     return LanguageMeasures({lang: docs[(lang,)] for lang in totals}, totals), tally
