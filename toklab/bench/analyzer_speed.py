@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import resource
+from typing import Callable
 
 from corpora import Corpus, load_corpus
 from toklab.bench.timing import empty_home, timed
@@ -45,7 +46,12 @@ class AuditBench:
         ]
 
 
-def bench_audit(corpus_spec: str = "flores200", jobs: int = 2) -> AuditBench:
+AUDIT_STEPS = 5  # progress calls of bench_audit: one as each timed phase ends
+
+
+def bench_audit(corpus_spec: str = "flores200", jobs: int = 2,
+                progress: Callable[[str], None] | None = None) -> AuditBench:
+    step = progress or (lambda _label: None)
     corpus = load_corpus(corpus_spec)
     texts = corpus.frame["text"].to_list()
     adapters = [load_tokenizer(spec) for spec in BENCH_ENCODINGS]
@@ -60,22 +66,30 @@ def bench_audit(corpus_spec: str = "flores200", jobs: int = 2) -> AuditBench:
                 encode(text)
 
     raw_s = timed(raw)
+    step("raw encode")
     hash_s = timed(lambda: Corpus(corpus.spec, corpus.frame).content_hash)  # a fresh copy: nothing memoised
+    step("content hash")
     with empty_home():
         audit_s = timed(lambda: run_audit(adapters, corpus, AuditOptions()))
+        step("audit, 1 job")
         cached_s = timed(lambda: run_audit(adapters, load_corpus(corpus_spec), AuditOptions()))
+        step("cached audit")
     with empty_home():
         clear_memos("texts")  # the multi-threaded run pays for text preparation too
         options = AuditOptions(measure=MeasureOptions(jobs=jobs))
         audit_jobs_s = timed(lambda: run_audit(adapters, corpus, options))
+        step(f"audit, {jobs} jobs")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return AuditBench(raw_s, audit_s, audit_jobs_s, cached_s, peak, jobs, len(texts), hash_s, corpus.n_bytes)
 
 
-def bench_loss(specs: list[str], corpus_spec: str = "flores200") -> list[tuple[str, float, float]]:
-    """(tokenizer, raw encode+decode seconds, loss analysis seconds) on the same texts."""
+def bench_loss(specs: list[str], corpus_spec: str = "flores200",
+               progress: Callable[[str], None] | None = None) -> list[tuple[str, float, float]]:
+    """(tokenizer, raw encode+decode seconds, loss analysis seconds) on the same texts; `progress`
+    is called twice per tokenizer."""
     from toklab.loss.analysis import loss_rows
 
+    step = progress or (lambda _label: None)
     corpus = load_corpus(corpus_spec)
     texts = corpus.frame["text"].to_list()
     out = []
@@ -88,6 +102,8 @@ def bench_loss(specs: list[str], corpus_spec: str = "flores200") -> list[tuple[s
                 adapter.decode(ids)
 
         raw_s = timed(raw)
+        step(f"{adapter.name}: raw")
         loss_s = timed(lambda: loss_rows(adapter, corpus))
+        step(f"{adapter.name}: loss")
         out.append((adapter.name, raw_s, loss_s))
     return out

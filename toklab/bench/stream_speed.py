@@ -107,8 +107,7 @@ def audit_in_child(spec: str, corpus: Path, jobs: int) -> tuple[float, float]:
 def child_main() -> None:
     """`toklab` with its peak resident memory (kB, from /proc) written where TOKLAB_PEAK_FILE says."""
     import atexit
-
-    from toklab.cli import main
+    import runpy
 
     def report() -> None:
         with open("/proc/self/status") as status:
@@ -117,7 +116,7 @@ def child_main() -> None:
 
     atexit.register(report)
     sys.argv = ["toklab", *sys.argv[1:]]
-    main()
+    runpy.run_module("toklab", run_name="__main__", alter_sys=True)  # exactly `python -m toklab …`
 
 
 STEPS = 3  # progress calls: one as each phase ends

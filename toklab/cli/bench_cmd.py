@@ -25,9 +25,10 @@ def bench_audit_cmd(corpus: str, jobs: int) -> None:
     \b
     Example: toklab bench audit          # the full FLORES-200 dev+devtest, 204 languages
     """
-    from toklab.bench.analyzer_speed import bench_audit
+    from toklab.bench.analyzer_speed import AUDIT_STEPS, bench_audit
 
-    result = bench_audit(corpus, jobs)
+    with progress_callback("bench audit", AUDIT_STEPS) as advance:
+        result = bench_audit(corpus, jobs, advance)
     table = Table(title=f"audit benchmark — {result.docs:,} documents × 3 encodings", title_justify="left")
     for column in ("what", "time", "ratio"):
         table.add_column(column)
@@ -50,7 +51,9 @@ def bench_loss_cmd(tokenizers, corpus: str) -> None:
     table = Table(title="loss benchmark", title_justify="left")
     for column in ("tokenizer", "raw encode+decode", "loss analysis", "ratio (goal ≤ 1.5×)"):
         table.add_column(column)
-    for name, raw_s, loss_s in bench_loss(list(tokenizers), corpus):
+    with progress_callback("bench loss", 2 * len(tokenizers)) as advance:
+        timings = bench_loss(list(tokenizers), corpus, advance)
+    for name, raw_s, loss_s in timings:
         table.add_row(name, f"{raw_s:.2f} s", f"{loss_s:.2f} s", f"{loss_s / raw_s:.2f}×")
     stdout_console().print(table)
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from byte_model import config as C
 from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option, protocol_option
+from toklab.cli.progress import TrainingProgress
 from toklab.cli.render import frame_table, signature_line, stderr_console, stdout_console, write_frame
 from toklab.errors import SpecError
 
@@ -79,8 +80,8 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
         run_dir = run_dir or default_run_dir(preset)
         replaced = _claim_run_dir(run_dir, force)
         trainer_args = dict(run_dir=run_dir, model_cfg=model_cfg, train_cfg=train_cfg, resume=False)
-    with _train_progress() as on_step:
-        trainer = start_or_resume(**trainer_args, on_step=on_step)
+    with TrainingProgress() as progress:
+        trainer = start_or_resume(**trainer_args, on_step=progress.on_step)
         if trainer.rank == 0:
             for path in replaced:  # only now: a new run that cannot start leaves the old one intact
                 path.unlink(missing_ok=True)
@@ -131,29 +132,6 @@ def _claim_run_dir(run_dir: Path, force: bool) -> list[Path]:
         raise SpecError(f"--out {run_dir} already holds a run ({existing[0].name}); continue it with "
                         f"--resume {run_dir}, replace it with --force, or pick another --out")
     return existing
-
-
-class _train_progress:
-    def __enter__(self):
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("step {task.completed:.0f}"), BarColumn(),
-                            TextColumn("loss {task.fields[loss]:.3f} · bpb {task.fields[bpb]:.3f} · "
-                                       "{task.fields[speed]:,.0f} B/s"), TimeRemainingColumn(),
-                            console=stderr_console(), transient=True)
-        self.bar.__enter__()
-        self.task = self.bar.add_task("train", total=1.0, loss=0.0, bpb=0.0, speed=0.0)
-
-        def on_step(report) -> None:
-            # before a time budget is fixed as steps, progress is the share of the time budget
-            fraction = report.step / report.steps if report.steps else report.elapsed / max(report.budget_s, 1e-9)
-            self.bar.update(self.task, completed=report.step, total=report.step / max(fraction, 1e-9),
-                            loss=report.loss, bpb=report.bpb, speed=report.bytes_per_s)
-
-        return on_step
-
-    def __exit__(self, *exc):
-        self.bar.__exit__(*exc)
 
 
 @byte_group.command("eval")

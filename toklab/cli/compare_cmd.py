@@ -61,7 +61,10 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
                            protocols=protocols)
     if quick:
         config = dataclasses.replace(config, **QUICK)
-    result = run_compare(config, on_log=lambda m: click.echo(m, err=True))
+    from toklab.cli.progress import TrainingProgress
+
+    with TrainingProgress() as progress:
+        result = run_compare(config, on_log=progress.log, on_step=progress.on_step)
     rows, table, correlation, seconds = result.rows, result.summary, result.correlation, result.seconds
     facts = {scheme: {k: v for k, v in fact.items() if k != "signature"} for scheme, fact in result.facts.items()}
     held = (f"held equal: transformer preset {config.preset} (non-embedding parameters "

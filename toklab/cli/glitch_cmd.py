@@ -169,7 +169,10 @@ def experiment_cmd(steps: int, minutes: float | None, vocab: int, fmt: str, outp
     from toklab.glitch.experiment import ExperimentConfig, run_experiment
 
     config = ExperimentConfig(steps=steps, minutes=minutes or 0.0, vocab=vocab)
-    result = run_experiment(config, on_log=lambda m: click.echo(m, err=True))
+    from toklab.cli.progress import TrainingProgress
+
+    with TrainingProgress() as progress:
+        result = run_experiment(config, on_log=progress.log, on_step=progress.on_step)
     table, facts, signature = result.table, result.facts, result.signature
     if fmt != "table":
         write_frame(table, fmt, output, signature)

@@ -22,10 +22,11 @@ def parity_cmd(vocab, train_corpus, eval_corpus, pivot, fmt, output) -> None:
     \b
     Example: toklab parity --vocab 16000       # train on FLORES dev, audit on devtest
     """
+    from toklab.cli.progress import TrainingProgress
     from toklab.premium.parity import compare_parity
 
-    table, result = compare_parity(vocab, train_corpus, eval_corpus, pivot,
-                                   progress=lambda m: click.echo(m, err=True))
+    with TrainingProgress() as progress:  # tokenizer training reports no steps: the bar shows elapsed time
+        table, result = compare_parity(vocab, train_corpus, eval_corpus, pivot, progress=progress.log)
     if fmt != "table":
         write_frame(result.rows, fmt, output, result.signature)
         return

@@ -21,3 +21,30 @@ def progress_callback(description: str, total: int) -> Iterator:
             bar.update(task, advance=1, description=f"{description} {label}".strip())
 
         yield advance
+
+
+class TrainingProgress:
+    """One bar for commands that train: the current model's steps (or the share of its time
+    budget), its loss and speed, and the latest log line above it. Log lines go to stderr as
+    plain text, so they read the same when piped (where the bar is not drawn)."""
+
+    def __enter__(self) -> "TrainingProgress":
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
+                            TimeElapsedColumn(), console=stderr_console(), transient=True)
+        self.bar.__enter__()
+        self.task = self.bar.add_task("", total=None, detail="")
+        return self
+
+    def log(self, message: str) -> None:
+        self.bar.console.print(message, markup=False, highlight=False)
+        self.bar.update(self.task, description=message[:48], completed=0, total=None, detail="")
+
+    def on_step(self, report) -> None:
+        # before a time budget is fixed as steps, progress is the share of the time budget
+        fraction = report.step / report.steps if report.steps else report.elapsed / max(report.budget_s, 1e-9)
+        self.bar.update(self.task, completed=report.step, total=report.step / max(fraction, 1e-9),
+                        detail=f"step {report.step} · loss {report.loss:.3f} · bpb {report.bpb:.3f} · "
+                               f"{report.bytes_per_s:,.0f} B/s")
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)

@@ -70,7 +70,7 @@ def eval_subset(corpus: Corpus, per_lang: int) -> Corpus:
 
 
 def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: Corpus,
-                    on_log: Callable[[str], None]) -> tuple[pl.DataFrame, dict]:
+                    on_log: Callable[[str], None], on_step: Callable | None = None) -> tuple[pl.DataFrame, dict]:
     from byte_model import config as C
     from byte_model.data import encode_documents
     from byte_model.protocols import ScoringSetup, score_documents
@@ -82,7 +82,7 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
     train_cfg = dataclasses.replace(train_cfg, corpus=train_spec, tokenizer=spec, minutes=config.minutes,
                                     steps=0, seed=config.seed, checkpoint_every=10**9)  # the time budget binds
     on_log(f"{scheme}: training {config.minutes} min ({spec})")
-    trainer = Trainer(run_dir, model_cfg, train_cfg)
+    trainer = Trainer(run_dir, model_cfg, train_cfg, on_step=on_step)
     state = trainer.run()
     trainer.load_best()
     trainer.model.eval()
@@ -193,13 +193,15 @@ def compare_signature(config: CompareConfig, test: Corpus, facts: dict[str, dict
                  f"compressors:{','.join(compressors) or 'none'}|compressor_protocols:{scoring}")
 
 
-def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m: None) -> CompareResult:
+def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m: None,
+                on_step: Callable | None = None) -> CompareResult:
+    """`on_log` gets one line per phase, `on_step` each training step's report (byte_model.train)."""
     train_spec, test_spec = corpus_specs(config)
     train, test = load_corpus(train_spec), eval_subset(load_corpus(test_spec), config.per_lang)
     started = time.perf_counter()
     frames, facts = [], {}
     for scheme in config.schemes:
-        frame, fact = train_and_score(scheme, config, train_spec, test, on_log)
+        frame, fact = train_and_score(scheme, config, train_spec, test, on_log, on_step)
         frames.append(frame)
         facts[scheme] = fact
     rows = per_language(pl.concat(frames), facts)

@@ -135,7 +135,8 @@ class ExperimentResult:
     signature: str
 
 
-def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lambda _m: None) -> ExperimentResult:
+def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lambda _m: None,
+                   on_step: Callable | None = None) -> ExperimentResult:
     import torch
     from safetensors.numpy import save_file
 
@@ -159,7 +160,7 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
                               minutes=config.minutes, steps=0 if config.minutes > 0 else config.steps, compile="off",
                               checkpoint_every=10**9, seed=config.seed, warmup_steps=20,
                               val_fraction=0.0)  # every line of B is trained on: the counts must be exact
-    trainer = Trainer(folder / "lm", model_cfg, train_cfg)
+    trainer = Trainer(folder / "lm", model_cfg, train_cfg, on_step=on_step)
     trainer.run()
     weights = folder / "lm" / "embeddings.safetensors"
     embedding = trainer.model.embed.weight.detach().to(torch.float32).cpu().numpy()[: adapter.vocab_size]
