@@ -12,7 +12,7 @@ from corpora.readers import Block, _jsonl_fast, _jsonl_lines
 from corpora.stream import open_stream
 from tests.conftest import run_cli
 from toklab import load_tokenizer
-from toklab.errors import CorpusError
+from toklab.errors import CorpusError, SpecError
 from toklab.memo import clear_memos
 from toklab.premium.audit import AuditOptions, run_audit
 from toklab.premium.measure import MeasureOptions
@@ -105,3 +105,24 @@ def test_cli_audit_streams_user_files(flores_jsonl, tiktoken_ready):
     assert "read:stream" in payload["signature"] and len(payload["rows"]) == 3
     refused = run_cli("audit", "-t", "bytes:utf8", "--corpus", f"jsonl:{flores_jsonl}", "--langs", "fra_Latn")
     assert refused.exit_code != 0 and "no documents of language fra_Latn" in refused.output
+
+
+def test_ray_executor_gives_the_local_result_bit_for_bit(flores_jsonl, tiktoken_ready, tmp_path, monkeypatch):
+    """A local Ray instance measures the blocks as tasks; rows and signature equal the local run's."""
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install 'toklab[ray]'")
+    tokenizers = adapters(tiktoken_ready)
+    spec = f"jsonl:{flores_jsonl}"
+    try:
+        on_ray = run_audit(tokenizers, open_stream(spec, block_bytes=1 << 15), AuditOptions(measure=MeasureOptions(executor="ray")))
+        assert ray.is_initialized()
+    finally:
+        ray.shutdown()
+    monkeypatch.setenv("TOKLAB_HOME", str(tmp_path / "another-home"))  # measured afresh, not read from Ray's cache
+    local = run_audit(tokenizers, open_stream(spec, block_bytes=1 << 15), AuditOptions())
+    assert on_ray.rows.equals(local.rows) and on_ray.signature == local.signature
+
+
+def test_ray_executor_refuses_a_corpus_held_in_memory(flores_ready, tiktoken_ready):
+    with pytest.raises(SpecError, match="streamed corpus"):
+        run_audit(adapters(tiktoken_ready), load_corpus("flores200?split=dev&langs=eng_Latn,fra_Latn"),
+                  AuditOptions(measure=MeasureOptions(executor="ray")))

@@ -93,13 +93,16 @@ def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) ->
               help="Paired bootstrap resamples.")
 @click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Encoding threads.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="ray: measure the blocks of a file:/jsonl:/parquet: corpus as Ray tasks (pip install "
+                   "'toklab[ray]'; RAY_ADDRESS names a cluster, else a local instance starts). Same result.")
 @click.option("--all", "show_all", is_flag=True, help="Show every language in the terminal table.")
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Most expensive languages shown.")
 @plot_option("Write a PNG: premium per language.")
 @format_option
 @output_option
 def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensitivity_report, resamples,
-              seed, jobs, show_all, top, plot, fmt, output) -> None:
+              seed, jobs, executor, show_all, top, plot, fmt, output) -> None:
     """How many more tokens the same content costs in each language than in the pivot.
 
     \b
@@ -115,7 +118,8 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
     streamed = corpus_spec.split(":", 1)[0] in STREAMABLE and method == "totals" and not sensitivity_report
     loaded = open_stream(corpus_spec) if streamed else load_corpus(corpus_spec)
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
-    options = AuditOptions(pivot=pivot, method=method, measure=MeasureOptions(normalize=normalize, jobs=jobs),
+    measure = MeasureOptions(normalize=normalize, jobs=jobs, executor=executor)
+    options = AuditOptions(pivot=pivot, method=method, measure=measure,
                            bootstrap=BootstrapOptions(resamples=resamples, seed=seed))
     units = loaded.expected_blocks if streamed else len(loaded.langs)
     steps = len(adapters) * units * (3 if sensitivity_report else 1)

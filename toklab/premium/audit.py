@@ -158,6 +158,9 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus | CorpusStream, option
         raise SpecError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
     if isinstance(corpus, CorpusStream):
         return _run_streamed(adapters, corpus, options, progress)
+    if options.measure.executor != "local":
+        raise SpecError(f"--executor {options.measure.executor} runs over the blocks of a streamed corpus (file:, jsonl:, "
+                        f"parquet:); {corpus.spec} is measured in this process")
     check_languages(corpus.spec, corpus.langs, options.pivot)
     rows: list[dict] = []
     for adapter in adapters:

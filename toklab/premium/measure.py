@@ -44,6 +44,7 @@ class MeasureOptions:
     normalize: str = "none"
     jobs: int = 1
     renyi_alpha: float = RENYI_ALPHA
+    executor: str = "local"  # or "ray" (streamed corpora): where the work runs, never what it measures
 
     def key(self) -> str:
         return f"norm:{self.normalize}|renyi_alpha:{self.renyi_alpha}"

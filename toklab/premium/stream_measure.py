@@ -56,8 +56,39 @@ class LanguageMeasures:
         return cls(docs, totals)
 
 
+@dataclasses.dataclass
+class LanguagePart:
+    """One language's share of one block: what a worker sends back (numbers, never text)."""
+
+    unit_kind: str
+    sums: dict[str, int]
+    doc_id: np.ndarray
+    tokens: np.ndarray
+    bytes: np.ndarray
+    types: np.ndarray  # token ids seen in the block, ascending
+    counts: np.ndarray  # how often each
+
+
+def measure_block(adapter: Adapter, frame: pl.DataFrame, options: MeasureOptions) -> dict[str, LanguagePart]:
+    """Every language of one block of a corpus (a shard), in first-appearance order."""
+    texts = texts_by_language(frame, options.normalize)
+    parts = {}
+    for lang, flat in encoded(adapter, texts, options.jobs):
+        text = texts[lang]
+        measured = measure_language(adapter, text, flat, options)
+        per_doc = {"bytes": text.bytes, "chars": text.chars, "units": text.units.per_doc, "tokens": measured["tokens"],
+                   "continued": measured["continued"], "unk_chars": measured["unk_chars"]}
+        sums = {"docs": len(text.texts), **{name: int(np.sum(v, dtype=np.int64)) for name, v in per_doc.items()}}
+        histogram = np.bincount(flat.ids)
+        types = np.flatnonzero(histogram)
+        parts[lang] = LanguagePart(text.units.kind, sums, text.doc_ids.to_numpy().astype(np.int64),
+                                   np.asarray(measured["tokens"], dtype=np.int64), text.bytes.astype(np.int64),
+                                   types, histogram[types])
+    return parts
+
+
 class _LanguageSums:
-    """One language's running sums over the blocks of a stream."""
+    """One language's running sums over the blocks of a stream, merged in block order."""
 
     def __init__(self, vocab_size: int, unit_kind: str):
         self.sums = dict.fromkeys(SUMMED, 0)
@@ -67,18 +98,14 @@ class _LanguageSums:
         self.type_counts = np.zeros(vocab_size, dtype=np.int32)
         self.columns: dict[str, list[np.ndarray]] = {name: [] for name in PER_DOC}
 
-    def add(self, text, measured: dict, ids: np.ndarray) -> None:
-        per_doc = {"docs": len(text.texts), "bytes": text.bytes, "chars": text.chars, "units": text.units.per_doc,
-                   "tokens": measured["tokens"], "continued": measured["continued"], "unk_chars": measured["unk_chars"]}
-        for name, value in per_doc.items():
-            self.sums[name] += int(value if isinstance(value, int) else np.sum(value, dtype=np.int64))
+    def add(self, part: LanguagePart) -> None:
+        for name, value in part.sums.items():
+            self.sums[name] += value
         if self.type_counts.dtype == np.int32 and self.sums["tokens"] >= np.iinfo(np.int32).max:
             self.type_counts = self.type_counts.astype(np.int64)
-        self.type_counts += np.bincount(ids, minlength=self.type_counts.size)[: self.type_counts.size].astype(
-            self.type_counts.dtype)
-        self.columns["doc_id"].append(text.doc_ids.to_numpy().astype(np.int64))
-        self.columns["tokens"].append(np.asarray(measured["tokens"], dtype=np.int64))
-        self.columns["bytes"].append(text.bytes.astype(np.int64))
+        self.type_counts[part.types] += part.counts.astype(self.type_counts.dtype)
+        for name in PER_DOC:
+            self.columns[name].append(getattr(part, name))
 
     def result(self, vocab_size: int, alpha: float) -> tuple[pl.DataFrame, dict]:
         docs = pl.DataFrame({name: np.concatenate(parts) for name, parts in self.columns.items()}, schema=PER_DOC)
@@ -96,21 +123,34 @@ def prefetched(blocks: Iterator[ParsedBlock]) -> Iterator[ParsedBlock]:
             yield block
 
 
+def local_blocks(adapter: Adapter, blocks: Iterator[ParsedBlock],
+                 options: MeasureOptions) -> Iterator[tuple[ParsedBlock, dict[str, LanguagePart]]]:
+    for block in prefetched(blocks):
+        yield block, measure_block(adapter, block.frame, options)
+
+
 def measure_stream(adapter: Adapter, stream: CorpusStream, options: MeasureOptions = MeasureOptions(),
                    progress: Callable[[str], None] | None = None,
                    use_cache: bool = True) -> tuple[LanguageMeasures, StreamTally]:
+    """`options.executor`: "local" (this process, `options.jobs` threads) or "ray" (a Ray task per
+    block; toklab.premium.ray_measure). Either gives the same measures, cached under one key."""
     path = _cache_file(adapter, stream, options) if use_cache else None
     cached = _read_cached(path)
     if cached is not None:
         return cached
+    if options.executor == "ray":
+        from toklab.premium.ray_measure import ray_blocks
+
+        measured = ray_blocks(adapter, stream.blocks(), options)
+    else:
+        measured = local_blocks(adapter, stream.blocks(), options)
     tally, sums = StreamTally(), {}
-    for block in prefetched(stream.blocks()):
+    for block, parts in measured:
         tally.add(block)
-        texts = texts_by_language(block.frame, options.normalize)
-        for lang, flat in encoded(adapter, texts, options.jobs):
+        for lang, part in parts.items():
             if lang not in sums:
-                sums[lang] = _LanguageSums(adapter.vocab_size, texts[lang].units.kind)
-            sums[lang].add(texts[lang], measure_language(adapter, texts[lang], flat, options), flat.ids)
+                sums[lang] = _LanguageSums(adapter.vocab_size, part.unit_kind)
+            sums[lang].add(part)
         if progress:
             progress(f"{tally.bytes / 1e6:,.0f} MB")
     docs, totals = {}, {}
