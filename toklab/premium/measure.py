@@ -147,15 +147,13 @@ def encoded(adapter: Adapter, texts: dict[str, LanguageText], jobs: int) -> Iter
                 yield done_lang, FlatAnalysis.joined([future.result() for future in futures])
 
 
-def measure_language(adapter: Adapter, text: LanguageText, flat: FlatAnalysis, options: MeasureOptions) -> dict:
+def measure_language(adapter: Adapter, text: LanguageText, flat: FlatAnalysis) -> dict:
     """Per-document columns of one language from its flat analysis (numpy only)."""
     boundaries = global_boundaries(adapter, flat, text.units.doc_starts)  # sorted: docs in order
-    renyi_vocab, renyi_observed = renyi_efficiency(flat.ids, adapter.vocab_size, options.renyi_alpha)
     return {
         "tokens": flat.counts,
         "unk_chars": flat.unk_chars,
         "continued": continued_per_doc(text.units, boundaries, len(text.texts)),
-        "renyi": (renyi_vocab, renyi_observed),
     }
 
 
@@ -223,7 +221,8 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
     texts = language_texts(corpus, options.normalize)
     measured = {}
     for lang, flat in encoded(adapter, texts, options.jobs):
-        measured[lang] = measure_language(adapter, texts[lang], flat, options)
+        measured[lang] = measure_language(adapter, texts[lang], flat)
+        measured[lang]["renyi"] = renyi_efficiency(flat.ids, adapter.vocab_size, options.renyi_alpha)
         if progress:
             progress(lang)
     frame = language_frame(texts, measured)

@@ -75,7 +75,7 @@ def measure_block(adapter: Adapter, frame: pl.DataFrame, options: MeasureOptions
     parts = {}
     for lang, flat in encoded(adapter, texts, options.jobs):
         text = texts[lang]
-        measured = measure_language(adapter, text, flat, options)
+        measured = measure_language(adapter, text, flat)
         per_doc = {"bytes": text.bytes, "chars": text.chars, "units": text.units.per_doc, "tokens": measured["tokens"],
                    "continued": measured["continued"], "unk_chars": measured["unk_chars"]}
         sums = {"docs": len(text.texts), **{name: int(np.sum(v, dtype=np.int64)) for name, v in per_doc.items()}}
