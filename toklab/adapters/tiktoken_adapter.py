@@ -153,13 +153,21 @@ class TiktokenAdapter(Adapter):
         return [self.encoding.encode_ordinary(t) for t in texts]
 
     def analyse_flat(self, texts: Sequence[str]) -> FlatAnalysis:
-        # The ids stay in tiktoken's buffer (no Python int per token): with nothing allowed as
-        # special and nothing disallowed, encode_to_numpy encodes exactly as encode_ordinary.
-        encode = self.encoding.encode_to_numpy
-        arrays = [encode(text, disallowed_special=()) for text in texts]
-        counts = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
-        ids = np.concatenate(arrays) if arrays else np.zeros(0, np.uint32)
-        return FlatAnalysis(ids, counts, None, np.zeros(len(arrays), dtype=np.int64))
+        # The ids stay in tiktoken's buffers (no Python int per token) and are joined once. With no
+        # special token allowed, the core's buffer encoder encodes exactly as encode_ordinary (the
+        # adapter contract test checks it); called directly, it skips encode_to_numpy's per-call
+        # argument checks and numpy wrapping (1.5 µs a text: 8 % of the audit).
+        core_encode = getattr(self.encoding._core_bpe, "encode_to_tiktoken_buffer", None)
+        if core_encode is None:  # a tiktoken without it: the public, slower way
+            arrays = [self.encoding.encode_to_numpy(text, disallowed_special=()) for text in texts]
+            counts = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+            ids = np.concatenate(arrays) if arrays else np.zeros(0, np.uint32)
+        else:
+            nothing_special: set[str] = set()
+            encoded = [bytes(core_encode(text, nothing_special)) for text in texts]
+            counts = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) // 4
+            ids = np.frombuffer(b"".join(encoded), dtype=np.uint32)
+        return FlatAnalysis(ids, counts, None, np.zeros(len(counts), dtype=np.int64))
 
     def decode(self, ids: Sequence[int]) -> str:
         return self.encoding.decode_bytes(list(ids)).decode("utf-8", errors="replace")

@@ -17,7 +17,7 @@ import itertools
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 import polars as pl
@@ -37,6 +37,7 @@ RENYI_ALPHA = 2.5
 MEASURE_VERSION = 3
 
 Progress = Callable[[str], None]  # called once per language done
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,39 +113,53 @@ def texts_by_language(frame: pl.DataFrame, normalize: str) -> dict[str, Language
     return out
 
 
-# A unit of work for --jobs: enough text that a thread's start-up is noise, few enough bytes that
-# the threads finish a language together (FLORES languages hold 0.3-1 MB).
+# Threads take whole languages (encode and bookkeeping in one task); a language above SPLIT_BYTES
+# (one language alone, or one much larger than the rest) is cut into chunks of at least CHUNK_BYTES
+# encoded in parallel, then finished in the caller's thread.
 CHUNK_BYTES = 1 << 17
+SPLIT_BYTES = 8 * CHUNK_BYTES
 
 
-def chunks(text: LanguageText, parts_wanted: int) -> list[slice]:
-    """Consecutive document ranges of about CHUNK_BYTES each (one range when not threading)."""
-    if parts_wanted <= 1 or len(text.texts) < 2:
+def chunks(text: LanguageText, jobs: int) -> list[slice]:
+    """Consecutive document ranges: one, or about 4 per thread for a language above SPLIT_BYTES."""
+    total = int(text.bytes.sum())
+    if jobs <= 1 or len(text.texts) < 2 or total <= SPLIT_BYTES:
         return [slice(0, len(text.texts))]
-    cut_every = max(CHUNK_BYTES, int(text.bytes.sum()) // (4 * parts_wanted) + 1)
+    cut_every = max(CHUNK_BYTES, total // (4 * jobs) + 1)
     cuts = np.flatnonzero(np.diff(np.cumsum(text.bytes, dtype=np.int64) // cut_every)) + 1
     edges = [0, *cuts.tolist(), len(text.texts)]
     return [slice(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
 
-def encoded(adapter: Adapter, texts: dict[str, LanguageText], jobs: int) -> Iterator[tuple[str, FlatAnalysis]]:
-    """Each language's flat analysis, in corpus order. With jobs > 1 the languages are cut into
-    chunks encoded by a pool of threads (the encoders release the GIL), a few languages ahead of
-    the caller, who does the numpy bookkeeping meanwhile; one language alone is split as well."""
+Finish = Callable[[LanguageText, FlatAnalysis], T]
+
+
+def measured(adapter: Adapter, texts: dict[str, LanguageText], jobs: int, finish: Finish) -> Iterator[tuple[str, T]]:
+    """`finish(text, flat analysis)` for every language, in corpus order. With jobs > 1 a pool of
+    threads runs whole languages (the encoders and numpy release the GIL), a few languages ahead of
+    the caller; a language above SPLIT_BYTES is encoded in chunks by the pool and finished here."""
     if jobs <= 1:
         for lang, text in texts.items():
-            yield lang, adapter.analyse_flat(text.texts)
+            yield lang, finish(text, adapter.analyse_flat(text.texts))
         return
+
+    def whole(text: LanguageText):
+        return finish(text, adapter.analyse_flat(text.texts))
+
     with ThreadPoolExecutor(jobs) as pool:
         pending: collections.deque = collections.deque()
-        langs = iter(texts.items())
-        for lang, text in itertools.chain(langs, [(None, None)]):
+        for lang, text in itertools.chain(texts.items(), [(None, None)]):
             if lang is not None:
-                pending.append((lang, [pool.submit(adapter.analyse_flat, text.texts[part])
-                                       for part in chunks(text, jobs)]))
-            while pending and (lang is None or len(pending) > 2 * jobs):
-                done_lang, futures = pending.popleft()
-                yield done_lang, FlatAnalysis.joined([future.result() for future in futures])
+                parts = chunks(text, jobs)
+                job = (pool.submit(whole, text) if len(parts) == 1 else
+                       [pool.submit(adapter.analyse_flat, text.texts[part]) for part in parts])
+                pending.append((lang, text, job))
+            while pending and (lang is None or len(pending) > 4 * jobs):
+                done, done_text, job = pending.popleft()
+                if isinstance(job, list):
+                    yield done, finish(done_text, FlatAnalysis.joined([future.result() for future in job]))
+                else:
+                    yield done, job.result()
 
 
 def measure_language(adapter: Adapter, text: LanguageText, flat: FlatAnalysis) -> dict:
@@ -219,13 +234,16 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
                 progress(lang)
         return cached
     texts = language_texts(corpus, options.normalize)
-    measured = {}
-    for lang, flat in encoded(adapter, texts, options.jobs):
-        measured[lang] = measure_language(adapter, texts[lang], flat)
-        measured[lang]["renyi"] = renyi_efficiency(flat.ids, adapter.vocab_size, options.renyi_alpha)
+    def finish(text: LanguageText, flat: FlatAnalysis) -> dict:
+        return {**measure_language(adapter, text, flat),
+                "renyi": renyi_efficiency(flat.ids, adapter.vocab_size, options.renyi_alpha)}
+
+    columns = {}
+    for lang, language_columns in measured(adapter, texts, options.jobs, finish):
+        columns[lang] = language_columns
         if progress:
             progress(lang)
-    frame = language_frame(texts, measured)
+    frame = language_frame(texts, columns)
     _write_cached(path, frame)
     return frame
 

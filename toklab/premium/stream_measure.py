@@ -24,14 +24,15 @@ import numpy as np
 import polars as pl
 
 from corpora.stream import CorpusStream, ParsedBlock, StreamTally
-from toklab.adapters.base import Adapter
+from toklab.adapters.base import Adapter, FlatAnalysis
 from toklab.cache import cache_dir_or_none, read_entry, write_entry
 from toklab.paths import short_hash
 from toklab.premium.measure import (
     MEASURE_VERSION,
+    LanguageText,
     MeasureOptions,
-    encoded,
     measure_language,
+    measured,
     renyi_from_counts,
     texts_by_language,
 )
@@ -71,20 +72,20 @@ class LanguagePart:
 
 def measure_block(adapter: Adapter, frame: pl.DataFrame, options: MeasureOptions) -> dict[str, LanguagePart]:
     """Every language of one block of a corpus (a shard), in first-appearance order."""
-    texts = texts_by_language(frame, options.normalize)
-    parts = {}
-    for lang, flat in encoded(adapter, texts, options.jobs):
-        text = texts[lang]
-        measured = measure_language(adapter, text, flat)
-        per_doc = {"bytes": text.bytes, "chars": text.chars, "units": text.units.per_doc, "tokens": measured["tokens"],
-                   "continued": measured["continued"], "unk_chars": measured["unk_chars"]}
-        sums = {"docs": len(text.texts), **{name: int(np.sum(v, dtype=np.int64)) for name, v in per_doc.items()}}
-        histogram = np.bincount(flat.ids)
-        types = np.flatnonzero(histogram)
-        parts[lang] = LanguagePart(text.units.kind, sums, text.doc_ids.to_numpy().astype(np.int64),
-                                   np.asarray(measured["tokens"], dtype=np.int64), text.bytes.astype(np.int64),
-                                   types, histogram[types])
-    return parts
+    return dict(measured(adapter, texts_by_language(frame, options.normalize), options.jobs,
+                         lambda text, flat: language_part(adapter, text, flat)))
+
+
+def language_part(adapter: Adapter, text: LanguageText, flat: FlatAnalysis) -> LanguagePart:
+    columns = measure_language(adapter, text, flat)
+    per_doc = {"bytes": text.bytes, "chars": text.chars, "units": text.units.per_doc, "tokens": columns["tokens"],
+               "continued": columns["continued"], "unk_chars": columns["unk_chars"]}
+    sums = {"docs": len(text.texts), **{name: int(np.sum(v, dtype=np.int64)) for name, v in per_doc.items()}}
+    histogram = np.bincount(flat.ids)
+    types = np.flatnonzero(histogram)
+    return LanguagePart(text.units.kind, sums, text.doc_ids.to_numpy().astype(np.int64),
+                        np.asarray(columns["tokens"], dtype=np.int64), text.bytes.astype(np.int64), types,
+                        histogram[types])
 
 
 class _LanguageSums:

@@ -59,6 +59,8 @@ def continued_per_doc(units: Units, boundaries: np.ndarray, n_docs: int) -> np.n
     # Boundaries up to each byte offset, by a running count over the bytes: two gathers per unit
     # instead of two binary searches (the units and boundaries of a language are both ~10^5).
     size = int(max(units.ends[-1] if units.ends.size else 0, boundaries[-1] if boundaries.size else 0)) + 1
-    up_to = np.cumsum(np.bincount(boundaries, minlength=size))  # up_to[k]: boundaries at offsets <= k
+    marks = np.zeros(size, dtype=np.int8)
+    marks[boundaries] = 1  # offsets are distinct: token ends strictly increase
+    up_to = np.cumsum(marks, dtype=np.int32 if size < 2**31 else np.int64)  # boundaries at offsets <= k
     inside = up_to[units.ends - 1] - up_to[units.starts]  # boundaries b with start < b < end
     return np.bincount(units.doc_of_unit[inside > 0], minlength=n_docs).astype(np.int64)
