@@ -7,7 +7,7 @@ import pytest
 from corpora import load_corpus
 from tests.conftest import run_cli, shared_path
 from toklab import load_tokenizer
-from toklab.loss.alignment import align
+from toklab.loss.alignment import align, lost_and_edits
 from toklab.loss.analysis import STAGES, loss_rows
 from toklab.memo import clear_memos
 
@@ -17,6 +17,10 @@ def test_alignment_rules():
     assert align("Apple", "apple").lost == (0,)
     assert align("नमस्ते", "नमसत").lost == (3, 5)  # the virama and the vowel sign
     assert align("a  b", "a b").edits == 1
+    assert align("kitten", "sitting").edits == 3  # Levenshtein: the edit rate is exact, not a bound
+    for original, back in [("abc", "abc"), ("Apple", "apple"), ("नमस्ते", "नमसत"), ("ab", "ba"), ("x", ""), ("", "yz")]:
+        full = align(original, back)
+        assert lost_and_edits(original, back) == (len(full.lost), full.edits)
 
 
 @pytest.fixture

@@ -32,3 +32,16 @@ def align(original: str, roundtrip: str) -> Alignment:
         lost.extend(range(op.src_start, op.src_end))  # empty for an insertion
         edits += max(op.src_end - op.src_start, op.dest_end - op.dest_start)
     return Alignment(tuple(lost), edits)
+
+
+def lost_and_edits(original: str, roundtrip: str) -> tuple[int, int]:
+    """`len(align(...).lost)` and `align(...).edits` without listing positions (every lossy
+    document needs the counts; only the attributed and shown ones need the positions)."""
+    lost = edits = 0
+    if original == roundtrip:
+        return 0, 0
+    for op in Levenshtein.opcodes(original, roundtrip):
+        if op.tag != "equal":
+            lost += op.src_end - op.src_start
+            edits += max(op.src_end - op.src_start, op.dest_end - op.dest_start)
+    return lost, edits

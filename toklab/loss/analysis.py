@@ -33,7 +33,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter, FlatAnalysis
 from toklab.loss.alignment import METHOD as ALIGNMENT
-from toklab.loss.alignment import align
+from toklab.loss.alignment import align, lost_and_edits
 from toklab.loss.attribution import PIPELINE_STAGES, STAGES, Pipeline, attribute
 from toklab.signature import build, tokenizers_part
 from toklab.token_offsets import global_boundaries, joined_bytes
@@ -91,13 +91,14 @@ def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], exampl
     lossy = [i for i, (text, back) in enumerate(zip(texts, roundtrips)) if text != back]  # most are exact
     out.exact = len(texts) - len(lossy)
     unknown = analysis.unk_positions or [set()] * len(texts)  # positions come from the same encoding
-    alignments = [align(texts[i], roundtrips[i]) for i in lossy]
-    out.lost = sum(len(a.lost) for a in alignments)
-    out.edits = sum(a.edits for a in alignments)
+    counts = [lost_and_edits(texts[i], roundtrips[i]) for i in lossy]
+    out.lost = sum(lost for lost, _ in counts)
+    out.edits = sum(edits for _, edits in counts)
     chosen = attribution_sample(len(lossy), sample)
     sampled_lost = 0
     for k in chosen.tolist():
-        i, alignment = lossy[k], alignments[k]
+        i = lossy[k]
+        alignment = align(texts[i], roundtrips[i])
         sampled_lost += len(alignment.lost)
         for stage, count in attribute(pipeline, texts[i], alignment.lost, unknown[i]).items():
             out.stages[stage] += count
@@ -105,7 +106,7 @@ def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], exampl
         out.stages = {stage: count * out.lost / sampled_lost for stage, count in out.stages.items()}
     out.attributed_docs = int(chosen.size)
     out.lossy_docs = len(lossy)
-    out.examples = [(texts[i], roundtrips[i], a.lost) for i, a in zip(lossy[:examples], alignments)]
+    out.examples = [(texts[i], roundtrips[i], align(texts[i], roundtrips[i]).lost) for i in lossy[:examples]]
     if pipeline.byte_ids.size:
         out.byte_fallback_tokens = int(np.isin(flat.ids, pipeline.byte_ids).sum())
     out.collisions = collisions(texts, analysis.ids, roundtrips)

@@ -94,23 +94,30 @@ class LanguageText:
 _TEXT_MEMO: dict[tuple[str, str], dict[str, LanguageText]] = memo_dict("texts")
 
 
-def language_texts(corpus: Corpus, normalize: str) -> dict[str, LanguageText]:
+def language_texts(corpus: Corpus, normalize: str, jobs: int = 1) -> dict[str, LanguageText]:
     key = (corpus.signature, normalize)
     if key not in _TEXT_MEMO:
         _TEXT_MEMO.clear()  # keep one corpus in memory at a time
-        _TEXT_MEMO[key] = texts_by_language(corpus.frame, normalize)
+        _TEXT_MEMO[key] = texts_by_language(corpus.frame, normalize, jobs)
     return _TEXT_MEMO[key]
 
 
-def texts_by_language(frame: pl.DataFrame, normalize: str) -> dict[str, LanguageText]:
-    """A corpus frame's (or a stream block's) languages, ready for every tokenizer."""
-    out = {}
-    for (lang,), part in frame.group_by("lang", maintain_order=True):
+def texts_by_language(frame: pl.DataFrame, normalize: str, jobs: int = 1) -> dict[str, LanguageText]:
+    """A corpus frame's (or a stream block's) languages, ready for every tokenizer (prepared by
+    `jobs` threads: the unit search is numpy, which releases the GIL)."""
+    parts = [(lang, part) for (lang,), part in frame.group_by("lang", maintain_order=True)]
+
+    def prepare(item: tuple[str, pl.DataFrame]) -> LanguageText:
+        lang, part = item
         texts = normalize_texts(part["text"].to_list(), normalize)
         series = part["text"] if normalize == "none" else pl.Series(texts, dtype=pl.Utf8)
-        out[lang] = LanguageText(lang, part["doc_id"], part["split"], texts, series.str.len_bytes().to_numpy(),
-                                 series.str.len_chars().to_numpy(), find_units(series, lang))
-    return out
+        return LanguageText(lang, part["doc_id"], part["split"], texts, series.str.len_bytes().to_numpy(),
+                            series.str.len_chars().to_numpy(), find_units(series, lang))
+
+    if jobs > 1 and len(parts) > 1:
+        with ThreadPoolExecutor(jobs) as pool:
+            return {text.lang: text for text in pool.map(prepare, parts)}
+    return {text.lang: text for text in map(prepare, parts)}
 
 
 # Threads take whole languages (encode and bookkeeping in one task); a language above SPLIT_BYTES
@@ -233,7 +240,7 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
             for lang in corpus.langs:
                 progress(lang)
         return cached
-    texts = language_texts(corpus, options.normalize)
+    texts = language_texts(corpus, options.normalize, options.jobs)
     def finish(text: LanguageText, flat: FlatAnalysis) -> dict:
         return {**measure_language(adapter, text, flat),
                 "renyi": renyi_efficiency(flat.ids, adapter.vocab_size, options.renyi_alpha)}

@@ -72,7 +72,7 @@ class LanguagePart:
 
 def measure_block(adapter: Adapter, frame: pl.DataFrame, options: MeasureOptions) -> dict[str, LanguagePart]:
     """Every language of one block of a corpus (a shard), in first-appearance order."""
-    return dict(measured(adapter, texts_by_language(frame, options.normalize), options.jobs,
+    return dict(measured(adapter, texts_by_language(frame, options.normalize, options.jobs), options.jobs,
                          lambda text, flat: language_part(adapter, text, flat)))
 
 
