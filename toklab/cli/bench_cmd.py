@@ -19,17 +19,20 @@ def bench_group() -> None:
 @bench_group.command("audit")
 @click.option("--corpus", default="flores200", show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Threads for the multi-job run.")
-def bench_audit_cmd(corpus: str, jobs: int) -> None:
+@click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Runs of each timing (the reference and the audits interleaved); the fastest is shown.")
+def bench_audit_cmd(corpus: str, jobs: int, repeats: int) -> None:
     """Audit of r50k/cl100k/o200k vs their raw encode_ordinary on the same texts.
 
     \b
     Example: toklab bench audit          # the full FLORES-200 dev+devtest, 204 languages
     """
-    from toklab.bench.analyzer_speed import AUDIT_STEPS, bench_audit
+    from toklab.bench.analyzer_speed import audit_steps, bench_audit
 
-    with progress_callback("bench audit", AUDIT_STEPS) as advance:
-        result = bench_audit(corpus, jobs, advance)
-    table = Table(title=f"audit benchmark — {result.docs:,} documents × 3 encodings", title_justify="left")
+    with progress_callback("bench audit", audit_steps(repeats)) as advance:
+        result = bench_audit(corpus, jobs, repeats, advance)
+    table = Table(title=f"audit benchmark — {result.docs:,} documents × 3 encodings, fastest of {repeats} runs",
+                  title_justify="left")
     for column in ("what", "time", "ratio"):
         table.add_column(column)
     for row in result.rows:
