@@ -5,7 +5,7 @@ bootstrap and the per-document ratios use — and the language's totals (bytes, 
 continued units, unknown characters, Rényi efficiency). A corpus in memory gets them from
 `measure()`'s per-document frame; a `CorpusStream` (corpora.stream) is measured block by block,
 keeping only those three numbers per document and a token-type count per language, so memory
-grows by 16 bytes per document and not with the text.
+grows by 24 bytes per document and not with the text.
 
 The streamed result is cached like `measure()`'s, keyed by the tokenizer's signature, the files'
 sha256 and the options; the entry is verified on every read (`toklab.cache`).
