@@ -91,7 +91,7 @@ class CorpusStream:
         for block in self._parsed():
             frame = block.frame if wanted is None else block.frame.filter(pl.col("lang").is_in(sorted(wanted)))
             seen.update(frame["lang"].unique().to_list())
-            yield dataclasses.replace(block, frame=check_document_sizes(frame, self.spec, str(self.files[0])))
+            yield dataclasses.replace(block, frame=check_document_sizes(frame, self.spec, self.spec.target))
         missing = sorted(wanted - seen) if wanted else []
         if missing:
             raise SpecError(f"{self.spec}: no documents of language {', '.join(missing)} in the corpus "
