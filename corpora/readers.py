@@ -19,15 +19,25 @@ from toklab.spec import Spec
 MAX_DOC_MB = 16  # documented limit: one document (line) above it is refused unless max_doc_mb= raises it
 
 
-def check_document_sizes(frame: pl.DataFrame, spec: Spec, where: str) -> pl.DataFrame:
-    """Refuse documents above the limit before any work: measuring one 200 MB line costs ~20× its
-    size in token lists, so a runaway line (a minified dump, a file without newlines) is an error."""
+def doc_limit_mb(spec: Spec) -> float:
+    """The largest document a corpus spec allows, in MB (`?max_doc_mb=`, default MAX_DOC_MB)."""
     try:
         limit_mb = float(spec.get("max_doc_mb", str(MAX_DOC_MB)))
     except ValueError:
         limit_mb = -1.0
     if not limit_mb > 0:
         raise CorpusError(f"{spec}: max_doc_mb={spec.get('max_doc_mb')!r} must be a number of megabytes above 0")
+    return limit_mb
+
+
+def unreadable_parquet(path: Path, exc: Exception) -> CorpusError:
+    return CorpusError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0][:160]})")
+
+
+def check_document_sizes(frame: pl.DataFrame, spec: Spec, where: str) -> pl.DataFrame:
+    """Refuse documents above the limit before any work: measuring one 200 MB line costs ~20× its
+    size in token lists, so a runaway line (a minified dump, a file without newlines) is an error."""
+    limit_mb = doc_limit_mb(spec)
     sizes = frame["text"].str.len_bytes()
     if frame.height and sizes.max() > limit_mb * 1e6:
         row = int(sizes.arg_max())
@@ -229,7 +239,7 @@ def load_parquet(spec: Spec) -> Corpus:
     try:
         frame = pl.read_parquet(path)
     except Exception as exc:  # polars raises ComputeError/OSError subclasses on bad files
-        raise CorpusError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0][:160]})") from None
+        raise unreadable_parquet(path, exc) from None
     frame = check_document_sizes(parquet_frame(frame, path, spec), spec, str(path))
     return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, 0, str(path))
 

@@ -24,18 +24,20 @@ from corpora.readers import (
     Block,
     _existing,
     check_document_sizes,
+    doc_limit_mb,
     parquet_frame,
     parse_jsonl,
     parse_text,
     text_file_lang,
     text_files,
+    unreadable_parquet,
 )
 from toklab.errors import CorpusError, SpecError
+from toklab.paths import file_sha256
 from toklab.spec import Spec
 
 BLOCK_BYTES = 16 << 20  # input bytes per block: enough work for the encoders' threads, small against memory
 STREAMABLE = ("file", "jsonl", "parquet")
-HASH_CHUNK = 16 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +70,7 @@ class StreamTally:
 class CorpusStream:
     spec: Spec  # canonical: the resolved path
     files: tuple[Path, ...]
-    content_hash: str  # sha256 over every file's name, size and bytes
+    content_hash: str  # sha256 over every file's name, size and sha256 (files_sha256)
     block_bytes: int = BLOCK_BYTES
 
     @property
@@ -124,7 +126,7 @@ class CorpusStream:
                 yield ParsedBlock(parquet_frame(batch, path, self.spec, first_row))
                 first_row += batch.height
         except (pl.exceptions.ComputeError, OSError) as exc:
-            raise CorpusError(f"{path}: not a readable Parquet file ({str(exc).splitlines()[0][:160]})") from None
+            raise unreadable_parquet(path, exc) from None
 
 
 def open_stream(spec: Spec, block_bytes: int = BLOCK_BYTES) -> CorpusStream:
@@ -140,14 +142,10 @@ def open_stream(spec: Spec, block_bytes: int = BLOCK_BYTES) -> CorpusStream:
 
 
 def files_sha256(files: tuple[Path, ...], root: Path) -> str:
-    digest = hashlib.sha256()
-    for file in files:
-        name = file.name if root.is_dir() else ""
-        digest.update(f"{name}\t{file.stat().st_size}\n".encode())
-        with open(file, "rb") as handle:
-            while chunk := handle.read(HASH_CHUNK):
-                digest.update(chunk)
-    return digest.hexdigest()
+    """One digest over every file's name (in a directory), size and sha256."""
+    listing = "".join(f"{file.name if root.is_dir() else ''}\t{file.stat().st_size}\t{file_sha256(file)}\n"
+                      for file in files)
+    return hashlib.sha256(listing.encode()).hexdigest()
 
 
 def line_blocks(path: Path, block_bytes: int, line_limit: int) -> Iterator[Block]:
@@ -173,12 +171,8 @@ def line_blocks(path: Path, block_bytes: int, line_limit: int) -> Iterator[Block
 
 
 def _line_limit(spec: Spec) -> int:
-    """Bytes one line may take: the document limit, times 6 for JSON's \\uXXXX escapes."""
-    try:
-        limit_mb = float(spec.get("max_doc_mb", "16"))
-    except ValueError:
-        limit_mb = 16.0  # check_document_sizes reports the bad value
-    return int(max(limit_mb, 1) * 1e6 * 6)
+    """Bytes one line may take: the document limit (at least 1 MB), times 6 for JSON's \\uXXXX escapes."""
+    return int(max(doc_limit_mb(spec), 1) * 1e6 * 6)
 
 
 def _wanted_langs(spec: Spec) -> set[str] | None:

@@ -124,10 +124,18 @@ class SentencePieceAdapter(Adapter):
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         ids = self.encode_batch(texts, num_threads)
-        flat = FlatAnalysis.from_analysis(TokenAnalysis(ids, None, [0] * len(ids)))
-        ends = np.split(self.flat_ends(flat), np.cumsum(flat.counts)[:-1]) if ids else []
+        flat = self._flat(texts, ids)
+        ends = np.split(flat.ends, np.cumsum(flat.counts)[:-1]) if ids else []
+        return TokenAnalysis(ids, ends, flat.unk_chars.tolist())
+
+    def analyse_flat(self, texts: Sequence[str]) -> FlatAnalysis:
+        return self._flat(texts, self.encode_batch(texts))  # not via analyse: no per-text split and re-join
+
+    def _flat(self, texts: Sequence[str], ids: list[list[int]]) -> FlatAnalysis:
         unk = [0] * len(texts) if self.byte_fallback else self.unknown_char_counts(texts)
-        return TokenAnalysis(ids, ends, unk)
+        flat = FlatAnalysis.from_analysis(TokenAnalysis(ids, None, unk))
+        flat.ends = self.flat_ends(flat)
+        return flat
 
     def flat_ends(self, flat: FlatAnalysis) -> np.ndarray:
         """Token end offsets in each text's bytes, all texts at once: a running sum of token byte

@@ -4,7 +4,7 @@ raw encoder, and its peak memory.
 The benchmark writes a JSON-lines corpus of the requested size from FLORES sentences (every
 language, dev+devtest, repeated with fresh document ids so the languages stay parallel) into a
 temporary folder it deletes afterwards, then audits it with one tokenizer in a child process (so
-the peak resident memory is the audit's alone, read from the child's rusage). The reference is
+the peak resident memory is the audit's alone, reported by the child from /proc). The reference is
 the raw `encode_ordinary` of the same FLORES sentences, single-threaded, in this process.
 """
 

@@ -31,13 +31,8 @@ def bench_audit_cmd(corpus: str, jobs: int, repeats: int) -> None:
 
     with progress_callback("bench audit", audit_steps(repeats)) as advance:
         result = bench_audit(corpus, jobs, repeats, advance)
-    table = Table(title=f"audit benchmark — {result.docs:,} documents × 3 encodings, fastest of {repeats} runs",
-                  title_justify="left")
-    for column in ("what", "time", "ratio"):
-        table.add_column(column)
-    for row in result.rows:
-        table.add_row(*row)
-    stdout_console().print(table)
+    _print_rows(f"audit benchmark — {result.docs:,} documents × 3 encodings, fastest of {repeats} runs",
+                ("what", "time", "ratio"), result.rows)
 
 
 @bench_group.command("loss")

@@ -44,9 +44,14 @@ def bootstrap_weights(n_docs: int, options: BootstrapOptions) -> np.ndarray:
     The same draws serve every language, which is what pairing on aligned documents means.
     """
     rng = np.random.default_rng(options.seed)
-    draws = rng.integers(0, n_docs, size=(options.resamples, n_docs))
-    cells = (draws + np.arange(options.resamples)[:, None] * n_docs).ravel()  # one bincount for all resamples
-    return np.bincount(cells, minlength=options.resamples * n_docs).reshape(options.resamples, n_docs).astype(np.float64)
+    return _weights(rng.integers(0, n_docs, size=(options.resamples, n_docs)))
+
+
+def _weights(draws: np.ndarray) -> np.ndarray:
+    """(resamples × docs) draws of document indices → how often each resample drew each document."""
+    rows, n_docs = draws.shape
+    cells = (draws + np.arange(rows)[:, None] * n_docs).ravel()  # one bincount for all resamples
+    return np.bincount(cells, minlength=rows * n_docs).reshape(rows, n_docs).astype(np.float64)
 
 
 def bootstrap_interval(weights: np.ndarray, lang_tokens: np.ndarray, pivot_tokens: np.ndarray,
@@ -79,9 +84,7 @@ def paired_bootstrap(lang_tokens: np.ndarray, pivot_tokens: np.ndarray,
     ratios = []
     for first in range(0, options.resamples, RESAMPLE_BLOCK):
         rows = min(RESAMPLE_BLOCK, options.resamples - first)
-        draws = rng.integers(0, n, size=(rows, n))
-        cells = (draws + np.arange(rows)[:, None] * n).ravel()
-        weights = np.bincount(cells, minlength=rows * n).reshape(rows, n).astype(np.float64)
+        weights = _weights(rng.integers(0, n, size=(rows, n)))
         ratios.append((weights @ lang) / (weights @ pivot))
     return _percentiles(np.concatenate(ratios), level=options.level)
 
