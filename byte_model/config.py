@@ -12,6 +12,7 @@ from typing import Any
 from toklab.errors import SpecError
 
 PROTOCOLS = ("isolated", "context", "dynamic")  # evaluation protocols (protocols.py)
+ARCHITECTURES = ("plain", "canine", "gbst")  # model.Transformer, shortened.Canine, shortened.Gbst
 BYTE_VOCAB = 256
 BOS, EOS, PAD = 256, 257, 258  # specials after the 256 byte values
 N_SPECIALS = 3
@@ -30,6 +31,13 @@ class ModelConfig:
     qk_norm: bool = True
     tie_embeddings: bool = False
     dropout: float = 0.0  # residual dropout (training only): FLORES dev is small enough to memorise
+    # Sequence shortening (byte_model.shortened). For canine and gbst, n_layer counts the deep
+    # stack, which runs on ctx / rate positions; the local blocks run at byte rate.
+    arch: str = "plain"
+    rate: int = 4  # downsampling rate R
+    local_window: int = 64  # attention window of the local (byte-rate) blocks
+    local_mlp_mult: int = 1  # MLP width of the local blocks, in d_model
+    gbst_blocks: tuple[int, ...] = (1, 2, 3, 4)  # GBST candidate block sizes
 
     @property
     def head_dim(self) -> int:

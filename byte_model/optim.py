@@ -66,9 +66,13 @@ class Muon(torch.optim.Optimizer):
 
 
 def build_optimizers(model: torch.nn.Module, optimizer: str, lr: float, muon_lr: float, weight_decay: float):
+    from byte_model.model import EMBEDDING_PREFIXES
+
     matrices, others = [], []
     for name, p in model.named_parameters():
-        hidden_matrix = p.dim() == 2 and name.startswith("blocks.")
+        # Muon for matrices that map a hidden vector to another (every block, the downsampling);
+        # not for embeddings, the head, or a single-row scoring vector
+        hidden_matrix = p.dim() == 2 and min(p.shape) > 1 and not name.startswith(EMBEDDING_PREFIXES)
         (matrices if hidden_matrix and optimizer == "muon" else others).append(p)
     optimizers = [torch.optim.AdamW(others, lr=lr, betas=(0.9, 0.95), weight_decay=weight_decay, eps=1e-10)]
     if matrices:

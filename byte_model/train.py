@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from byte_model import config as C
+from byte_model.architectures import build_model as build_architecture
+from byte_model.architectures import describe
 from byte_model.checkpoint import load_checkpoint, save_checkpoint
 from byte_model.data import (
     Vocabulary,
@@ -28,7 +30,7 @@ from byte_model.data import (
     training_stream,
 )
 from byte_model.heldout import HeldOut
-from byte_model.model import Transformer
+from byte_model.model import LanguageModel
 from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile
 from byte_model.schedule import lr_factor
@@ -99,17 +101,17 @@ class StopFlag:
             signal.signal(sig, handler)
 
 
-def build_model(model_cfg: C.ModelConfig, vocab: Vocabulary) -> Transformer:
+def build_model(model_cfg: C.ModelConfig, vocab: Vocabulary) -> LanguageModel:
     if model_cfg.vocab_size != vocab.size:
         model_cfg = dataclasses.replace(model_cfg, vocab_size=vocab.size)
-    return Transformer(model_cfg)
+    return build_architecture(model_cfg)
 
 
 def signature_of(state: TrainState, vocab: Vocabulary, n_params: int, corpus_signature: str) -> str:
     t = state.train_cfg
     tokenizer_hash = f"|tokenizer_sha256:{vocab.artifact_hash[:16]}" if vocab.artifact_hash else ""
     return (f"model:byte_transformer|vocab:{vocab.spec}+{C.N_SPECIALS}{tokenizer_hash}|params:{n_params}|"
-            f"d{state.model_cfg.d_model}xL{state.model_cfg.n_layer}xctx{state.model_cfg.ctx}|"
+            f"d{state.model_cfg.d_model}xL{state.model_cfg.n_layer}xctx{state.model_cfg.ctx}{describe(state.model_cfg)}|"
             f"train_{corpus_signature}|steps:{t.steps or 'unplanned'}|batch:{t.batch_size}|seed:{t.seed}|"
             f"opt:{t.optimizer}|validation:{t.val_fraction:g}|torch:{torch.__version__}")
 
@@ -166,7 +168,7 @@ class Trainer:
                           float(docs.n_bytes.sum()) / len(stream))
         return None if heldout.empty else heldout
 
-    def _wrap(self, model: Transformer, cfg: C.TrainConfig):
+    def _wrap(self, model: LanguageModel, cfg: C.TrainConfig):
         wrapped = model
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel
@@ -452,9 +454,9 @@ def checkpoint_path(run_dir: Path, which: str = "best") -> Path:
 
 
 def load_model(run_dir: Path, device: torch.device | None = None, which: str = "best"
-               ) -> tuple[Transformer, Vocabulary, dict]:
+               ) -> tuple[LanguageModel, Vocabulary, dict]:
     payload = load_checkpoint(checkpoint_path(run_dir, which))
-    model = Transformer(C.from_dict(C.ModelConfig, payload["model_cfg"]))
+    model = build_architecture(C.from_dict(C.ModelConfig, payload["model_cfg"]))
     model.load_state_dict(payload["model"])
     model.to(device or torch.device("cpu")).eval()
     return model, Vocabulary(**payload["vocab"]), payload

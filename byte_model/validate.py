@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from byte_model.config import ModelConfig, TrainConfig
+from byte_model.config import ARCHITECTURES, ModelConfig, TrainConfig
 from toklab.errors import SpecError
 
 CHOICES = {"optimizer": ("muon", "adamw"), "schedule": ("cosine", "linear"), "compile": ("auto", "on", "off")}
@@ -24,6 +24,7 @@ def validate(model: ModelConfig, train: TrainConfig) -> None:
     if any(order < 2 for order in model.ngram_orders):
         raise SpecError(f"--set ngram_orders={','.join(map(str, model.ngram_orders))}: orders start at 2")
     _fraction("dropout", model.dropout, upper_open=True)
+    _architecture(model)
     for name in ("batch_size", "checkpoint_every", "log_every"):
         _positive(name, getattr(train, name))
     for name in ("warmup_steps", "threads", "steps", "seed", "eval_every", "val_windows", "early_stop"):
@@ -43,6 +44,16 @@ def validate(model: ModelConfig, train: TrainConfig) -> None:
     if train.steps == 0 and train.minutes == 0:
         raise SpecError("no training budget: give --minutes M or --steps N (both above 0)")
     _device(train.device)
+
+
+def _architecture(model: ModelConfig) -> None:
+    if model.arch not in ARCHITECTURES:
+        raise SpecError(f"--set arch={model.arch}: must be one of {', '.join(ARCHITECTURES)}")
+    for name in ("rate", "local_window", "local_mlp_mult"):
+        _positive(name, getattr(model, name))
+    if not model.gbst_blocks or any(size < 1 for size in model.gbst_blocks):
+        raise SpecError(f"--set gbst_blocks={','.join(map(str, model.gbst_blocks))}: give block sizes of at least 1, "
+                        "e.g. gbst_blocks=1,2,3,4")
 
 
 def _positive(name: str, value: int) -> None:

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from byte_model import config as C
+from byte_model.architectures import build_model, matched
 from byte_model.data import batch_at
-from byte_model.model import Transformer
 from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, pick_device
 from toklab.bench.reference_gpt import ReferenceGPT, reference_optimizer
@@ -25,6 +25,9 @@ VARIANTS: dict[str, Callable[[C.ModelConfig, C.TrainConfig], tuple[C.ModelConfig
     "adamw": lambda m, t: (m, dataclasses.replace(t, optimizer="adamw")),
     "no-ngrams": lambda m, t: (dataclasses.replace(m, ngram_buckets=0), t),
     "no-qknorm": lambda m, t: (dataclasses.replace(m, qk_norm=False), t),
+    # The sequence-shortening architectures at the preset's non-embedding parameter count.
+    "canine:4": lambda m, t: (matched(m, "canine", 4), t),
+    "gbst:4": lambda m, t: (matched(m, "gbst", 4), t),
 }
 
 
@@ -62,7 +65,7 @@ def throughput(model: torch.nn.Module, optimizers: list, batch_size: int, ctx: i
 
 def _toklab(model_cfg: C.ModelConfig, train_cfg: C.TrainConfig, device: torch.device):
     torch.manual_seed(0)
-    model = Transformer(model_cfg).to(device)
+    model = build_model(model_cfg).to(device)
     return model, build_optimizers(model, train_cfg.optimizer, train_cfg.lr, train_cfg.muon_lr, 0.0)
 
 
@@ -87,8 +90,9 @@ def _row(name: str, what: str, model_cfg: C.ModelConfig, train_cfg: C.TrainConfi
 def bench_presets(presets: tuple[str, ...], steps: int, threads: int = 0, reference: bool = False,
                   variants: tuple[str, ...] = (), modes: tuple[str, ...] = ("eager", "compiled")
                   ) -> tuple[str, int, list[dict]]:
-    """(device, torch threads, one row per preset, model and mode) — the CLI renders them. With
-    `reference`, every row also gets its ratio to the reference in the same mode."""
+    """(device, torch threads, one row per preset, model and mode) — the CLI renders them. Every
+    row gets its speed relative to the preset's own model in the same mode (`vs_preset`) and,
+    with `reference`, to the reference (`vs_reference`)."""
     if threads:
         torch.set_num_threads(threads)
     device = pick_device("auto")
@@ -102,6 +106,8 @@ def bench_presets(presets: tuple[str, ...], steps: int, threads: int = 0, refere
             for variant in variants:
                 m, t = VARIANTS[variant](model_cfg, train_cfg)
                 group.append(_row(name, f"toklab, {variant}", m, t, _toklab(m, t, device), compiled, steps, device))
+            for row in group:
+                row["vs_preset"] = row["bytes_per_s"] / group[0]["bytes_per_s"]
             if reference:
                 ref = _row(name, "reference", model_cfg, train_cfg, _reference(model_cfg, device), compiled, steps, device)
                 for row in group:

@@ -226,7 +226,8 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed) -> None:
 @click.option("--reference", is_flag=True,
               help="Also time a plain nanoGPT-style model of the same shape on the same batches, and give ratios.")
 @click.option("--variants", default="", help="Comma-separated one-change variants to time too: "
-              "adamw, no-ngrams, no-qknorm (where the time goes).")
+              "adamw, no-ngrams, no-qknorm (where the time goes); canine:4, gbst:4 (the sequence-shortening "
+              "architectures at the preset's non-embedding parameter count).")
 @click.option("--mode", "modes", type=click.Choice(["eager", "compiled"]), multiple=True,
               default=("eager", "compiled"), show_default=True)
 def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
@@ -236,6 +237,7 @@ def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
     Examples:
       toklab byte bench --preset cpu --steps 30
       toklab byte bench --preset gpu --reference --mode compiled --variants adamw,no-ngrams
+      toklab byte bench --preset cpu --mode compiled --variants canine:4,gbst:4
     """
     from rich.table import Table
 
@@ -250,12 +252,14 @@ def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
     device, n_threads, rows = bench_presets(presets, steps, threads, reference, chosen, modes)
     table = Table(title=f"byte model training throughput on {device} ({n_threads} threads)", title_justify="left")
     columns = ["preset", "model", "params (non-emb)", "FLOPs/byte fwd", "mode", "bytes/s", "warm-up s"]
-    for column in columns + (["vs reference"] if reference else []):
+    ratios = (["vs preset"] if chosen else []) + (["vs reference"] if reference else [])
+    for column in columns + ratios:
         table.add_column(column, justify="left" if column == "model" else "right")
     for row in rows:
         cells = [row["preset"], row["model"], _count(row["params_non_embedding"]), _count(row["flops_per_byte"]),
                  row["mode"], f"{row['bytes_per_s']:,.0f}", f"{row['warm_up_s']:.1f}"]
-        table.add_row(*cells, *([f"{row['vs_reference']:.2f}×"] if reference else []))
+        shown = ([f"{row['vs_preset']:.2f}×"] if chosen and "vs_preset" in row else [""] if chosen else [])
+        table.add_row(*cells, *shown, *([f"{row['vs_reference']:.2f}×"] if reference else []))
     stdout_console().print(table)
 
 

@@ -9,6 +9,7 @@ import polars as pl
 
 from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option
 from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
+from toklab.compare.comparison import SCHEME_HELP
 
 
 def _protocols(_ctx, _param, value: str) -> tuple[str, ...]:
@@ -25,19 +26,21 @@ def _protocols(_ctx, _param, value: str) -> tuple[str, ...]:
 COMPRESSOR_PROTOCOLS = ("compressors: isolated = each sentence compressed alone (container header included); "
                         "context and dynamic = 8·(|C(dev+test)| − |C(dev)|) per language (compressors adapt as they go)")
 QUICK = dict(langs=("eng_Latn", "fra_Latn", "hin_Deva", "zho_Hans", "arb_Arab", "shn_Mymr"), per_lang=30,
-             minutes=0.4, schemes=("bytes", "bpe:1024", "unigram:1024", "paritybpe:1024"), preset="tiny")
+             minutes=0.4, schemes=("bytes", "bpe:1024", "unigram:1024", "paritybpe:1024", "canine:4", "gbst:4"),
+             preset="tiny")
 
 
 @click.command("compare")
-@click.option("--schemes", default="bytes,bpe:8192,unigram:8192,paritybpe:8192", show_default=True,
-              help="Comma-separated: bytes, bpe:N, unigram:N, paritybpe:N.")
+@click.option("--schemes", default="bytes,bpe:8192,unigram:8192,paritybpe:8192,canine:4,gbst:4", show_default=True,
+              help=f"Comma-separated: {SCHEME_HELP}. canine and gbst are byte models that shorten the sequence, "
+                   "matched to the preset's non-embedding parameter count.")
 @click.option("--langs", default=None, help="Comma-separated FLORES codes (default: all 204).")
 @click.option("--per-lang", type=click.IntRange(min=1), default=100, show_default=True,
               help="First N devtest sentences per language.")
 @click.option("--minutes", type=FiniteFloat(low=0.01), default=6.0, show_default=True,
               help="Training budget per model scheme (fixed as steps after the first steps).")
 @click.option("--preset", default="cpu", show_default=True, help="Transformer preset shared by every scheme.")
-@click.option("--quick", is_flag=True, help="6 languages, 1,024-token vocabularies, 30 s per model (≈ 5 min).")
+@click.option("--quick", is_flag=True, help="6 languages, 1,024-token vocabularies, 24 s per model (≈ 6 min).")
 @click.option("--no-compressors", is_flag=True, help="Skip gzip/bz2/xz/PPMd.")
 @click.option("--protocol", "protocols", default="isolated", show_default=True, callback=_protocols,
               help="Comma-separated evaluation protocols, each applied to every scheme: isolated, context, "

@@ -29,11 +29,17 @@ from toklab.paths import short_hash
 from toklab.signature import build
 
 KINDS = {"bpe": "bytebpe", "unigram": "unigram", "paritybpe": "paritybpe"}
+SHORTENING = ("canine", "gbst")  # byte models that downsample: `canine:R`, `gbst:R` (byte_model.shortened)
+SCHEME_HELP = "bytes, bpe:N, unigram:N, paritybpe:N (N = vocabulary size), canine:R or gbst:R (R = downsampling rate)"
+
+
+def byte_level(scheme: str) -> bool:
+    return scheme == "bytes" or scheme.partition(":")[0] in SHORTENING
 
 
 @dataclasses.dataclass(frozen=True)
 class CompareConfig:
-    schemes: tuple[str, ...] = ("bytes", "bpe:8192", "unigram:8192", "paritybpe:8192")
+    schemes: tuple[str, ...] = ("bytes", "bpe:8192", "unigram:8192", "paritybpe:8192", "canine:4", "gbst:4")
     langs: tuple[str, ...] = ()  # empty: all
     per_lang: int = 100  # first N devtest sentences of every language
     minutes: float = 10.0
@@ -43,19 +49,35 @@ class CompareConfig:
     protocols: tuple[str, ...] = ("isolated",)  # each model is trained once and scored under each
 
 
-def tokenizer_spec(scheme: str, train_corpus: str) -> str:
-    if scheme == "bytes":
-        return "bytes:utf8"
-    kind, _, vocab = scheme.partition(":")
-    if kind not in KINDS or not vocab.isdigit():
+def _check_scheme(scheme: str) -> tuple[str, str]:
+    kind, _, number = scheme.partition(":")
+    if scheme != "bytes" and (kind not in (*KINDS, *SHORTENING) or not number.isdigit() or int(number) < 1):
         from toklab.errors import SpecError
 
-        raise SpecError(f"scheme {scheme!r}: write bytes, bpe:N, unigram:N or paritybpe:N")
+        raise SpecError(f"scheme {scheme!r}: write {SCHEME_HELP}")
+    return kind, number
+
+
+def tokenizer_spec(scheme: str, train_corpus: str) -> str:
+    kind, vocab = _check_scheme(scheme)
+    if byte_level(scheme):
+        return "bytes:utf8"
     nested = train_corpus.replace("?", "%3F").replace("&", "%26")
     # SentencePiece with byte fallback is lossless; a low character coverage lets small
     # vocabularies spell rare characters (most of a Han vocabulary) in bytes.
     extra = "&impl=spm&coverage=0.98" if kind == "unigram" else ""
     return f"train:{KINDS[kind]}?vocab={vocab}&corpus={nested}{extra}"
+
+
+def model_config(scheme: str, preset_model):
+    """The preset's transformer; a shortening scheme gets the model of its kind matched to it in
+    non-embedding parameters (byte_model.architectures.matched)."""
+    kind, rate = _check_scheme(scheme)
+    if kind not in SHORTENING:
+        return preset_model
+    from byte_model.architectures import matched
+
+    return matched(preset_model, kind, int(rate))
 
 
 def corpus_specs(config: CompareConfig) -> tuple[str, str]:
@@ -76,7 +98,8 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
     from byte_model.protocols import ScoringSetup, score_documents
     from byte_model.train import Trainer
 
-    model_cfg, train_cfg = C.preset(config.preset)
+    preset_model, train_cfg = C.preset(config.preset)
+    model_cfg = model_config(scheme, preset_model)
     spec = tokenizer_spec(scheme, train_spec)
     run_dir = work_dir("runs", f"compare-{short_hash(repr((scheme, config, spec)))}")
     train_cfg = dataclasses.replace(train_cfg, corpus=train_spec, tokenizer=spec, minutes=config.minutes,
@@ -101,6 +124,7 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
     facts = {"scheme": scheme, "tokenizer": spec, "params_non_embedding": trainer.n_params["non_embedding"],
              "params_total": trainer.n_params["total"], "steps": state.step, "train_seconds": round(state.elapsed, 1),
              "tokens_seen": tokens_seen, "bytes_seen": state.bytes_seen,
+             "bytes_per_s": round(state.bytes_seen / max(state.elapsed, 1e-9)),
              "train_flops": 3 * flops_token * tokens_seen, "flops_per_token": flops_token,
              "best_step": state.best_step, "dynamic_lr": rates.get("dynamic"), "signature": trainer.signature}
     return pl.concat(frames), facts
@@ -148,7 +172,9 @@ def summary(rows: pl.DataFrame) -> pl.DataFrame:
     protocols = rows["protocol"].unique(maintain_order=True).to_list()
     return rows.group_by("protocol", "scheme", maintain_order=True).agg(
         overall_bpb=pl.col("bits").sum() / pl.col("bytes").sum(), macro_bpb=pl.col("bpb").mean(),
-        bits_per_sentence=pl.col("bits").sum() / pl.col("docs").sum()).join(
+        bits_per_sentence=pl.col("bits").sum() / pl.col("docs").sum(),
+        flops_per_byte=pl.when(pl.col("flops_per_byte").is_not_null().all()).then(
+            (pl.col("flops_per_byte") * pl.col("bytes")).sum() / pl.col("bytes").sum())).join(
         wins, on=["protocol", "scheme"], how="left").with_columns(
         pl.col("languages_won").fill_null(0).cast(pl.Int64),
         order=pl.col("protocol").replace_strict(protocols, list(range(len(protocols))))).sort(
@@ -156,13 +182,14 @@ def summary(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def premium_gap_correlation(rows: pl.DataFrame, pivot: str = "eng_Latn") -> dict[str, float]:
-    """Per token scheme: Pearson correlation across languages between the tokenizer's premium
+    """Per token scheme (not the byte-level ones): Pearson correlation across languages between the tokenizer's premium
     (tokens vs the pivot on the same sentences) and the BPB gap to the byte model, under the
     last protocol scored."""
     rows = rows.filter(pl.col("protocol") == rows["protocol"][-1])
     byte = rows.filter(pl.col("scheme") == "bytes").select("lang", pl.col("bpb").alias("byte_bpb"))
     out = {}
-    for (scheme,), part in rows.filter(pl.col("tokens").is_not_null() & (pl.col("scheme") != "bytes")).group_by("scheme"):
+    token_schemes = [s for s in rows["scheme"].unique(maintain_order=True) if not byte_level(s)]
+    for (scheme,), part in rows.filter(pl.col("tokens").is_not_null() & pl.col("scheme").is_in(token_schemes)).group_by("scheme"):
         pivot_tokens = part.filter(pl.col("lang") == pivot)["tokens"]
         if byte.is_empty() or pivot_tokens.is_empty() or part.height < 3:
             continue
