@@ -37,16 +37,18 @@ def test_compare_quick(flores_ready, tmp_path):
     payload = json.loads(out.read_text())
     rows = payload["rows"]
     schemes = {r["scheme"] for r in rows}
-    assert {"bytes", "bpe:1024", "unigram:1024", "paritybpe:1024", "gzip", "bz2", "xz", "ppmd16"} <= schemes
+    assert {"bytes", "bpe:1024", "unigram:1024", "paritybpe:1024", "canine:4", "gbst:4", "gzip", "bz2", "xz",
+            "ppmd16"} <= schemes
     assert len({r["lang"] for r in rows}) == 6
     for r in rows:
         assert r["bpb"] > 0 and r["bits_per_sentence"] > 0
         if r["scheme"] in ("bytes", "bpe:1024"):
             assert r["flops_per_byte"] > 0 and r["tokens_per_byte"] > 0
-    byte_rows = [r for r in rows if r["scheme"] == "bytes"]
-    assert all(r["tokens_per_byte"] == pytest.approx(1.0) for r in byte_rows)
+    byte_rows = [r for r in rows if r["scheme"] in ("bytes", "canine:4", "gbst:4")]
+    assert all(r["tokens_per_byte"] == pytest.approx(1.0) and r["flops_per_byte"] > 0 for r in byte_rows)
     assert np.isfinite([r["bpb"] for r in rows]).all()
     assert payload["signature"].startswith("compare:bytes,bpe:1024")
+    assert "arch:canine:R4" in payload["signature"] and "arch:gbst:R4" in payload["signature"]
     assert "protocols:isolated,context" in payload["signature"]
     by_key = {(r["scheme"], r["protocol"], r["lang"]): r for r in rows}
     for (scheme, protocol, lang), row in by_key.items():  # every protocol counts the same bytes
