@@ -69,7 +69,7 @@ TOUR = {
                         slow=True, checked=False),
     "bench-glitch": Entry(("toklab bench glitch -t tiktoken:o200k_base",), slow=True, checked=False),
     "bench-stream": Entry(("toklab bench stream --size-gb 2 --jobs 2",), slow=True, checked=False),
-    "compare": Entry(("toklab compare --minutes 8 --protocol isolated,context --plot compare.png",), rows=(None, None, (6, 4)), slow=True, checked=False,
+    "compare": Entry(("toklab compare --minutes 6 --protocol isolated,context --plot compare.png",), rows=(None, None, None, (6, 4)), slow=True, checked=False,
                      figures=(("compare.png", "docs/compare.png"),)),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import polars as pl
 import pytest
 
 from tests.conftest import run_cli
@@ -56,3 +57,16 @@ def test_compare_quick(flores_ready, tmp_path):
         if protocol == "context" and scheme in ("gzip", "xz"):  # a header per sentence vs one per language
             assert row["bpb"] < by_key[(scheme, "isolated", lang)]["bpb"]
     assert {r["protocol"] for r in rows} == {"isolated", "context"}
+
+
+def test_per_script_weights_languages_by_their_bytes():
+    from toklab.compare.comparison import per_script
+
+    rows = pl.DataFrame({"protocol": ["isolated"] * 4 + ["context"], "scheme": ["bytes", "bytes", "bytes", "xz", "bytes"],
+                         "lang": ["eng_Latn", "fra_Latn", "hin_Deva", "eng_Latn", "eng_Latn"],
+                         "script": ["Latn", "Latn", "Deva", "Latn", "Latn"],
+                         "bits": [300.0, 100.0, 50.0, 90.0, 1.0], "bytes": [100, 300, 100, 100, 100]})
+    table = per_script(rows, "isolated")
+    assert table["script"].to_list() == ["Latn", "Deva"] and table["languages"].to_list() == [2, 1]
+    assert table["bytes"].to_list() == [pytest.approx(1.0), pytest.approx(0.5)]  # (300 + 100) / 400, not (3 + 1/3) / 2
+    assert table["xz"].to_list() == [pytest.approx(0.9), None]

@@ -57,7 +57,7 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
       toklab compare --quick --protocol context
       toklab compare --minutes 8 --protocol isolated,context --plot compare.png   # ≈ 70 min on a 2-core CPU
     """
-    from toklab.compare.comparison import CompareConfig, run_compare
+    from toklab.compare.comparison import CompareConfig, per_script, run_compare
 
     config = CompareConfig(tuple(s.strip() for s in schemes.split(",")),
                            tuple(langs.split(",")) if langs else (), per_lang, minutes, preset, not no_compressors,
@@ -71,7 +71,8 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
     rows, table, correlation, seconds = result.rows, result.summary, result.correlation, result.seconds
     facts = {scheme: {k: v for k, v in fact.items() if k != "signature"} for scheme, fact in result.facts.items()}
     held = (f"held equal: transformer preset {config.preset} (non-embedding parameters "
-            f"{', '.join(sorted({str(f['params_non_embedding']) for f in facts.values()}))}), optimizer, schedule, "
+            f"{', '.join(sorted({str(f['params_non_embedding']) for f in facts.values()}))}; canine and gbst "
+            "matched to it), optimizer, schedule, "
             f"{config.minutes} min wall clock per model, training text FLORES dev (the same held-out validation "
             "part chooses each model's best checkpoint and dynamic learning rate)")
     signature = result.signature
@@ -89,6 +90,7 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
     budget = budget.drop([c for c in budget.columns if budget[c].null_count() == budget.height])
     console.print(frame_table(budget, title="What each model scheme got from the same wall-clock budget", floats=0))
     shown = config.protocols[-1]
+    console.print(frame_table(per_script(rows, shown), title=f"BPB per script, byte-weighted (protocol {shown})"))
     wide = rows.filter(pl.col("protocol") == shown).pivot(on="scheme", index="lang", values="bpb").sort("lang")
     console.print(frame_table(wide, title=f"BPB per language (protocol {shown})"))
     for scheme, value in correlation.items():

@@ -174,11 +174,21 @@ def summary(rows: pl.DataFrame) -> pl.DataFrame:
         overall_bpb=pl.col("bits").sum() / pl.col("bytes").sum(), macro_bpb=pl.col("bpb").mean(),
         bits_per_sentence=pl.col("bits").sum() / pl.col("docs").sum(),
         flops_per_byte=pl.when(pl.col("flops_per_byte").is_not_null().all()).then(
-            (pl.col("flops_per_byte") * pl.col("bytes")).sum() / pl.col("bytes").sum())).join(
+            (pl.col("flops_per_byte") * pl.col("bytes")).sum() / pl.col("bytes").sum()).round(0).cast(pl.Int64)).join(
         wins, on=["protocol", "scheme"], how="left").with_columns(
         pl.col("languages_won").fill_null(0).cast(pl.Int64),
         order=pl.col("protocol").replace_strict(protocols, list(range(len(protocols))))).sort(
         "order", "overall_bpb").drop("order")
+
+
+def per_script(rows: pl.DataFrame, protocol: str) -> pl.DataFrame:
+    """Byte-weighted BPB of every scheme per writing system under one protocol: one row per
+    script (with its number of languages), one column per scheme, scripts with most text first."""
+    part = rows.filter(pl.col("protocol") == protocol)
+    langs = part.group_by("script").agg(languages=pl.col("lang").n_unique(), text=pl.col("bytes").sum())
+    bpb = part.group_by("script", "scheme", maintain_order=True).agg(bpb=pl.col("bits").sum() / pl.col("bytes").sum())
+    wide = bpb.pivot(on="scheme", index="script", values="bpb")
+    return langs.join(wide, on="script").sort("text", descending=True).drop("text")
 
 
 def premium_gap_correlation(rows: pl.DataFrame, pivot: str = "eng_Latn") -> dict[str, float]:
