@@ -65,7 +65,7 @@ TOUR = {
                     ("toklab bench loss -t tiktoken:cl100k_base -t spm:$TOKLAB_SHARED/tokenizers/mistral-7b-v0.1.model "
                      "-t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2"),
                     "toklab bench startup"), slow=True, checked=False),
-    "byte-bench": Entry(("toklab byte bench --preset cpu --reference --variants adamw,no-ngrams --steps 30",),
+    "byte-bench": Entry(("toklab byte bench --preset cpu --reference --variants adamw,no-ngrams,canine:4,gbst:4 --steps 30",),
                         slow=True, checked=False),
     "bench-glitch": Entry(("toklab bench glitch -t tiktoken:o200k_base",), slow=True, checked=False),
     "bench-stream": Entry(("toklab bench stream --size-gb 2 --jobs 2",), slow=True, checked=False),
