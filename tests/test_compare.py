@@ -70,3 +70,9 @@ def test_per_script_weights_languages_by_their_bytes():
     assert table["script"].to_list() == ["Latn", "Deva"] and table["languages"].to_list() == [2, 1]
     assert table["bytes"].to_list() == [pytest.approx(1.0), pytest.approx(0.5)]  # (300 + 100) / 400, not (3 + 1/3) / 2
     assert table["xz"].to_list() == [pytest.approx(0.9), None]
+
+
+def test_a_misspelt_scheme_fails_before_any_training(tmp_path):
+    result = run_cli("compare", "--schemes", "bytes,canine:four", "--minutes", "0.01")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "scheme 'canine:four': write bytes, bpe:N" in result.output and "training" not in result.output

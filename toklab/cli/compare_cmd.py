@@ -55,7 +55,8 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
     Examples:
       toklab compare --quick
       toklab compare --quick --protocol context
-      toklab compare --minutes 8 --protocol isolated,context --plot compare.png   # ≈ 70 min on a 2-core CPU
+      toklab compare --minutes 6 --protocol isolated,context --plot compare.png   # ≈ 75 min on a 2-core CPU
+      toklab compare --schemes bytes,canine:4,gbst:4 --langs eng_Latn,arb_Arab,zho_Hans
     """
     from toklab.compare.comparison import CompareConfig, per_script, run_compare
 

@@ -1,10 +1,12 @@
 """One axis for every scheme: bits per byte per language for a byte model, same-size token
-models and classic compressors, on the same FLORES devtest text.
+models, byte models that shorten the sequence (CANINE-style, GBST) and classic compressors, on
+the same FLORES devtest text.
 
-Held equal across model schemes: the transformer code and shape (so the non-embedding
-parameter count), the optimizer and schedule, the wall-clock training budget and the training
-text (FLORES dev). Reported per scheme, because they differ by construction: steps, tokens and
-bytes seen, and training FLOPs (≈ 3 × forward FLOPs per token × tokens seen).
+Held equal across model schemes: the non-embedding parameter count (the preset's transformer
+for bytes and token models; the shortening models matched to it by byte_model.architectures),
+the optimizer and schedule, the wall-clock training budget and the training text (FLORES dev).
+Reported per scheme, because they differ by construction: steps, tokens and bytes seen, bytes/s,
+and forward and training FLOPs (≈ 3 × forward FLOPs per token × tokens seen).
 
 Every scheme is scored under the same evaluation protocol (byte_model.protocols): models and
 compressors alike see either each sentence alone (`isolated`) or the language's dev text and
@@ -233,6 +235,8 @@ def compare_signature(config: CompareConfig, test: Corpus, facts: dict[str, dict
 def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m: None,
                 on_step: Callable | None = None) -> CompareResult:
     """`on_log` gets one line per phase, `on_step` each training step's report (byte_model.train)."""
+    for scheme in config.schemes:  # a misspelt scheme fails now, not after the others have trained
+        _check_scheme(scheme)
     train_spec, test_spec = corpus_specs(config)
     train, test = load_corpus(train_spec), eval_subset(load_corpus(test_spec), config.per_lang)
     started = time.perf_counter()
