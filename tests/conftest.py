@@ -62,3 +62,29 @@ def run_cli(*args: str, width: int = 120):
 
     runner = CliRunner()
     return runner.invoke(main, list(args), env={"COLUMNS": str(width), "TERM": "dumb"}, catch_exceptions=False)
+
+
+def assert_resume_is_bit_exact(model_cfg, train_cfg, tmp_path, stop_at: int = 4):
+    """Train once straight through and once interrupted by SIGINT at `stop_at` and resumed: the
+    final weights must be equal bit for bit. Returns the resumed trainer."""
+    import signal
+
+    import torch
+
+    from byte_model.train import Trainer, TrainingInterrupted, start_or_resume
+
+    whole = Trainer(tmp_path / "whole", model_cfg, train_cfg)
+    whole.run()
+
+    def interrupt(report):
+        if report.step == stop_at:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(TrainingInterrupted):
+        Trainer(tmp_path / "split", model_cfg, train_cfg, on_step=interrupt).run()
+    resumed = start_or_resume(tmp_path / "split", None, None, resume=True)
+    assert resumed.state.step == stop_at
+    resumed.run()
+    for (name, a), b in zip(whole.model.state_dict().items(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    return resumed

@@ -18,8 +18,8 @@ from byte_model.checkpoint import load_checkpoint, save_checkpoint
 from byte_model.data import Documents, Vocabulary, eval_windows
 from byte_model.evaluate import bpb_table, document_bits
 from byte_model.runtime import autocast_dtype, should_compile
-from byte_model.train import CHECKPOINT, Trainer, TrainingDiverged, TrainingInterrupted, start_or_resume
-from tests.conftest import CLI_SCRIPT, run_cli
+from byte_model.train import CHECKPOINT, Trainer, TrainingDiverged, TrainingInterrupted
+from tests.conftest import CLI_SCRIPT, assert_resume_is_bit_exact, run_cli
 from toklab.errors import CorruptFileError
 
 
@@ -73,20 +73,7 @@ def test_eval_windows_score_each_target_once():
 
 def test_resume_equals_uninterrupted(tiny_parallel, tmp_path):
     model, train = tiny_configs(f"file:{tiny_parallel}", steps=8, checkpoint_every=4)
-    whole = Trainer(tmp_path / "whole", model, train)
-    whole.run()
-
-    def interrupt(report):
-        if report.step == 4:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    with pytest.raises(TrainingInterrupted):
-        Trainer(tmp_path / "split", model, train, on_step=interrupt).run()
-    resumed = start_or_resume(tmp_path / "split", None, None, resume=True)
-    assert resumed.state.step == 4
-    resumed.run()
-    for (name, a), b in zip(whole.model.state_dict().items(), resumed.model.state_dict().values()):
-        assert torch.equal(a, b), name
+    assert_resume_is_bit_exact(model, train, tmp_path)
 
 
 def test_sigint_leaves_loadable_checkpoint(tiny_parallel, tmp_path):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import signal
 
 import numpy as np
 import pytest
@@ -18,8 +16,8 @@ from byte_model import config as C
 from byte_model.architectures import build_model, matched, non_embedding_parameters
 from byte_model.data import Documents, Vocabulary
 from byte_model.evaluate import document_bits
-from byte_model.train import Trainer, TrainingInterrupted, start_or_resume
-from tests.conftest import run_cli
+from byte_model.train import Trainer
+from tests.conftest import assert_resume_is_bit_exact, run_cli
 
 ARCHES = ("canine", "gbst")
 SMALL = C.ModelConfig(d_model=32, n_layer=2, n_head=2, ctx=24, ngram_buckets=64, local_window=5)
@@ -134,20 +132,8 @@ def test_resume_is_bit_exact(arch, tiny_parallel, tmp_path):
     model, train = C.preset("tiny")
     model = dataclasses.replace(model, arch=arch, rate=4, local_window=16)
     train = dataclasses.replace(train, corpus=f"file:{tiny_parallel}", steps=8, checkpoint_every=4)
-    whole = Trainer(tmp_path / "whole", model, train)
-    whole.run()
-
-    def interrupt(report):
-        if report.step == 4:
-            os.kill(os.getpid(), signal.SIGINT)
-
-    with pytest.raises(TrainingInterrupted):
-        Trainer(tmp_path / "split", model, train, on_step=interrupt).run()
-    resumed = start_or_resume(tmp_path / "split", None, None, resume=True)
+    resumed = assert_resume_is_bit_exact(model, train, tmp_path)
     assert resumed.state.model_cfg.arch == arch and f"arch:{arch}:R4" in resumed.signature
-    resumed.run()
-    for (name, a), b in zip(whole.model.state_dict().items(), resumed.model.state_dict().values()):
-        assert torch.equal(a, b), name
 
 
 @pytest.mark.parametrize("arch", ARCHES)
