@@ -120,11 +120,12 @@ def test_gpu_paths_selected_by_device():
     assert should_compile("auto", torch.device("cuda")) and not should_compile("auto", torch.device("cpu"))
 
 
-def test_two_process_gloo(tiny_parallel, tmp_path):
+@pytest.mark.parametrize("arch, port", [("plain", 29533), ("canine", 29534), ("gbst", 29535)])
+def test_two_process_gloo(arch, port, tiny_parallel, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_port=29533", str(CLI_SCRIPT),
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", f"--master_port={port}", str(CLI_SCRIPT),
            "byte", "train", "--preset", "tiny", "--steps", "4", "--out", str(tmp_path / "ddp"),
-           "--set", f"corpus=file:{tiny_parallel}", "--set", "threads=1"]
+           "--set", f"corpus=file:{tiny_parallel}", "--set", "threads=1", "--set", f"arch={arch}"]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert load_checkpoint(tmp_path / "ddp" / CHECKPOINT)["step"] == 4
