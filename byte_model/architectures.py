@@ -15,11 +15,10 @@ import torch
 
 from byte_model.config import ModelConfig
 from byte_model.model import LanguageModel, Transformer
+from byte_model.shortened import Canine, Gbst
 
 
 def build_model(cfg: ModelConfig) -> LanguageModel:
-    from byte_model.shortened import Canine, Gbst
-
     return {"plain": Transformer, "canine": Canine, "gbst": Gbst}[cfg.arch](cfg)
 
 
@@ -31,14 +30,15 @@ def describe(cfg: ModelConfig) -> str:
     return f"|arch:{cfg.arch}:R{cfg.rate},window{cfg.local_window},local_mlp{cfg.local_mlp_mult}{gbst}"
 
 
-def non_embedding_parameters(cfg: ModelConfig) -> int:
+def size_and_cost(cfg: ModelConfig) -> tuple[int, int]:
+    """(non-embedding parameters, forward FLOPs per byte) of the model `cfg` builds."""
     with torch.device("meta"):  # counted without allocating or initialising anything
-        return build_model(cfg).parameter_counts()["non_embedding"]
+        model = build_model(cfg)
+    return model.parameter_counts()["non_embedding"], model.flops_per_token()
 
 
-def flops_per_byte(cfg: ModelConfig) -> int:
-    with torch.device("meta"):
-        return build_model(cfg).flops_per_token()
+def non_embedding_parameters(cfg: ModelConfig) -> int:
+    return size_and_cost(cfg)[0]
 
 
 def matched(plain: ModelConfig, arch: str, rate: int) -> ModelConfig:
@@ -51,4 +51,9 @@ def matched(plain: ModelConfig, arch: str, rate: int) -> ModelConfig:
     target = non_embedding_parameters(base)
     candidates = [dataclasses.replace(base, arch=arch, rate=rate, n_layer=layers, local_mlp_mult=mult)
                   for layers, mult in itertools.product(range(1, plain.n_layer + 1), range(1, plain.mlp_mult + 1))]
-    return min(candidates, key=lambda c: (abs(non_embedding_parameters(c) - target), flops_per_byte(c)))
+
+    def distance(candidate: ModelConfig) -> tuple[int, int]:
+        params, flops = size_and_cost(candidate)
+        return abs(params - target), flops
+
+    return min(candidates, key=distance)

@@ -138,6 +138,12 @@ class LanguageModel(nn.Module):
         if cfg.tie_embeddings:
             self.head.weight = self.embed.weight
 
+    def register_rotary(self, prefix: str, length: int) -> None:
+        """Rotary tables for `length` positions as buffers `{prefix}cos`, `{prefix}sin` (not saved)."""
+        cos, sin = rotary_tables(length, self.cfg.head_dim)
+        self.register_buffer(f"{prefix}cos", cos, persistent=False)
+        self.register_buffer(f"{prefix}sin", sin, persistent=False)
+
     def reset_parameters(self) -> None:
         for name, p in self.named_parameters():
             if p.dim() == 2:
@@ -178,9 +184,7 @@ class Transformer(LanguageModel):
     def __init__(self, cfg: ModelConfig):
         super().__init__(cfg)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
-        cos, sin = rotary_tables(cfg.ctx, cfg.head_dim)
-        self.register_buffer("cos", cos, persistent=False)
-        self.register_buffer("sin", sin, persistent=False)
+        self.register_rotary("", cfg.ctx)
         self.reset_parameters()
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:

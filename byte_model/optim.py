@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import torch
 
+from byte_model.model import EMBEDDING_PREFIXES
+
 
 @torch.no_grad()
 def newton_schulz(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
@@ -66,8 +68,6 @@ class Muon(torch.optim.Optimizer):
 
 
 def build_optimizers(model: torch.nn.Module, optimizer: str, lr: float, muon_lr: float, weight_decay: float):
-    from byte_model.model import EMBEDDING_PREFIXES
-
     matrices, others = [], []
     for name, p in model.named_parameters():
         # Muon for matrices that map a hidden vector to another (every block, the downsampling);

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from byte_model.config import ModelConfig
-from byte_model.model import Block, LanguageModel, blocks_flops, matrix_parameters, rms_norm, rotary_tables
+from byte_model.model import Block, LanguageModel, blocks_flops, matrix_parameters, rms_norm
 
 
 def blocks_of(x: torch.Tensor, rate: int) -> torch.Tensor:
@@ -60,10 +60,8 @@ class Shortened(LanguageModel):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))  # the deep stack, short sequence
         self.local_out = Block(cfg, window=cfg.local_window, mlp_mult=cfg.local_mlp_mult)
         self.start = nn.Parameter(torch.zeros(cfg.d_model))  # what bytes before the first complete block get
-        for name, length in (("", cfg.ctx), ("short_", math.ceil(cfg.ctx / cfg.rate))):
-            cos, sin = rotary_tables(length, cfg.head_dim)
-            self.register_buffer(f"{name}cos", cos, persistent=False)
-            self.register_buffer(f"{name}sin", sin, persistent=False)
+        self.register_rotary("", cfg.ctx)
+        self.register_rotary("short_", math.ceil(cfg.ctx / cfg.rate))
 
     def byte_rate(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -89,11 +89,7 @@ def test_any_length_up_to_ctx(arch):
 
 def test_causal_block_means_are_running_means():
     x = torch.arange(1.0, 8.0).view(1, 7, 1)
-    assert causal_means(x, 3) == [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0]
-
-
-def causal_means(x, size):
-    return shortened.causal_block_means(x, size).flatten().tolist()
+    assert shortened.causal_block_means(x, 3).flatten().tolist() == [1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0]
 
 
 @pytest.mark.parametrize("arch", ARCHES)

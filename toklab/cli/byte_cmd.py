@@ -258,8 +258,11 @@ def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
     for row in rows:
         cells = [row["preset"], row["model"], _count(row["params_non_embedding"]), _count(row["flops_per_byte"]),
                  row["mode"], f"{row['bytes_per_s']:,.0f}", f"{row['warm_up_s']:.1f}"]
-        shown = ([f"{row['vs_preset']:.2f}×"] if chosen and "vs_preset" in row else [""] if chosen else [])
-        table.add_row(*cells, *shown, *([f"{row['vs_reference']:.2f}×"] if reference else []))
+        if chosen:  # the reference row has no ratio to the preset
+            cells.append(f"{row['vs_preset']:.2f}×" if "vs_preset" in row else "")
+        if reference:
+            cells.append(f"{row['vs_reference']:.2f}×")
+        table.add_row(*cells)
     stdout_console().print(table)
 
 

@@ -21,27 +21,25 @@ class Alignment:
     edits: int  # substitutions + deletions + insertions
 
 
-def align(original: str, roundtrip: str) -> Alignment:
+def _changes(original: str, roundtrip: str) -> list:
+    """The operations of a minimum edit script that change something (none for an exact round trip)."""
     if original == roundtrip:
-        return Alignment((), 0)
-    lost: list[int] = []
-    edits = 0
-    for op in Levenshtein.opcodes(original, roundtrip):
-        if op.tag == "equal":
-            continue
-        lost.extend(range(op.src_start, op.src_end))  # empty for an insertion
-        edits += max(op.src_end - op.src_start, op.dest_end - op.dest_start)
-    return Alignment(tuple(lost), edits)
+        return []
+    return [op for op in Levenshtein.opcodes(original, roundtrip) if op.tag != "equal"]
+
+
+def _edits(op) -> int:
+    return max(op.src_end - op.src_start, op.dest_end - op.dest_start)  # one per character changed
+
+
+def align(original: str, roundtrip: str) -> Alignment:
+    changes = _changes(original, roundtrip)
+    lost = tuple(i for op in changes for i in range(op.src_start, op.src_end))  # none for an insertion
+    return Alignment(lost, sum(map(_edits, changes)))
 
 
 def lost_and_edits(original: str, roundtrip: str) -> tuple[int, int]:
     """`len(align(...).lost)` and `align(...).edits` without listing positions (every lossy
     document needs the counts; only the attributed and shown ones need the positions)."""
-    lost = edits = 0
-    if original == roundtrip:
-        return 0, 0
-    for op in Levenshtein.opcodes(original, roundtrip):
-        if op.tag != "equal":
-            lost += op.src_end - op.src_start
-            edits += max(op.src_end - op.src_start, op.dest_end - op.dest_start)
-    return lost, edits
+    changes = _changes(original, roundtrip)
+    return sum(op.src_end - op.src_start for op in changes), sum(map(_edits, changes))

@@ -241,6 +241,7 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
                 progress(lang)
         return cached
     texts = language_texts(corpus, options.normalize, options.jobs)
+
     def finish(text: LanguageText, flat: FlatAnalysis) -> dict:
         return {**measure_language(adapter, text, flat),
                 "renyi": renyi_efficiency(flat.ids, adapter.vocab_size, options.renyi_alpha)}
