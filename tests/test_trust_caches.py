@@ -109,3 +109,23 @@ def test_trained_tokenizer_key_follows_corpus_content(tiny_parallel, home):
     clear_memos("corpora")
     registry.load_tokenizer(spec)
     assert len([p for p in (home / "tokenizers").iterdir() if p.suffix == ".json"]) == 2
+
+
+def test_loss_rows_are_cached_by_content(tiny_parallel, home):
+    """The information-loss rows are kept (a report reads them again) and follow the text, not its name."""
+    from corpora import load_corpus
+    from tests.conftest import shared_path
+    from toklab.loss import run_loss
+    from toklab.registry import load_tokenizer
+
+    minilm = load_tokenizer(f"hf:{shared_path('models/all-MiniLM-L6-v2')}")  # lower-cases: lossy
+    first = run_loss([minilm], load_corpus(f"file:{tiny_parallel}")).rows
+    assert len(list((home / "loss").iterdir())) == 1
+    assert run_loss([minilm], load_corpus(f"file:{tiny_parallel}")).rows.equals(first)
+    english = tiny_parallel / "eng_Latn.txt"
+    english.write_text(english.read_text(encoding="utf-8").lower(), encoding="utf-8")  # now nothing to lower-case
+    clear_memos()
+    after = run_loss([minilm], load_corpus(f"file:{tiny_parallel}")).rows
+    lost = dict(zip(after["lang"], after["chars_lost"]))
+    assert dict(zip(first["lang"], first["chars_lost"]))["eng_Latn"] > 0 and lost["eng_Latn"] == 0
+    assert len(list((home / "loss").iterdir())) == 2

@@ -19,13 +19,14 @@ b'payload'
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import warnings
 from pathlib import Path
 
 from toklab.integrity import digest, seal, unseal
-from toklab.paths import atomic_write_bytes, cache_root, file_sha256
+from toklab.paths import atomic_write_bytes, cache_root, file_sha256, short_hash
 
 MAGIC = b"TOKLABCACHE2"
 SIDECAR_SUFFIX = ".sha256"
@@ -72,6 +73,29 @@ def read_entry(path: Path) -> bytes | None:
     if problem:
         _discard(path, "not a toklab cache entry" if problem == "bad header" else problem)
     return payload
+
+
+def frame_entry(kind: str, *key_parts: str) -> Path | None:
+    """Where the table measured under `key_parts` is kept: `$TOKLAB_HOME/<kind>/<hash>.parquet`.
+    The parts must name everything the table depends on (tokenizer and corpus content hashes,
+    options, the code's version), so an entry never answers for content it did not measure."""
+    folder = cache_dir_or_none(kind)
+    return None if folder is None else folder / f"{short_hash(chr(10).join(key_parts), 32)}.parquet"
+
+
+def read_frame(path: Path | None):
+    """The verified table at `path` (a polars DataFrame), or None on a miss."""
+    import polars as pl
+
+    payload = read_entry(path) if path is not None else None
+    return None if payload is None else pl.read_parquet(io.BytesIO(payload))
+
+
+def write_frame(path: Path | None, frame) -> None:
+    if path is not None:
+        buffer = io.BytesIO()
+        frame.write_parquet(buffer)
+        write_entry(path, buffer.getvalue())
 
 
 def write_with_sidecar(path: Path, payload: bytes) -> bool:

@@ -32,6 +32,7 @@ import polars as pl
 
 from corpora import Corpus
 from toklab.adapters.base import Adapter, FlatAnalysis
+from toklab.cache import frame_entry, read_frame, write_frame
 from toklab.loss.alignment import METHOD as ALIGNMENT
 from toklab.loss.alignment import align, lost_and_edits
 from toklab.loss.attribution import PIPELINE_STAGES, STAGES, Pipeline, attribute
@@ -69,6 +70,9 @@ def split_char_tokens(adapter: Adapter, texts: list[str], flat: FlatAnalysis) ->
 # lossy documents in a language, a seeded random sample of them is attributed and the stage counts
 # scaled to the language's exact lost-character total (the sample size is in the signature).
 ATTRIBUTION_SAMPLE = 500
+# Bump whenever a change to this package would change a measured number: cached rows written by
+# other versions of the code then stop answering.
+LOSS_VERSION = 1
 
 
 def attribution_sample(lossy: int, limit: int, seed: int = 0) -> np.ndarray:
@@ -162,12 +166,32 @@ class LossResult:
     signature: str
 
 
+def cached_loss_rows(adapter: Adapter, corpus: Corpus, progress: Callable[[str], None] | None,
+                     sample: int) -> pl.DataFrame:
+    """`loss_rows` without examples, kept in the cache under the tokenizer's and the corpus's
+    content hashes (a report or a repeated `toklab loss` reads it instead of measuring again)."""
+    path = frame_entry("loss", adapter.signature, corpus.signature, corpus.content_hash, f"sample:{sample}",
+                       f"loss:{LOSS_VERSION}")
+    frame = read_frame(path)
+    if frame is None:
+        frame, _ = loss_rows(adapter, corpus, 0, progress, sample)
+        write_frame(path, frame)
+    elif progress:
+        for lang in corpus.langs:
+            progress(lang)
+    return frame
+
+
 def run_loss(adapters: Sequence[Adapter], corpus: Corpus, examples: int = 0,
              progress: Callable[[str], None] | None = None, sample: int = ATTRIBUTION_SAMPLE) -> LossResult:
-    """`sample`: lossy documents per language whose loss is attributed to stages (0: all)."""
+    """`sample`: lossy documents per language whose loss is attributed to stages (0: all).
+    Without examples the rows come from the cache when this tokenizer measured this content."""
     frames, shown = [], {}
     for adapter in adapters:
-        frame, by_lang = loss_rows(adapter, corpus, examples, progress, sample)
+        if examples:
+            frame, by_lang = loss_rows(adapter, corpus, examples, progress, sample)
+        else:
+            frame, by_lang = cached_loss_rows(adapter, corpus, progress, sample), {}
         frames.append(frame)
         shown[adapter.name] = [e for lang_examples in by_lang.values() for e in lang_examples]
     rows = pl.concat(frames)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import io
 import itertools
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -24,9 +23,8 @@ import polars as pl
 
 from corpora import Corpus
 from toklab.adapters.base import Adapter, FlatAnalysis
-from toklab.cache import cache_dir_or_none, read_entry, write_entry
+from toklab.cache import frame_entry, read_frame, write_frame
 from toklab.memo import memo_dict
-from toklab.paths import short_hash
 from toklab.premium.word_units import Units, continued_per_doc, find_units
 from toklab.token_offsets import global_boundaries
 
@@ -209,32 +207,15 @@ def language_frame(texts: dict[str, LanguageText], measured: dict[str, dict]) ->
     )
 
 
-def cache_key(adapter: Adapter, corpus: Corpus, options: MeasureOptions) -> str:
-    return short_hash("\n".join([adapter.signature, corpus.signature, corpus.content_hash, options.key(),
-                                 f"measure:{MEASURE_VERSION}"]), 32)
-
-
 def cache_file(adapter: Adapter, corpus: Corpus, options: MeasureOptions) -> Path | None:
-    folder = cache_dir_or_none("measurements")
-    return None if folder is None else folder / f"{cache_key(adapter, corpus, options)}.parquet"
-
-
-def _read_cached(path: Path | None) -> pl.DataFrame | None:
-    payload = read_entry(path) if path is not None else None
-    return None if payload is None else pl.read_parquet(io.BytesIO(payload))
-
-
-def _write_cached(path: Path | None, frame: pl.DataFrame) -> None:
-    if path is not None:
-        buffer = io.BytesIO()
-        frame.write_parquet(buffer)
-        write_entry(path, buffer.getvalue())
+    return frame_entry("measurements", adapter.signature, corpus.signature, corpus.content_hash, options.key(),
+                       f"measure:{MEASURE_VERSION}")
 
 
 def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureOptions(),
             progress: Progress | None = None, use_cache: bool = True) -> pl.DataFrame:
     path = cache_file(adapter, corpus, options) if use_cache else None
-    cached = _read_cached(path)
+    cached = read_frame(path)
     if cached is not None:
         if progress:
             for lang in corpus.langs:
@@ -252,7 +233,7 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
         if progress:
             progress(lang)
     frame = language_frame(texts, columns)
-    _write_cached(path, frame)
+    write_frame(path, frame)
     return frame
 
 
