@@ -22,17 +22,14 @@ down to one in 10^8 words.
 from __future__ import annotations
 
 import dataclasses
-import io
 from importlib.metadata import version
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from corpora import Corpus
-from toklab.cache import cache_dir_or_none, read_entry, write_entry
+from toklab.cache import frame_entry, read_frame, write_frame
 from toklab.errors import SpecError
-from toklab.paths import short_hash
 
 WORD_START = "\x01"
 WORDS_PER_LANGUAGE = 100_000  # the commonest words of each list; their tail is mostly names and typos
@@ -80,10 +77,11 @@ def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
         raise SpecError("the word-list reference needs the `wordfreq` package: pip install wordfreq "
                         "(or pass --no-words)") from None
     signature = f"words:wordfreq-{version('wordfreq')}|per_language:{per_language}"
-    cached = _cached_words(signature)
+    path = frame_entry("references", signature)
+    cached = read_frame(path)
     if cached is None:
         cached = _build_word_rows(wordfreq, per_language)
-        _store_words(signature, cached)
+        write_frame(path, cached)
     return Reference(cached, signature, holds_symbols=False, lowercase=True, resolution=WORD_LIST_RESOLUTION)
 
 
@@ -94,25 +92,6 @@ def _build_word_rows(wordfreq, per_language: int) -> pl.DataFrame:
         words = list(table)[:per_language]  # wordfreq lists are sorted, commonest first
         frames.append(pl.DataFrame({"text": words, "weight": [table[w] for w in words], "lang": lang}))
     return pl.concat(frames).with_columns(text=WORD_START + pl.col("text").str.replace_all(" ", WORD_START))
-
-
-def _cache_path(signature: str) -> Path | None:
-    folder = cache_dir_or_none("references")
-    return None if folder is None else folder / f"{short_hash(signature)}.parquet.sealed"
-
-
-def _cached_words(signature: str) -> pl.DataFrame | None:
-    path = _cache_path(signature)
-    payload = read_entry(path) if path is not None and path.exists() else None
-    return pl.read_parquet(io.BytesIO(payload)) if payload is not None else None
-
-
-def _store_words(signature: str, rows: pl.DataFrame) -> None:
-    path = _cache_path(signature)
-    if path is not None:
-        buffer = io.BytesIO()
-        rows.write_parquet(buffer)
-        write_entry(path, buffer.getvalue())
 
 
 LAYOUT = "\n\r\t\v\f"

@@ -11,6 +11,7 @@ import polars as pl
 
 from corpora import Corpus
 from toklab.adapters.base import Adapter
+from toklab.cache import frame_entry, read_frame, write_frame
 from toklab.glitch.categories import categorise
 from toklab.glitch.charclass import character_flag
 from toklab.glitch.mismatch import FLOOR, free_ranking, is_word_like, mismatch
@@ -28,6 +29,9 @@ from toklab.glitch.signals import corpus_counts, rank_vs_frequency
 from toklab.glitch.weights import WeightSignals, weight_signals
 from toklab.signature import build
 
+# Bump whenever a change to this package would change a ranking: cached evidence written by other
+# versions of the code then stops answering.
+SCAN_VERSION = 1
 # A token the reference corpus produces this often is ordinary text's: its string need not be searched.
 PRODUCED_OFTEN = 3
 
@@ -45,17 +49,9 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
          untrained_ids: list[int] | None = None, words: bool = True) -> GlitchScan:
     """Rank every id of `adapter` by glitch evidence. `corpus`: ordinary text for token production and
     string occurrence; `words`: also the wordfreq lists; `weights`: a checkpoint for embedding signals."""
-    frame = categorise(adapter)
-    raws = [adapter.token_bytes(i) for i in range(adapter.vocab_size)]
-    counts = corpus_counts(adapter, corpus.frame["text"].to_list()) if corpus is not None else None
     references = ([word_list_reference()] if words else []) + ([corpus_reference(corpus)] if corpus is not None else [])
-    frequency, word_like, floor = string_frequencies(raws, counts, references)
-    columns = {"word_like": word_like, "frequency": frequency, "mismatch": mismatch(frequency, merge_ranks(raws), floor),
-               "char_class": [character_flag(raw.decode("utf-8")) if is_text(raw) else None for raw in raws]}
-    if counts is not None:
-        columns |= {"corpus_count": counts, "rank_vs_frequency": rank_vs_frequency(counts)}
-    frame = free_ranking(frame.with_columns(**{k: pl.Series(k, v, strict=False) for k, v in columns.items()})
-                         .with_columns(pl.col("frequency", "mismatch").fill_nan(None)))
+    frame = weight_free_evidence(adapter, corpus, references)
+    counts = frame["corpus_count"].to_numpy() if "corpus_count" in frame.columns else None
     found = weight_signals(frame, weights, counts, untrained_ids) if weights is not None else None
     frame = frame.with_columns(rank=pl.col("free_rank"))
     model = "weight-free evidence: never producible > character class > string-frequency mismatch"
@@ -67,6 +63,31 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
                       found.signature if found is not None else "weights:none",
                       f"method:evidence+mismatch(zipf,survival+1,resolution,produced_often={PRODUCED_OFTEN})")
     return GlitchScan(frame.sort("rank"), model, [r.signature for r in references], found, signature)
+
+
+def weight_free_evidence(adapter: Adapter, corpus: Corpus | None, references: list[Reference]) -> pl.DataFrame:
+    """Categories, character classes, string-frequency mismatch and the weight-free rank of every id
+    (sorted by id), kept in the cache under the tokenizer's and the references' content."""
+    path = frame_entry("glitch", adapter.signature, *(r.signature for r in references),
+                       corpus.content_hash if corpus is not None else "corpus:none", f"scan:{SCAN_VERSION}")
+    frame = read_frame(path)
+    if frame is None:
+        frame = _weight_free_evidence(adapter, corpus, references)
+        write_frame(path, frame)
+    return frame
+
+
+def _weight_free_evidence(adapter: Adapter, corpus: Corpus | None, references: list[Reference]) -> pl.DataFrame:
+    frame = categorise(adapter)
+    raws = [adapter.token_bytes(i) for i in range(adapter.vocab_size)]
+    counts = corpus_counts(adapter, corpus.frame["text"].to_list()) if corpus is not None else None
+    frequency, word_like, floor = string_frequencies(raws, counts, references)
+    columns = {"word_like": word_like, "frequency": frequency, "mismatch": mismatch(frequency, merge_ranks(raws), floor),
+               "char_class": [character_flag(raw.decode("utf-8")) if is_text(raw) else None for raw in raws]}
+    if counts is not None:
+        columns |= {"corpus_count": counts, "rank_vs_frequency": rank_vs_frequency(counts)}
+    return free_ranking(frame.with_columns(**{k: pl.Series(k, v, strict=False) for k, v in columns.items()})
+                        .with_columns(pl.col("frequency", "mismatch").fill_nan(None)))
 
 
 def merge_ranks(raws: list[bytes]) -> np.ndarray:
