@@ -20,7 +20,7 @@ FLOORS = [
     {"toklab.adapters", "toklab.registry"},
     {"byte_model"},
     {"toklab.premium", "toklab.loss", "toklab.glitch", "toklab.compare"},
-    {"toklab.bench", "toklab.api"},
+    {"toklab.bench", "toklab.api", "toklab.report"},
     {"toklab.cli", "toklab.__main__", "cli"},
 ]
 ANALYZERS = 4

@@ -1,0 +1,160 @@
+"""Everything a report shows, measured by the analyzers and joined per language: the audit's premiums
+and intervals, the API prices that follow from them, information loss by stage, glitch exposure and,
+given a byte-model run, bits per byte. Returns data (`ReportData`); html.py and markdown.py lay it out.
+
+Every part keeps the signature its analyzer built, so the methodology section is generated from
+what was computed, never written by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from corpora import Corpus
+from toklab.adapters.base import Adapter
+from toklab.glitch import scan
+from toklab.glitch.exposure import TOP_RANKED, exposure
+from toklab.languages import SCRIPTS
+from toklab.loss import run_loss
+from toklab.loss.attribution import STAGES
+from toklab.premium import AuditOptions, BootstrapOptions, run_audit
+from toklab.premium.pricing import DEFAULT_MODELS, Price, load_prices, price_audit, select
+from toklab.registry import load_tokenizer
+from toklab.signature import library_versions
+
+Progress = Callable[[str], None]
+CONTENT_TOKENS = 1_000_000  # the priced content: what one million pivot-language tokens say
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportOptions:
+    pivot: str = "eng_Latn"
+    resamples: int = 1000
+    seed: int = 0
+    models: tuple[str, ...] = DEFAULT_MODELS
+    price_file: Path | None = None
+    glitch_top: int = TOP_RANKED
+    glitch_words: bool = True  # the glitch ranking's string frequencies from the wordfreq lists
+    byte_run: Path | None = None
+    byte_protocol: str = "isolated"
+    byte_docs: int | None = 100  # documents per language the byte model scores (None: all)
+
+
+@dataclasses.dataclass(frozen=True)
+class Provenance:
+    """One section's origin: what it is, and the signature of the computation behind it."""
+    key: str
+    title: str
+    signature: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportData:
+    corpus: Corpus
+    tokenizers: list[Adapter]
+    prices: list[Price]
+    options: ReportOptions
+    languages: pl.DataFrame  # one row per (tokenizer, language): premium, loss, exposure (+ bpb)
+    price_rows: pl.DataFrame  # one row per (model, language)
+    summary: pl.DataFrame  # one row per tokenizer: the audit's summary, loss and exposure overall
+    bpb: pl.DataFrame | None  # one row per language when a byte run was given
+    provenance: dict[str, Provenance]
+    price_snapshot: str
+    created: str
+    versions: str
+
+    @property
+    def pivot(self) -> str:
+        return self.options.pivot
+
+    def scripts(self) -> pl.DataFrame:
+        """Per (tokenizer, script): the languages' mean premium and its range, byte premium,
+        character-weighted loss and token-weighted exposure (and byte-weighted BPB)."""
+        return script_table(self.languages)
+
+
+LANGUAGE_COLUMNS = ["tokenizer", "lang", "lang_name", "script", "docs", "chars", "tokens", "premium", "premium_lo",
+                    "premium_hi", "byte_premium", "comparable"]
+
+
+def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOptions = ReportOptions(),
+            progress: Progress | None = None) -> ReportData:
+    """Run (or read from the cache) every analysis the report joins."""
+    prices_by_model, price_snapshot = load_prices(options.price_file)
+    prices = select(prices_by_model, list(options.models))
+    adapters = list(tokenizers)
+    counting = {spec: load_tokenizer(spec) for spec in dict.fromkeys(p.counting_spec for p in prices)}
+    names = [a.name for a in adapters]
+    extra = list({a.name: a for a in counting.values() if a.name not in names}.values())  # measured for prices only
+    audit = run_audit(adapters + extra, corpus, AuditOptions(pivot=options.pivot, bootstrap=BootstrapOptions(
+        resamples=options.resamples, seed=options.seed)), progress)
+    priced = price_audit(audit, {a.name: spec for spec, a in counting.items()}, prices, price_snapshot, options.pivot, CONTENT_TOKENS, None)
+    loss = run_loss(adapters, corpus, progress=progress)
+    exposures = [_exposure(adapter, corpus, options, progress) for adapter in adapters]
+    languages = (audit.rows.filter(pl.col("tokenizer").is_in(names)).select(LANGUAGE_COLUMNS)
+                 .join(_loss_columns(loss.rows), on=["tokenizer", "lang"], how="left")
+                 .join(pl.concat([e.rows for e in exposures]).drop("tokens"), on=["tokenizer", "lang"], how="left"))
+    provenance = {
+        "audit": Provenance("audit", "Token premium and byte premium (toklab audit)", audit.signature),
+        "prices": Provenance("prices", "API prices (toklab price)", priced.signature),
+        "loss": Provenance("loss", "Information loss (toklab loss)", loss.signature),
+        **{f"glitch-{i}": Provenance(f"glitch-{i}", f"Glitch exposure, {a.name} (toklab glitch)", e.signature)
+           for i, (a, e) in enumerate(zip(adapters, exposures))},
+    }
+    bpb = None
+    if options.byte_run is not None:
+        bpb, signature = byte_model_bpb(options, corpus)
+        languages = languages.join(bpb.select("lang", "bpb"), on="lang", how="left")
+        provenance["bpb"] = Provenance("bpb", f"Bits per byte, byte model ({options.byte_protocol})", signature)
+    summary = _summary(audit.summary.filter(pl.col("tokenizer").is_in(names)), languages)
+    return ReportData(corpus, adapters, prices, options, languages, priced.table, summary, bpb, provenance,
+                      price_snapshot, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), library_versions())
+
+
+def _loss_columns(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.select("tokenizer", "lang", "roundtrip_exact", "chars_lost", "cer", *STAGES, "lossy_docs",
+                       "attributed_docs")
+
+
+def _exposure(adapter: Adapter, corpus: Corpus, options: ReportOptions, progress: Progress | None):
+    ranking = scan(adapter, None, words=options.glitch_words)
+    return exposure(adapter, corpus, ranking, options.glitch_top, progress)
+
+
+def byte_model_bpb(options: ReportOptions, corpus: Corpus) -> tuple[pl.DataFrame, str]:
+    """Bits per byte per language of the run's best checkpoint, on the report's corpus."""
+    from byte_model.evaluate import evaluate_run
+
+    result = evaluate_run(options.byte_run, corpus.spec.canonical, options.byte_docs, protocol=options.byte_protocol)
+    return result.per_lang.select("lang", "bpb", "bytes", "docs"), result.signature
+
+
+def _summary(audit_summary: pl.DataFrame, languages: pl.DataFrame) -> pl.DataFrame:
+    weighted = languages.group_by("tokenizer", maintain_order=True).agg(
+        chars_lost=weighted_mean("chars_lost", "chars"), exposure=weighted_mean("exposure", "tokens"),
+        most_exposed=pl.when(pl.col("exposure").is_not_null().any()).then(
+            pl.col("lang").sort_by(pl.col("exposure").fill_null(-1.0)).last()),
+    )
+    return audit_summary.join(weighted, on="tokenizer", how="left")
+
+
+def weighted_mean(value: str, weight: str) -> pl.Expr:
+    """Σ value·weight / Σ weight over the rows where value is known; null where none is."""
+    known = pl.col(value).is_not_null()
+    return pl.when(known.any()).then((pl.col(value) * pl.col(weight)).sum() / pl.col(weight).filter(known).sum())
+
+
+def script_table(languages: pl.DataFrame) -> pl.DataFrame:
+    weighted = {"chars_lost": weighted_mean("chars_lost", "chars"), "exposure": weighted_mean("exposure", "tokens")}
+    if "bpb" in languages.columns:
+        weighted["bpb"] = pl.col("bpb").mean()
+    table = languages.group_by("tokenizer", "script", maintain_order=True).agg(
+        languages=pl.len(), premium=pl.col("premium").mean(), premium_min=pl.col("premium").min(),
+        premium_max=pl.col("premium").max(), byte_premium=pl.col("byte_premium").mean(), **weighted)
+    return table.with_columns(script_name=pl.col("script").replace_strict(SCRIPTS, default=pl.col("script"))
+                              ).sort("tokenizer", "premium", descending=[False, True], maintain_order=True)
