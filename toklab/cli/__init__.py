@@ -43,6 +43,8 @@ COMMANDS = {
                "Glitch and under-trained tokens: scan a tokenizer (the default), or run the ground-truth experiment."),
     "compare": ("toklab.cli.compare_cmd:compare_cmd",
                 "Bits per byte per language for every scheme on the same text, budget and protocol."),
+    "report": ("toklab.cli.report_cmd:report_cmd",
+               "One self-contained report: premium, price, loss and glitch exposure per language."),
     "byte": ("toklab.cli.byte_cmd:byte_group",
              "Train, evaluate and sample the byte-level transformer baseline."),
     "bench": ("toklab.cli.bench_cmd:bench_group",

@@ -5,9 +5,12 @@ stage, glitch exposure, bits per byte), with figures and a methodology generated
 - collect.py  — runs (or reads from the cache) every analysis: `ReportData`
 - figures.py  — the figures, as PNG bytes (matplotlib, imported only here)
 - html.py     — one HTML file: styles, script and figures inline, readable without JavaScript
+- layout.py   — what the report says (headline, tables as cells, methodology), format-free
 - markdown.py — the same report as Markdown with its PNGs beside it
+- write.py    — writes either, atomically, never over an existing file unless asked
 """
 
-from toklab.report.collect import ReportData, ReportOptions, collect
+from toklab.report.collect import ReportData, ReportOptions, collect, planned_steps
+from toklab.report.write import FORMATS, write_report
 
-__all__ = ["ReportData", "ReportOptions", "collect"]
+__all__ = ["FORMATS", "ReportData", "ReportOptions", "collect", "planned_steps", "write_report"]

@@ -85,12 +85,9 @@ LANGUAGE_COLUMNS = ["tokenizer", "lang", "lang_name", "script", "docs", "chars",
 def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOptions = ReportOptions(),
             progress: Progress | None = None) -> ReportData:
     """Run (or read from the cache) every analysis the report joins."""
-    prices_by_model, price_snapshot = load_prices(options.price_file)
-    prices = select(prices_by_model, list(options.models))
     adapters = list(tokenizers)
-    counting = {spec: load_tokenizer(spec) for spec in dict.fromkeys(p.counting_spec for p in prices)}
     names = [a.name for a in adapters]
-    extra = list({a.name: a for a in counting.values() if a.name not in names}.values())  # measured for prices only
+    prices, price_snapshot, counting, extra = _pricing(adapters, options)
     audit = run_audit(adapters + extra, corpus, AuditOptions(pivot=options.pivot, bootstrap=BootstrapOptions(
         resamples=options.resamples, seed=options.seed)), progress)
     priced = price_audit(audit, {a.name: spec for spec, a in counting.items()}, prices, price_snapshot, options.pivot, CONTENT_TOKENS, None)
@@ -114,6 +111,24 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
     summary = _summary(audit.summary.filter(pl.col("tokenizer").is_in(names)), languages)
     return ReportData(corpus, adapters, prices, options, languages, priced.table, summary, bpb, provenance,
                       price_snapshot, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), library_versions())
+
+
+def _pricing(adapters: list[Adapter], options: ReportOptions):
+    """The selected prices, the snapshot's signature, the tokenizer each price counts with (by spec),
+    and those of them the report does not show: measured for the prices only."""
+    prices_by_model, price_snapshot = load_prices(options.price_file)
+    prices = select(prices_by_model, list(options.models))
+    counting = {spec: load_tokenizer(spec) for spec in dict.fromkeys(p.counting_spec for p in prices)}
+    shown = {a.name for a in adapters}
+    extra = list({a.name: a for a in counting.values() if a.name not in shown}.values())
+    return prices, price_snapshot, counting, extra
+
+
+def planned_steps(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOptions) -> int:
+    """How many times `collect` calls its progress callback: once per language for every tokenizer's
+    audit (pricing tokenizers included), loss and exposure."""
+    extra = _pricing(list(tokenizers), options)[3]
+    return len(corpus.langs) * (3 * len(tokenizers) + len(extra))
 
 
 def _loss_columns(rows: pl.DataFrame) -> pl.DataFrame:

@@ -1,0 +1,72 @@
+"""`toklab report` — one self-contained document joining every analyzer per language."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from corpora import load_corpus
+from toklab.cli.options import corpus_spec_from_flags, protocol_option, writable_target
+from toklab.cli.progress import progress_callback
+from toklab.glitch.exposure import TOP_RANKED
+from toklab.premium.audit import DEFAULT_TOKENIZERS
+from toklab.premium.pricing import DEFAULT_MODELS
+from toklab.registry import load_tokenizer
+from toklab.report import FORMATS, ReportOptions, collect, planned_steps, write_report
+
+
+@click.command("report")
+@click.option("-t", "--tokenizer", "tokenizers", multiple=True,
+              help=f"Tokenizer spec or model alias (repeatable). Default: {', '.join(DEFAULT_TOKENIZERS)}.")
+@click.option("--corpus", default="flores200", show_default=True, help="Parallel corpus spec.")
+@click.option("--split", default="devtest", show_default=True, help="Corpus split(s).")
+@click.option("--langs", default=None, help="Comma-separated language codes (default: all).")
+@click.option("--pivot", default="eng_Latn", show_default=True, help="Pivot language.")
+@click.option("-m", "--models", default=",".join(DEFAULT_MODELS), show_default=True,
+              help="API models to price, comma-separated (see `toklab price --list`).")
+@click.option("--prices", "price_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Your own price file, same format as toklab/data/prices.json.")
+@click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Paired bootstrap resamples for the premium intervals.")
+@click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--glitch-top", type=click.IntRange(min=0), default=TOP_RANKED, show_default=True,
+              help="Ids of the glitch ranking (past its categories) counted in the glitch exposure.")
+@click.option("--glitch-words/--no-glitch-words", default=True, show_default=True,
+              help="Rank glitch tokens with the wordfreq lists' string frequencies.")
+@click.option("--byte-run", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="A byte-model run directory (toklab byte train): adds its bits per byte per language.")
+@protocol_option
+@click.option("--byte-docs", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Documents per language the byte model scores.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True,
+              help="html: one self-contained file; md: Markdown with its PNGs beside it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
+              show_default=True, callback=writable_target, help="The report file.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing report (and its PNGs).")
+def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, resamples, seed, glitch_top, glitch_words,
+               byte_run, protocol, byte_docs, fmt, output, overwrite) -> None:
+    """One self-contained report: premium, price, loss and glitch exposure per language.
+
+    \b
+    Examples:
+      toklab report                                   # 204 FLORES languages × default tokenizers → report.html
+      toklab report -t gpt-4o -t spm:mistral.model -m gpt-4o,claude-sonnet-4 -o audit.html
+      toklab report --byte-run runs/bytes --format md -o report.md   # Markdown, PNGs beside it
+    Measurements come from the cache when the same tokenizer measured the same content before.
+    """
+    if fmt == "md" and output.suffix == ".html":
+        output = output.with_suffix(".md")
+    started = time.perf_counter()
+    loaded = load_corpus(corpus_spec_from_flags(corpus, split, langs, pivot))
+    adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
+    options = ReportOptions(pivot=pivot, resamples=resamples, seed=seed,
+                            models=tuple(m.strip() for m in models.split(",") if m.strip()), price_file=price_file,
+                            glitch_top=glitch_top, glitch_words=glitch_words, byte_run=byte_run,
+                            byte_protocol=protocol, byte_docs=byte_docs)
+    with progress_callback("measuring", planned_steps(adapters, loaded, options)) as advance:
+        data = collect(adapters, loaded, options, advance)
+    written = write_report(data, output, fmt, overwrite)
+    click.echo(f"wrote {', '.join(str(p) for p in written)} ({len(loaded.langs)} languages × {len(adapters)} "
+               f"tokenizers, {time.perf_counter() - started:.1f} s)", err=True)

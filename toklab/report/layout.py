@@ -1,0 +1,293 @@
+"""What the report says, independent of its format: the headline, the tables as cells (a number to
+sort by, a text to show, a note for the tooltip), the figures and the methodology. html.py and
+markdown.py only lay these out, so both formats show the same numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import polars as pl
+
+from toklab.glitch.exposure import FRAGMENTS
+from toklab.languages import language_name
+from toklab.loss.attribution import STAGES
+from toklab.report import figures
+from toklab.report.collect import CONTENT_TOKENS, ReportData
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    text: str
+    value: float | str | None = None  # what sorting uses (None sorts last)
+    note: str = ""  # shown on hover / in print as a footnote-free title
+    estimate: bool = False  # a number measured through a proxy: marked visibly
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Cell]]
+    provenance: list[str]  # Provenance keys behind the numbers
+    row_attributes: list[dict[str, str]] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class FigureSpec:
+    key: str
+    title: str
+    caption: str
+    png: bytes
+    provenance: list[str]
+
+
+def short(name: str) -> str:
+    """`tiktoken:o200k_base` → `o200k_base`; a file spec keeps its scheme and loses its folders."""
+    scheme, _, target = name.partition(":")
+    return target if scheme == "tiktoken" else f"{scheme}:{target.rsplit('/', 1)[-1]}"
+
+
+def times(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def headline(data: ReportData) -> list[str]:
+    """One sentence per tokenizer: the median, the worst language with its interval, how many pay ≥ 2×."""
+    languages = data.languages
+    out = []
+    for row in data.summary.iter_rows(named=True):
+        worst = languages.filter((pl.col("tokenizer") == row["tokenizer"]) & (pl.col("lang") == row["max_lang"])).row(
+            0, named=True)
+        interval = (f" (95% interval {worst['premium_lo']:.2f}–{worst['premium_hi']:.2f})"
+                    if worst["premium_lo"] is not None else "")
+        out.append(
+            f"Under {short(row['tokenizer'])}, the median language needs {row['median_premium']:.2f}× the tokens "
+            f"{language_name(data.pivot)} needs for the same content; {language_name(row['max_lang'])} needs "
+            f"{row['max_premium']:.2f}×{interval}. {row['ge_2x']} of {row['languages']} languages pay at least "
+            f"2×, {row['ge_4x']} at least 4×; Gini {row['gini']:.3f}.")
+    return out + [price_sentence(data, price) for price in data.prices[:1]]
+
+
+def price_sentence(data: ReportData, price) -> str:
+    rows = data.price_rows.filter(pl.col("model") == price.model).sort("content_cost")
+    pivot = rows.filter(pl.col("lang") == data.pivot).row(0, named=True)
+    dearest = rows.row(-1, named=True)
+    return (f"With {price.model}{' (estimated through a proxy tokenizer)' if price.estimate else ''}, content that "
+            f"costs ${pivot['content_cost']:.2f} in {language_name(data.pivot)} costs "
+            f"${dearest['content_cost']:.2f} in {dearest['lang_name']}, and its {price.context_window:,}-token "
+            f"context holds {dearest['effective_context']:,.0f} tokens' worth of {language_name(data.pivot)} "
+            "content there.")
+
+
+def worst_languages(data: ReportData, n: int = 5) -> Table:
+    """The most expensive languages under each tokenizer, side by side."""
+    columns = []
+    others = data.languages.filter(pl.col("lang") != data.pivot)
+    n = min(n, others["lang"].n_unique())
+    for name in others["tokenizer"].unique(maintain_order=True):
+        part = others.filter(pl.col("tokenizer") == name).sort("premium", descending=True).head(n)
+        columns.append([Cell(f"{language_name(r['lang'])} {r['premium']:.2f}×", r["premium"])
+                        for r in part.iter_rows(named=True)])
+    rows = [[Cell(str(i + 1), i + 1)] + [column[i] for column in columns] for i in range(n)]
+    return Table("worst", f"The {n} most expensive languages", ["#"] + [short(t) for t in data.summary["tokenizer"]],
+                 rows, ["audit"])
+
+
+def summary_table(data: ReportData) -> Table:
+    headers = ["tokenizer", "median premium", "max (language)", "Gini", "≥2×", "≥4×", "≥8×", "chars lost",
+               "glitch exposure", "most exposed"]
+    rows = []
+    for r in data.summary.iter_rows(named=True):
+        rows.append([
+            Cell(r["tokenizer"], r["tokenizer"]), Cell(times(r["median_premium"]), r["median_premium"]),
+            Cell(f"{r['max_premium']:.2f}× {r['max_lang']}", r["max_premium"]), Cell(f"{r['gini']:.3f}", r["gini"]),
+            Cell(str(r["ge_2x"]), r["ge_2x"]), Cell(str(r["ge_4x"]), r["ge_4x"]), Cell(str(r["ge_8x"]), r["ge_8x"]),
+            Cell(percent(r["chars_lost"], 3), r["chars_lost"]),
+            Cell(percent(r["exposure"]) if r["exposure"] is not None else "n/a (byte vocabulary)", r["exposure"]),
+            Cell(r["most_exposed"] or "—", r["most_exposed"]),
+        ])
+    return Table("summary", "Per tokenizer", headers, rows, ["audit", "loss"] + _glitch_keys(data))
+
+
+def _glitch_keys(data: ReportData) -> list[str]:
+    return [key for key in data.provenance if key.startswith("glitch-")]
+
+
+def _premium_cell(r: dict) -> Cell:
+    interval = f" [{r['premium_lo']:.2f}–{r['premium_hi']:.2f}]" if r["premium_lo"] is not None else ""
+    mark = " †" if not r["comparable"] else ""
+    return Cell(f"{r['premium']:.2f}×{interval}{mark}", r["premium"],
+                "" if r["comparable"] else "not comparable: >10% of the characters became unknown tokens")
+
+
+def _loss_cell(r: dict) -> Cell:
+    if r["chars_lost"] is None:
+        return Cell("—")
+    stages = ", ".join(f"{stage} {percent(r[stage], 3)}" for stage in STAGES if r[stage])
+    sampled = r["attributed_docs"] < r["lossy_docs"]
+    note = (f"by stage: {stages}" if stages else "round trip exact") + (
+        f" (stages estimated from {r['attributed_docs']} of {r['lossy_docs']} lossy documents)" if sampled else "")
+    return Cell(percent(r["chars_lost"], 3), r["chars_lost"], note, estimate=sampled)
+
+
+def _exposure_cell(r: dict, top: int) -> Cell:
+    if r["exposure"] is None:
+        return Cell("n/a", None, "a pure byte vocabulary: fragments by design, no rare tokens")
+    note = (f"byte fragments ({', '.join(FRAGMENTS)}) {percent(r['fragment_share'])}, other glitch categories "
+            f"{percent(r['category_share'] - r['fragment_share'])}, top {top} of the glitch ranking "
+            f"{percent(r['top_share'], 3)}; {r['suspect_types']} distinct suspect tokens")
+    return Cell(percent(r["exposure"]), r["exposure"], note)
+
+
+def _thousands(value: float) -> str:
+    return f"{value / 1e6:.2f}M" if value >= 1e6 else f"{value / 1e3:.0f}k"
+
+
+def language_table(data: ReportData) -> Table:
+    """One row per language: byte premium, then per tokenizer its premium, loss and glitch exposure,
+    per model the content's price and the effective context, and BPB when a byte run was given."""
+    names = data.languages["tokenizer"].unique(maintain_order=True).to_list()
+    by_key = {(r["tokenizer"], r["lang"]): r for r in data.languages.iter_rows(named=True)}
+    prices = {(r["model"], r["lang"]): r for r in data.price_rows.iter_rows(named=True)}
+    first = data.languages.filter(pl.col("tokenizer") == names[0]).sort("premium", descending=True)
+    headers = ["language", "code", "script", "byte premium"]
+    for name in names:
+        headers += [f"premium {short(name)} [95% CI]", f"chars lost {short(name)}", f"glitch exposure {short(name)}"]
+    for price in data.prices:
+        mark = " (estimate*)" if price.estimate else ""
+        headers += [f"USD {price.model}{mark}", f"context {price.model}{mark}"]
+    has_bpb = "bpb" in data.languages.columns
+    headers += ["BPB byte model"] if has_bpb else []
+    rows, attributes = [], []
+    for lang_row in first.iter_rows(named=True):
+        lang = lang_row["lang"]
+        cells = [Cell(lang_row["lang_name"], lang_row["lang_name"]), Cell(lang, lang), Cell(lang_row["script"], lang_row["script"]),
+                 Cell(times(lang_row["byte_premium"]), lang_row["byte_premium"])]
+        for name in names:
+            r = by_key[(name, lang)]
+            cells += [_premium_cell(r), _loss_cell(r), _exposure_cell(r, data.options.glitch_top)]
+        for price in data.prices:
+            p = prices[(price.model, lang)]
+            cells += [Cell(f"${p['content_cost']:.2f}", p["content_cost"], f"counted with {p['tokenizer']}",
+                           estimate=price.estimate),
+                      Cell(_thousands(p["effective_context"]), p["effective_context"],
+                           f"of {price.context_window:,} tokens", estimate=price.estimate)]
+        if has_bpb:
+            cells.append(Cell("—" if lang_row["bpb"] is None else f"{lang_row['bpb']:.3f}", lang_row["bpb"]))
+        rows.append(cells)
+        attributes.append({"data-script": lang_row["script"], "id": f"lang-{lang}"})
+    return Table("languages", f"Every language ({first.height}), most expensive under {short(names[0])} first",
+                 headers, rows, ["audit", "prices", "loss"] + _glitch_keys(data) + (["bpb"] if has_bpb else []),
+                 attributes)
+
+
+def script_table(data: ReportData) -> Table:
+    scripts = data.scripts()
+    names = scripts["tokenizer"].unique(maintain_order=True).to_list()
+    by_key = {(r["tokenizer"], r["script"]): r for r in scripts.iter_rows(named=True)}
+    order = scripts.filter(pl.col("tokenizer") == names[0])
+    has_bpb = "bpb" in scripts.columns
+    headers = ["script", "languages", "byte premium"] + [
+        h for name in names for h in (f"premium {short(name)} (range)", f"chars lost {short(name)}",
+                                      f"glitch exposure {short(name)}")] + (["BPB byte model"] if has_bpb else [])
+    rows = []
+    for s in order.iter_rows(named=True):
+        cells = [Cell(f"{s['script_name']} ({s['script']})", s["script"]), Cell(str(s["languages"]), s["languages"]),
+                 Cell(times(s["byte_premium"]), s["byte_premium"])]
+        for name in names:
+            r = by_key[(name, s["script"])]
+            spread = f" ({r['premium_min']:.2f}–{r['premium_max']:.2f})" if r["languages"] > 1 else ""
+            cells += [Cell(f"{r['premium']:.2f}×{spread}", r["premium"]), Cell(percent(r["chars_lost"], 3), r["chars_lost"]),
+                      Cell(percent(r["exposure"]) if r["exposure"] is not None else "n/a", r["exposure"])]
+        if has_bpb:
+            cells.append(Cell(f"{s['bpb']:.3f}" if s["bpb"] is not None else "—", s["bpb"]))
+        rows.append(cells)
+    return Table("scripts", "Per script (mean over its languages; loss weighted by characters, exposure by tokens)",
+                 headers, rows, ["audit", "loss"] + _glitch_keys(data) + (["bpb"] if has_bpb else []))
+
+
+def figure_specs(data: ReportData) -> list[FigureSpec]:
+    """Every figure the data supports, as PNG bytes (the loss figure only when something was lost,
+    premium vs BPB only with a byte run)."""
+    corpus, pivot = data.corpus.spec.canonical, data.pivot
+    build: list[tuple[str, str, str, Callable, list[str]]] = [
+        ("premium", "Premium per language, coloured by script",
+         f"Tokens each language needs for the content {pivot} says in one token ({corpus}); log scale.",
+         lambda: figures.language_bars(data.languages, "premium", "tokenizer", "", "premium (×)", log=True,
+                                       reference=1.0), ["audit"]),
+        ("prices", "Price of the same content per language",
+         f"Input cost of the content of {CONTENT_TOKENS:,} {pivot} tokens, per model (hollow markers: estimated "
+         "through a proxy tokenizer).",
+         lambda: figures.prices_per_language(data.price_rows, ""), ["prices"]),
+        ("exposure", "Glitch exposure per language",
+         f"Share of each language's tokens that are byte fragments, in another glitch category or among the top "
+         f"{data.options.glitch_top} of the glitch ranking.",
+         lambda: figures.language_bars(data.languages, "exposure", "tokenizer", "", "share of tokens"),
+         _glitch_keys(data)),
+        ("loss", "Characters lost, by pipeline stage",
+         "The lossiest languages of every tokenizer that loses anything, stacked by the stage that lost them.",
+         lambda: figures.loss_by_stage(data.languages, ""), ["loss"]),
+    ]
+    if "bpb" in data.languages.columns:
+        build.append(("bpb", "Premium vs bits per byte",
+                      "Each language's premium under each tokenizer against the byte model's BPB on the same text.",
+                      lambda: figures.premium_vs_bpb(data.languages, ""), ["audit", "bpb"]))
+    specs = []
+    for key, title, caption, make, provenance in build:
+        figure = make()
+        if figure is not None:
+            specs.append(FigureSpec(key, title, caption, figures.save_png(figure), provenance))
+    return specs
+
+
+def methodology(data: ReportData) -> list[tuple[str, str]]:
+    """(term, description) pairs, every value taken from what was computed."""
+    corpus, options = data.corpus, data.options
+    audit_signature = data.provenance["audit"].signature
+    method = next(p for p in audit_signature.split("|") if p.startswith("bootstrap:"))
+    items = [
+        ("Corpus", f"{corpus.spec.canonical}: {len(corpus.langs)} languages, {corpus.frame.height:,} documents, "
+                   f"{corpus.n_bytes:,} bytes; content sha256 {corpus.content_hash}"),
+        ("Pivot", f"{language_name(data.pivot)} ({data.pivot})"),
+        ("Premium", "tokens of a language over the pivot's on the same documents (sums over aligned documents); "
+                    f"interval: paired bootstrap over documents ({method.removeprefix('bootstrap:')}, percentile). "
+                    "Byte premium: the same ratio for UTF-8 bytes."),
+        ("Prices", f"snapshot {data.price_snapshot.split('@', 1)[-1].split('|')[0]} "
+                   f"({data.price_snapshot.split('|')[0].removeprefix('prices:').split('@')[0]}, "
+                   f"{data.price_snapshot.split('|')[1]}); cost = {CONTENT_TOKENS:,} × premium × input price / 1M; "
+                   "effective context = context window / premium."),
+        ("Estimates", "* models with no public tokenizer are counted with a named proxy tokenizer: their prices "
+                      "and contexts are estimates (" + (", ".join(f"{p.model} via {p.proxy}" for p in data.prices
+                                                                  if p.estimate) or "none selected") + "). "
+                      "Loss stages marked ≈ were attributed on a seeded sample of lossy documents."),
+        ("Information loss", "exact round trip decode(encode(x)) per document; characters not reproduced "
+                             "(alignment), attributed to the first pipeline stage that explains them: "
+                             + ", ".join(STAGES) + "."),
+        ("Glitch exposure", "share of a language's tokens whose id is a byte fragment, in another glitch category "
+                            f"(unreachable, special) or among the top {options.glitch_top} ids of the weight-free "
+                            "glitch ranking (character class, string-frequency mismatch"
+                            + (" against the wordfreq lists" if options.glitch_words else "") + "). "
+                            "Pure byte vocabularies: n/a."),
+    ]
+    if "bpb" in data.provenance:
+        items.append(("Bits per byte", f"byte model {options.byte_run}, best checkpoint, protocol "
+                                       f"{options.byte_protocol}, first {options.byte_docs or 'all'} documents per "
+                                       "language of the report's corpus."))
+    for adapter in data.tokenizers:
+        items.append((f"Tokenizer {adapter.name}", f"family {adapter.family}, vocabulary {adapter.vocab_size:,}"
+                      + (f", artifact sha256 {adapter.artifact_hash}" if adapter.artifact_hash else "")
+                      + (f", {adapter.library} {adapter.library_version}" if adapter.library_version else "")))
+    for price in data.prices:
+        items.append((f"Price {price.model}", f"{price.provider}: ${price.input_per_1m:g} in / "
+                      f"${price.output_per_1m:g} out per 1M tokens, context {price.context_window:,}; "
+                      f"{price.source} (checked {price.checked})"))
+    items.append(("Versions", data.versions))
+    items.append(("Generated", data.created))
+    return items

@@ -1,0 +1,61 @@
+"""The report as Markdown: the same sections and numbers as the HTML, figures as PNG files beside it
+(`<name>-<figure>.png`), referenced by relative path."""
+
+from __future__ import annotations
+
+from toklab.report.collect import ReportData
+from toklab.report.html import report_title
+from toklab.report.layout import (
+    Cell,
+    FigureSpec,
+    Table,
+    figure_specs,
+    headline,
+    language_table,
+    methodology,
+    script_table,
+    summary_table,
+    worst_languages,
+)
+
+
+def figure_file(stem: str, figure: FigureSpec) -> str:
+    return f"{stem}-{figure.key}.png"
+
+
+def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | None = None) -> str:
+    """The Markdown text; `stem` names the PNG files (`figure_file`) written beside it."""
+    figures = figure_specs(data) if figures is None else figures
+    parts = [
+        f"# {report_title(data)}", "",
+        f"Generated {data.created} by toklab from `{data.corpus.spec.canonical}` (content sha256 "
+        f"`{data.corpus.content_hash[:16]}…`); pivot `{data.pivot}`.", "",
+        "## Headline", "", *(f"- {sentence}" for sentence in headline(data)), "",
+        table_markdown(summary_table(data)), table_markdown(worst_languages(data)),
+        "## Per language", "",
+        "Premium: tokens needed for the same content as the pivot [95% bootstrap interval]; † not comparable. "
+        "Cells marked ≈ are estimates (proxy tokenizer, or loss stages from a sample).", "",
+        table_markdown(language_table(data)),
+        "## Per script", "", table_markdown(script_table(data)),
+        "## Figures", "",
+    ]
+    for figure in figures:
+        parts += [f"### {figure.title}", "", f"![{figure.title}]({figure_file(stem, figure)})", "",
+                  f"{figure.caption} Provenance: {', '.join(figure.provenance)}.", ""]
+    parts += ["## Methodology", "", *(f"- **{term}**: {text}" for term, text in methodology(data)), "",
+              "### Provenance (full signatures)", ""]
+    for p in data.provenance.values():
+        parts += [f"- **{p.key}** — {p.title}:", "", f"  `{p.signature}`", ""]
+    return "\n".join(parts) + "\n"
+
+
+def _cell(cell: Cell) -> str:
+    text = ("≈" if cell.estimate else "") + cell.text
+    return text.replace("|", "\\|")
+
+
+def table_markdown(table: Table) -> str:
+    lines = [f"### {table.title}", "", "| " + " | ".join(h.replace("|", "\\|") for h in table.headers) + " |",
+             "|" + "|".join("---" if i < 1 else "---:" for i in range(len(table.headers))) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
+    return "\n".join(lines) + f"\n\nProvenance: {', '.join(table.provenance)}.\n"
