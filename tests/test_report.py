@@ -1,0 +1,228 @@
+"""`toklab report`: its numbers are the analyzers' numbers, its HTML stands alone (no network), and a
+real browser shows every language without a console error."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tests.conftest import run_cli
+from toklab.errors import SpecError
+
+LANGS = "eng_Latn,fra_Latn,hin_Deva,mya_Mymr,jpn_Jpan"
+TOKENIZERS = ("tiktoken:cl100k_base", "bytes:utf8")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """One small report (5 languages × cl100k and bytes, three priced models), built once."""
+    from tests.conftest import shared_path
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TIKTOKEN_CACHE_DIR", str(shared_path("tiktoken_cache")))
+    patch.setenv("TOKLAB_DATA", str(shared_path("corpora/flores200").parent))
+    from corpora import load_corpus
+    from toklab.registry import load_tokenizer
+    from toklab.report import ReportOptions, collect
+
+    corpus = load_corpus(f"flores200?split=devtest&langs={LANGS}")
+    adapters = [load_tokenizer(t) for t in TOKENIZERS]
+    options = ReportOptions(resamples=200, models=("gpt-4o", "claude-sonnet-4", "gpt-3.5-turbo"), glitch_words=False)
+    yield collect(adapters, corpus, options)
+    patch.undo()
+
+
+def test_premiums_and_intervals_are_the_audits(report):
+    from toklab.premium import AuditOptions, BootstrapOptions, run_audit
+
+    audit = run_audit(report.tokenizers, report.corpus, AuditOptions(bootstrap=BootstrapOptions(resamples=200)))
+    mine = report.languages.select("tokenizer", "lang", "premium", "premium_lo", "premium_hi", "byte_premium")
+    theirs = audit.rows.select(mine.columns)
+    assert mine.sort("tokenizer", "lang").equals(theirs.sort("tokenizer", "lang"))
+
+
+def test_loss_is_the_loss_analyzers(report):
+    from toklab.loss import run_loss
+
+    loss = run_loss(report.tokenizers, report.corpus).rows.select("tokenizer", "lang", "chars_lost", "roundtrip_exact")
+    mine = report.languages.select(loss.columns)
+    assert mine.sort("tokenizer", "lang").equals(loss.sort("tokenizer", "lang"))
+
+
+def test_prices_are_the_price_analyzers(report):
+    from toklab.premium import AuditOptions, BootstrapOptions, run_audit
+    from toklab.premium.pricing import load_prices, price_audit, select
+
+    prices, signature = load_prices()
+    chosen = select(prices, list(report.options.models))
+    audit = run_audit(report.tokenizers, report.corpus, AuditOptions(bootstrap=BootstrapOptions(resamples=200)))
+    expected = price_audit(audit, {"tiktoken:cl100k_base": "tiktoken:cl100k_base"}, chosen, signature, "eng_Latn",
+                           1_000_000, None).table
+    # o200k is not among the report's tokenizers: the report measured it for gpt-4o and claude only
+    assert "tiktoken:o200k_base" not in report.languages["tokenizer"].to_list()
+    gpt35 = report.price_rows.filter(pl.col("model") == "gpt-3.5-turbo").sort("lang")
+    assert gpt35["content_cost"].to_list() == expected.filter(pl.col("model") == "gpt-3.5-turbo").sort("lang")[
+        "content_cost"].to_list()
+    claude = report.price_rows.filter(pl.col("model") == "claude-sonnet-4")
+    assert claude["estimate"].all() and claude.height == 5
+
+
+def test_glitch_exposure_equals_a_recount_from_the_encoder(report):
+    """The exposure, recounted without the cached histograms: encode every document, count the ids the
+    scan puts in a glitch category or in the top of its ranking."""
+    from toklab.glitch import scan
+
+    cl100k = report.tokenizers[0]
+    ranking = scan(cl100k, None, words=False).frame
+    flagged = set(ranking.filter(pl.col("category") != "ok")["id"].to_list())
+    ranked = ranking.filter((pl.col("category") == "ok") & pl.col("evidence").is_not_null()).sort("rank")
+    flagged |= set(ranked.head(report.options.glitch_top)["id"].to_list())
+    rows = report.languages.filter(pl.col("tokenizer") == cl100k.name)
+    for lang, part in report.corpus.by_lang().items():
+        ids = np.concatenate([np.asarray(doc) for doc in cl100k.encode_batch(part["text"].to_list())])
+        expected = np.isin(ids, list(flagged)).mean()
+        assert rows.filter(pl.col("lang") == lang)["exposure"].item() == pytest.approx(expected, rel=1e-12)
+    burmese = rows.filter(pl.col("lang") == "mya_Mymr").row(0, named=True)
+    english = rows.filter(pl.col("lang") == "eng_Latn").row(0, named=True)
+    assert burmese["fragment_share"] > 0.5 > english["exposure"]  # Burmese is mostly byte pieces under cl100k
+    assert report.languages.filter(pl.col("tokenizer") == "bytes:utf8")["exposure"].is_null().all()
+
+
+class Structure(HTMLParser):
+    """What a reader (or a script) finds in the document: title, rows per table, external references."""
+
+    def __init__(self):
+        super().__init__()
+        self.title, self.rows, self.external, self.images = "", {}, [], []
+        self._in_title, self._table, self._in_body = False, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "title":
+            self._in_title = True
+        elif tag == "table":
+            self._table = attrs.get("id")
+        elif tag == "tbody":
+            self._in_body = True
+        elif tag == "tr" and self._in_body:
+            self.rows[self._table] = self.rows.get(self._table, 0) + 1
+        for name in ("src", "href"):
+            value = attrs.get(name) or ""
+            if value and not value.startswith(("data:", "#")):
+                self.external.append(value)
+        if tag == "img":
+            self.images.append(attrs.get("src", ""))
+        if tag == "link" or (tag == "script" and "src" in attrs):
+            self.external.append(str(attrs))
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+        elif tag == "tbody":
+            self._in_body = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def test_html_stands_alone_with_every_language_and_the_same_numbers(report):
+    from toklab.report.html import render_html
+
+    html = render_html(report)
+    structure = Structure()
+    structure.feed(html)
+    assert structure.title == f"Tokenization audit: 5 languages × 2 tokenizers ({report.corpus.spec.canonical})"
+    assert structure.rows["table-languages"] == 5
+    assert structure.rows["table-summary"] == 2
+    assert not structure.external, structure.external  # nothing fetched from anywhere
+    assert structure.images and all(src.startswith("data:image/png;base64,") for src in structure.images)
+    hindi = report.languages.filter((pl.col("tokenizer") == "tiktoken:cl100k_base") & (pl.col("lang") == "hin_Deva")
+                                    ).row(0, named=True)
+    assert f'data-v="{hindi["premium"]}"' in html  # the exact number sorts the column
+    assert f"{hindi['premium']:.2f}× [{hindi['premium_lo']:.2f}–{hindi['premium_hi']:.2f}]" in html
+    assert report.corpus.content_hash in html and "claude-sonnet-4 (estimate*)" in html
+    for provenance in report.provenance.values():
+        assert f'id="prov-{provenance.key}"' in html and f'href="#prov-{provenance.key}"' in html
+
+
+def test_markdown_writes_pngs_beside_it_and_never_overwrites(report, tmp_path):
+    from toklab.report import write_report
+
+    written = write_report(report, tmp_path / "audit.md", "md")
+    text = (tmp_path / "audit.md").read_text(encoding="utf-8")
+    pngs = [p for p in written if p.suffix == ".png"]
+    assert pngs and all(p.read_bytes().startswith(b"\x89PNG") and f"]({p.name})" in text for p in pngs)
+    assert text.count("\n| ") >= 5 + 2
+    before = (tmp_path / "audit.md").stat().st_mtime_ns
+    with pytest.raises(SpecError, match="already exist"):
+        write_report(report, tmp_path / "audit.md", "md")
+    assert (tmp_path / "audit.md").stat().st_mtime_ns == before
+    write_report(report, tmp_path / "audit.md", "md", overwrite=True)
+
+
+def test_cli_report_one_line_errors(flores_ready, tiktoken_ready, tmp_path):
+    out = tmp_path / "r.html"
+    result = run_cli("report", "-t", "bytes:utf8", "--langs", "eng_Latn,fra_Latn", "--resamples", "20",
+                     "--no-glitch-words", "-m", "gpt-4o", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+    again = run_cli("report", "-t", "bytes:utf8", "--langs", "eng_Latn,fra_Latn", "-m", "gpt-4o", "-o", str(out))
+    assert again.exit_code != 0 and "already exists: pass --overwrite" in again.output
+    assert "Traceback" not in again.output
+    wrong = run_cli("report", "-t", "bytes:utf8", "--langs", "eng_Latn,fra_Latn", "-m", "gpt-4x", "-o",
+                    str(tmp_path / "x.html"))
+    assert wrong.exit_code != 0 and "no price for 'gpt-4x'" in wrong.output and "Traceback" not in wrong.output
+
+
+# -- in a real browser ---------------------------------------------------------------------------------
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("no chromium: `.ci/run` installs Debian's chromium with apt-get; it was not installable here")
+
+
+def open_in_browser(page: Path, *extra: str) -> tuple[str, list[str]]:
+    """The DOM after the page's scripts ran, and the console messages logged meanwhile."""
+    command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+               "--virtual-time-budget=5000", *extra, page.resolve().as_uri()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+    return done.stdout, console
+
+
+def test_browser_catches_a_console_error(tmp_path):
+    """The check below can fail: a page that throws is seen to throw."""
+    page = tmp_path / "broken.html"
+    page.write_text("<html><head><title>t</title></head><body><script>missing_function();</script></body></html>")
+    _, console = open_in_browser(page, "--dump-dom")
+    assert any("missing_function" in line for line in console)
+
+
+def test_report_in_headless_chromium(report, tmp_path):
+    from toklab.report import write_report
+
+    page = tmp_path / "report.html"
+    write_report(report, page)
+    dom, console = open_in_browser(page, "--dump-dom")
+    assert not console, console
+    assert re.search(r"<title>Tokenization audit: 5 languages × 2 tokenizers", dom)
+    body = dom[dom.index('id="table-languages"'):]
+    body = body[body.index("<tbody>"):body.index("</tbody>")]
+    assert body.count("<tr") == 5
+    assert '<span id="filter-count" aria-live="polite">5 of 5 languages</span>' in dom  # the script ran
+    assert "<button" in dom  # sortable headers were added
+    shot = tmp_path / "first-screen.png"
+    open_in_browser(page, f"--screenshot={shot}", "--window-size=1280,900", "--hide-scrollbars")
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
