@@ -41,6 +41,8 @@ class Entry:
     slow: bool = False  # trains models: run only with --slow
     checked: bool = True  # the output is a pure function of the inputs
     figures: tuple[tuple[str, str], ...] = ()  # (file written in the run directory, path in the repository)
+    screenshots: tuple[tuple[str, str], ...] = ()  # (HTML page written in the run directory, PNG in the repository)
+    stderr: bool = False  # show what the commands report on stderr too (a command that writes files)
 
 
 TOUR = {
@@ -69,12 +71,14 @@ TOUR = {
                         slow=True, checked=False),
     "bench-glitch": Entry(("toklab bench glitch -t tiktoken:o200k_base",), slow=True, checked=False),
     "bench-stream": Entry(("toklab bench stream --size-gb 2 --jobs 2",), slow=True, checked=False),
+    "report": Entry(("toklab report -o report.html", "toklab report -o report.html --overwrite"), checked=False,
+                    stderr=True, screenshots=(("report.html", "docs/report.png"),)),
     "compare": Entry(("toklab compare --minutes 6 --protocol isolated,context --plot compare.png",), rows=(None, None, None, (6, 4)), slow=True, checked=False,
                      figures=(("compare.png", "docs/compare.png"),)),
 }
 
 
-def run_command(shell: str, cwd: Path) -> str:
+def run_command(shell: str, cwd: Path, stderr: bool = False) -> str:
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     args = shlex.split(os.path.expandvars(shell))
     assert args[0] == "toklab", shell
@@ -82,7 +86,7 @@ def run_command(shell: str, cwd: Path) -> str:
                          text=True, timeout=7200, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"{shell!r} failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    return out.stdout
+    return out.stdout + (out.stderr.strip() + "\n" if stderr else "")
 
 
 def tables_trimmed(lines: list[str], rows: tuple[tuple[int, int] | None, ...]) -> list[str]:
@@ -125,9 +129,14 @@ def render(name: str, entry: Entry, keep_figures: bool) -> str:
         block = []
         for shell in entry.commands:
             block.append(f"$ {shell}")
-            block += shown(run_command(shell, Path(folder)), entry)
+            block += shown(run_command(shell, Path(folder), entry.stderr), entry)
         for produced, kept in entry.figures if keep_figures else ():
             shutil.copyfile(Path(folder) / produced, ROOT / kept)
+        for page, kept in entry.screenshots if keep_figures else ():
+            sys.path.insert(0, str(ROOT))  # run as a script, tests/ is not a package on the path
+            from tests.browser import screenshot
+
+            screenshot(Path(folder) / page, ROOT / kept)
     return "\n".join(block) + "\n"
 
 

@@ -4,15 +4,13 @@ real browser shows every language without a console error."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
+from tests.browser import chromium, open_in_browser, screenshot
 from tests.conftest import run_cli
 from toklab.errors import SpecError
 
@@ -185,24 +183,13 @@ def test_cli_report_one_line_errors(flores_ready, tiktoken_ready, tmp_path):
 # -- in a real browser ---------------------------------------------------------------------------------
 
 
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("no chromium: `.ci/run` installs Debian's chromium with apt-get; it was not installable here")
+@pytest.fixture
+def browser():
+    if chromium() is None:
+        pytest.skip("no chromium: `.ci/run` installs Debian's chromium with apt-get; it was not installable here")
 
 
-def open_in_browser(page: Path, *extra: str) -> tuple[str, list[str]]:
-    """The DOM after the page's scripts ran, and the console messages logged meanwhile."""
-    command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-               "--virtual-time-budget=5000", *extra, page.resolve().as_uri()]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    console = [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
-    return done.stdout, console
-
-
-def test_browser_catches_a_console_error(tmp_path):
+def test_browser_catches_a_console_error(browser, tmp_path):
     """The check below can fail: a page that throws is seen to throw."""
     page = tmp_path / "broken.html"
     page.write_text("<html><head><title>t</title></head><body><script>missing_function();</script></body></html>")
@@ -210,7 +197,7 @@ def test_browser_catches_a_console_error(tmp_path):
     assert any("missing_function" in line for line in console)
 
 
-def test_report_in_headless_chromium(report, tmp_path):
+def test_report_in_headless_chromium(browser, report, tmp_path):
     from toklab.report import write_report
 
     page = tmp_path / "report.html"
@@ -223,6 +210,5 @@ def test_report_in_headless_chromium(report, tmp_path):
     assert body.count("<tr") == 5
     assert '<span id="filter-count" aria-live="polite">5 of 5 languages</span>' in dom  # the script ran
     assert "<button" in dom  # sortable headers were added
-    shot = tmp_path / "first-screen.png"
-    open_in_browser(page, f"--screenshot={shot}", "--window-size=1280,900", "--hide-scrollbars")
+    shot = screenshot(page, tmp_path / "first-screen.png")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000

@@ -24,10 +24,11 @@ _API = {
     "load_tokenizer": "toklab.registry", "parse_tokenizer_spec": "toklab.registry", "load_corpus": "corpora",
     "audit": "toklab.api", "information_loss": "toklab.api", "glitch_scan": "toklab.api",
     "train_byte_model": "toklab.api", "evaluate_byte_model": "toklab.api", "clear_memos": "toklab.memo",
+    "write_report": "toklab.api",
 }
 
 __all__ = ["ToklabError", "__version__", "audit", "clear_memos", "evaluate_byte_model", "glitch_scan", "information_loss",
-           "load_corpus", "load_tokenizer", "parse_tokenizer_spec", "train_byte_model"]
+           "load_corpus", "load_tokenizer", "parse_tokenizer_spec", "train_byte_model", "write_report"]
 
 
 def __getattr__(name: str):

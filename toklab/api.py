@@ -116,3 +116,26 @@ def evaluate_byte_model(run_dir: str | Path, corpus: str | None = None, first_n:
     from byte_model.evaluate import evaluate_run
 
     return evaluate_run(Path(run_dir), corpus, first_n, protocol=protocol, dynamic_lr=dynamic_lr)
+
+
+def write_report(tokenizers: TokenizerLike | Sequence[TokenizerLike], output: str | Path,
+                 corpus: CorpusLike = DEFAULT_CORPUS, fmt: str = "html", overwrite: bool = False,
+                 **options) -> list[Path]:
+    """Write the report of `toklab report` (one self-contained HTML file, or Markdown with PNGs beside
+    it); `options` are `toklab.report.ReportOptions` fields (pivot, models, resamples, byte_run, …).
+    Returns the files written.
+
+    >>> import tempfile
+    >>> page = Path(tempfile.mkdtemp()) / "report.html"
+    >>> written = write_report("bytes:utf8", page, "flores200?split=devtest&langs=eng_Latn,fra_Latn",
+    ...                        models=("gpt-4o",), resamples=50, glitch_words=False)
+    >>> written == [page], page.read_text(encoding="utf-8").startswith("<!doctype html>")
+    (True, True)
+    """
+    from toklab.report import ReportOptions, collect
+    from toklab.report import write_report as write
+
+    if options.get("byte_run") is not None:
+        options["byte_run"] = Path(options["byte_run"])
+    data = collect(_tokenizers(tokenizers), _corpus(corpus), ReportOptions(**options))
+    return write(data, Path(output), fmt, overwrite)

@@ -31,7 +31,7 @@ from toklab.signature import build
 
 # Bump whenever a change to this package would change a ranking: cached evidence written by other
 # versions of the code then stops answering.
-SCAN_VERSION = 1
+SCAN_VERSION = 2
 # A token the reference corpus produces this often is ordinary text's: its string need not be searched.
 PRODUCED_OFTEN = 3
 
@@ -56,9 +56,9 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
     frame = frame.with_columns(rank=pl.col("free_rank"))
     model = "weight-free evidence: never producible > character class > string-frequency mismatch"
     if found is not None:
-        frame = found.joined(frame)
+        frame = with_reasons(found.joined(frame).drop("why"), adapter)  # the reasons now include the embedding's
         model = "P(untrained-like | embedding signals); the weight-free rank is `free_rank`"
-    frame = frame.with_columns(why=pl.Series(reasons(frame.to_dicts(), adapter.family), dtype=pl.Utf8))
+    frame = frame.select(pl.exclude("why"), "why")
     signature = build(adapter.signature, *(r.signature for r in references) or ["reference:none"],
                       found.signature if found is not None else "weights:none",
                       f"method:evidence+mismatch(zipf,survival+1,resolution,produced_often={PRODUCED_OFTEN})")
@@ -66,8 +66,8 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
 
 
 def weight_free_evidence(adapter: Adapter, corpus: Corpus | None, references: list[Reference]) -> pl.DataFrame:
-    """Categories, character classes, string-frequency mismatch and the weight-free rank of every id
-    (sorted by id), kept in the cache under the tokenizer's and the references' content."""
+    """Categories, character classes, string-frequency mismatch, the weight-free rank and its reason in
+    words for every id (sorted by id), kept in the cache under the tokenizer's and the references' content."""
     path = frame_entry("glitch", adapter.signature, *(r.signature for r in references),
                        corpus.content_hash if corpus is not None else "corpus:none", f"scan:{SCAN_VERSION}")
     frame = read_frame(path)
@@ -86,8 +86,13 @@ def _weight_free_evidence(adapter: Adapter, corpus: Corpus | None, references: l
                "char_class": [character_flag(raw.decode("utf-8")) if is_text(raw) else None for raw in raws]}
     if counts is not None:
         columns |= {"corpus_count": counts, "rank_vs_frequency": rank_vs_frequency(counts)}
-    return free_ranking(frame.with_columns(**{k: pl.Series(k, v, strict=False) for k, v in columns.items()})
-                        .with_columns(pl.col("frequency", "mismatch").fill_nan(None)))
+    ranked = free_ranking(frame.with_columns(**{k: pl.Series(k, v, strict=False) for k, v in columns.items()})
+                          .with_columns(pl.col("frequency", "mismatch").fill_nan(None)))
+    return with_reasons(ranked, adapter)
+
+
+def with_reasons(frame: pl.DataFrame, adapter: Adapter) -> pl.DataFrame:
+    return frame.with_columns(why=pl.Series(reasons(frame.to_dicts(), adapter.family), dtype=pl.Utf8))
 
 
 def merge_ranks(raws: list[bytes]) -> np.ndarray:

@@ -51,6 +51,7 @@ class Provenance:
     key: str
     title: str
     signature: str
+    label: str = ""  # the link's text (default: the key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,8 +101,8 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
         "audit": Provenance("audit", "Token premium and byte premium (toklab audit)", audit.signature),
         "prices": Provenance("prices", "API prices (toklab price)", priced.signature),
         "loss": Provenance("loss", "Information loss (toklab loss)", loss.signature),
-        **{f"glitch-{i}": Provenance(f"glitch-{i}", f"Glitch exposure, {a.name} (toklab glitch)", e.signature)
-           for i, (a, e) in enumerate(zip(adapters, exposures))},
+        **{f"glitch-{i}": Provenance(f"glitch-{i}", f"Glitch exposure, {a.name} (toklab glitch)", e.signature,
+                                     f"glitch {a.name}") for i, (a, e) in enumerate(zip(adapters, exposures))},
     }
     bpb = None
     if options.byte_run is not None:

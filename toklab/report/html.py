@@ -131,15 +131,15 @@ def render_html(data: ReportData, figures: list[FigureSpec] | None = None) -> st
         '<a href="#figures">Figures</a><a href="#methodology">Methodology</a></nav>', "</header><main>",
         '<section id="headline"><h2>Headline</h2><ul class="headline">',
         *(f"<li>{escape(sentence)}</li>" for sentence in headline(data)), "</ul>",
-        table_html(summary_table(data)), table_html(worst_languages(data)), "</section>",
+        table_html(summary_table(data), data), table_html(worst_languages(data), data), "</section>",
         '<section id="languages"><h2>Per language</h2>',
         '<p class="note">Premium: tokens needed for the same content as the pivot (95% bootstrap interval); † not '
         "comparable (text became unknown tokens). USD: input cost of the content of "
         f"{CONTENT_TOKENS:,} pivot tokens. Context: the window's worth of pivot-language content. Cells in "
         "<em>≈ italics</em> are estimates. Hover a cell for its breakdown.</p>",
-        language_controls(data), table_html(languages), "</section>",
-        '<section id="scripts"><h2>Per script</h2>', table_html(script_table(data)), "</section>",
-        '<section id="figures"><h2>Figures</h2>', *(figure_html(f) for f in figures), "</section>",
+        language_controls(data), table_html(languages, data), "</section>",
+        '<section id="scripts"><h2>Per script</h2>', table_html(script_table(data), data), "</section>",
+        '<section id="figures"><h2>Figures</h2>', *(figure_html(f, data) for f in figures), "</section>",
         '<section id="methodology"><h2>Methodology</h2><dl class="method">',
         *(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in methodology(data)), "</dl>",
         "<h3>Provenance (full signatures)</h3>",
@@ -158,8 +158,8 @@ def report_title(data: ReportData) -> str:
             f"({data.corpus.spec.canonical})")
 
 
-def provenance_links(keys: list[str]) -> str:
-    links = " · ".join(f'<a href="#prov-{escape(k)}">{escape(k)}</a>' for k in keys)
+def provenance_links(keys: list[str], data: ReportData) -> str:
+    links = " · ".join(f'<a href="#prov-{escape(k)}">{escape(data.provenance[k].label or k)}</a>' for k in keys)
     return f'<p class="provenance">Provenance: {links}</p>'
 
 
@@ -174,7 +174,7 @@ def cell_html(cell: Cell, tag: str = "td") -> str:
     return f"<{tag}{attributes}>{escape(cell.text)}</{tag}>"
 
 
-def table_html(table: Table) -> str:
+def table_html(table: Table, data: ReportData) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.headers)
     rows = []
     for i, cells in enumerate(table.rows):
@@ -183,7 +183,7 @@ def table_html(table: Table) -> str:
         rows.append(f"<tr{extra}>" + "".join(cell_html(c) for c in cells) + "</tr>")
     return (f'<h3 id="t-{table.key}">{escape(table.title)}</h3><div class="scroll">'
             f'<table class="sortable" id="table-{table.key}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table></div>" + provenance_links(table.provenance))
+            f"<tbody>{''.join(rows)}</tbody></table></div>" + provenance_links(table.provenance, data))
 
 
 def language_controls(data: ReportData) -> str:
@@ -195,8 +195,8 @@ def language_controls(data: ReportData) -> str:
             '<span id="filter-count" aria-live="polite"></span></div>')
 
 
-def figure_html(figure: FigureSpec) -> str:
+def figure_html(figure: FigureSpec, data: ReportData) -> str:
     source = base64.b64encode(figure.png).decode("ascii")
     return (f'<figure id="fig-{figure.key}"><h3>{escape(figure.title)}</h3>'
             f'<img alt="{escape(figure.title)}" src="data:image/png;base64,{source}">'
-            f"<figcaption>{escape(figure.caption)}</figcaption>{provenance_links(figure.provenance)}</figure>")
+            f"<figcaption>{escape(figure.caption)}</figcaption>{provenance_links(figure.provenance, data)}</figure>")

@@ -31,21 +31,21 @@ def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | Non
         f"Generated {data.created} by toklab from `{data.corpus.spec.canonical}` (content sha256 "
         f"`{data.corpus.content_hash[:16]}…`); pivot `{data.pivot}`.", "",
         "## Headline", "", *(f"- {sentence}" for sentence in headline(data)), "",
-        table_markdown(summary_table(data)), table_markdown(worst_languages(data)),
+        table_markdown(summary_table(data), data), table_markdown(worst_languages(data), data),
         "## Per language", "",
         "Premium: tokens needed for the same content as the pivot [95% bootstrap interval]; † not comparable. "
         "Cells marked ≈ are estimates (proxy tokenizer, or loss stages from a sample).", "",
-        table_markdown(language_table(data)),
-        "## Per script", "", table_markdown(script_table(data)),
+        table_markdown(language_table(data), data),
+        "## Per script", "", table_markdown(script_table(data), data),
         "## Figures", "",
     ]
     for figure in figures:
         parts += [f"### {figure.title}", "", f"![{figure.title}]({figure_file(stem, figure)})", "",
-                  f"{figure.caption} Provenance: {', '.join(figure.provenance)}.", ""]
+                  f"{figure.caption} Provenance: {labels(figure.provenance, data)}.", ""]
     parts += ["## Methodology", "", *(f"- **{term}**: {text}" for term, text in methodology(data)), "",
               "### Provenance (full signatures)", ""]
     for p in data.provenance.values():
-        parts += [f"- **{p.key}** — {p.title}:", "", f"  `{p.signature}`", ""]
+        parts += [f"- **{p.label or p.key}** — {p.title}:", "", f"  `{p.signature}`", ""]
     return "\n".join(parts) + "\n"
 
 
@@ -54,8 +54,12 @@ def _cell(cell: Cell) -> str:
     return text.replace("|", "\\|")
 
 
-def table_markdown(table: Table) -> str:
+def labels(keys: list[str], data: ReportData) -> str:
+    return ", ".join(data.provenance[k].label or k for k in keys)
+
+
+def table_markdown(table: Table, data: ReportData) -> str:
     lines = [f"### {table.title}", "", "| " + " | ".join(h.replace("|", "\\|") for h in table.headers) + " |",
              "|" + "|".join("---" if i < 1 else "---:" for i in range(len(table.headers))) + "|"]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
-    return "\n".join(lines) + f"\n\nProvenance: {', '.join(table.provenance)}.\n"
+    return "\n".join(lines) + f"\n\nProvenance: {labels(table.provenance, data)}.\n"
