@@ -212,3 +212,31 @@ def test_report_in_headless_chromium(browser, report, tmp_path):
     assert "<button" in dom  # sortable headers were added
     shot = screenshot(page, tmp_path / "first-screen.png")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_report_with_a_lossy_tokenizer_and_a_byte_run(flores_ready, tiktoken_ready, tiny_parallel, tmp_path):
+    """Loss by stage and bits per byte, as the loss analyzer and the byte model's evaluation give them."""
+    import toklab
+    from byte_model.evaluate import evaluate_run
+    from corpora import load_corpus
+    from tests.conftest import shared_path
+    from toklab.loss import run_loss
+    from toklab.registry import load_tokenizer
+    from toklab.report import ReportOptions, collect
+    from toklab.report.html import render_html
+    from toklab.report.layout import figure_specs
+
+    run = toklab.train_byte_model(tmp_path / "run", preset="tiny", steps=2, corpus="flores200?split=dev&langs=eng_Latn")
+    minilm = load_tokenizer(f"hf:{shared_path('models/all-MiniLM-L6-v2')}")  # lower-cases and strips accents
+    corpus = load_corpus(f"file:{tiny_parallel}")
+    data = collect([minilm], corpus, ReportOptions(resamples=50, models=("gpt-4o",), glitch_words=False, byte_run=run))
+    bpb = evaluate_run(run, corpus.spec.canonical, 100).per_lang
+    assert dict(zip(data.languages["lang"], data.languages["bpb"])) == dict(zip(bpb["lang"], bpb["bpb"]))
+    loss = run_loss([minilm], corpus).rows
+    for stage in ("chars_lost", "unknown", "normalizer", "whitespace", "pretokenizer", "decoder"):
+        assert data.languages.sort("lang")[stage].to_list() == loss.sort("lang")[stage].to_list()
+    assert data.languages.filter(pl.col("lang") == "fra_Latn")["normalizer"].item() > 0  # é → e
+    figures = figure_specs(data)
+    assert {"premium", "prices", "loss", "bpb"} <= {f.key for f in figures}
+    html = render_html(data, figures)
+    assert 'id="prov-bpb"' in html and "No loss figure" not in html and "BPB byte model" in html

@@ -102,7 +102,7 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
         "prices": Provenance("prices", "API prices (toklab price)", priced.signature),
         "loss": Provenance("loss", "Information loss (toklab loss)", loss.signature),
         **{f"glitch-{i}": Provenance(f"glitch-{i}", f"Glitch exposure, {a.name} (toklab glitch)", e.signature,
-                                     f"glitch {a.name}") for i, (a, e) in enumerate(zip(adapters, exposures))},
+                                     f"glitch {short_name(a.name)}") for i, (a, e) in enumerate(zip(adapters, exposures))},
     }
     bpb = None
     if options.byte_run is not None:
@@ -112,6 +112,13 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
     summary = _summary(audit.summary.filter(pl.col("tokenizer").is_in(names)), languages)
     return ReportData(corpus, adapters, prices, options, languages, priced.table, summary, bpb, provenance,
                       price_snapshot, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), library_versions())
+
+
+def short_name(name: str) -> str:
+    """`tiktoken:o200k_base` → `o200k_base`; a file spec keeps its scheme, its file and the folder
+    holding it (`hf:all-MiniLM-L6-v2/tokenizer.json`)."""
+    scheme, _, target = name.partition(":")
+    return target if scheme == "tiktoken" else f"{scheme}:{'/'.join(target.split('/')[-2:])}"
 
 
 def _pricing(adapters: list[Adapter], options: ReportOptions):

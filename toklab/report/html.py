@@ -16,6 +16,7 @@ from toklab.report.layout import (
     headline,
     language_table,
     methodology,
+    missing_figures,
     script_table,
     summary_table,
     worst_languages,
@@ -27,7 +28,7 @@ STYLE = """
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); }
 header, main { max-width: 1200px; margin: 0 auto; padding: 0 16px; }
 header { padding-top: 20px; border-bottom: 1px solid var(--line); }
-h1 { font-size: 1.6rem; margin: 0 0 4px; } h2 { margin-top: 2rem; border-bottom: 1px solid var(--line); }
+h1 { font-size: 1.6rem; margin: 0 0 4px; } h1, .meta, .provenance { overflow-wrap: anywhere; } h2 { margin-top: 2rem; border-bottom: 1px solid var(--line); }
 .meta, figcaption, .note { color: var(--muted); font-size: 0.9rem; }
 nav a { margin-right: 12px; color: var(--accent); }
 .headline li { margin-bottom: 6px; }
@@ -139,7 +140,8 @@ def render_html(data: ReportData, figures: list[FigureSpec] | None = None) -> st
         "<em>≈ italics</em> are estimates. Hover a cell for its breakdown.</p>",
         language_controls(data), table_html(languages, data), "</section>",
         '<section id="scripts"><h2>Per script</h2>', table_html(script_table(data), data), "</section>",
-        '<section id="figures"><h2>Figures</h2>', *(figure_html(f, data) for f in figures), "</section>",
+        '<section id="figures"><h2>Figures</h2>', *(figure_html(f, data) for f in figures),
+        *(f'<p class="note">{escape(note)}</p>' for note in missing_figures(data, figures)), "</section>",
         '<section id="methodology"><h2>Methodology</h2><dl class="method">',
         *(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in methodology(data)), "</dl>",
         "<h3>Provenance (full signatures)</h3>",

@@ -14,7 +14,7 @@ from toklab.glitch.exposure import FRAGMENTS
 from toklab.languages import language_name
 from toklab.loss.attribution import STAGES
 from toklab.report import figures
-from toklab.report.collect import CONTENT_TOKENS, ReportData
+from toklab.report.collect import CONTENT_TOKENS, ReportData, short_name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,12 +44,6 @@ class FigureSpec:
     provenance: list[str]
 
 
-def short(name: str) -> str:
-    """`tiktoken:o200k_base` → `o200k_base`; a file spec keeps its scheme and loses its folders."""
-    scheme, _, target = name.partition(":")
-    return target if scheme == "tiktoken" else f"{scheme}:{target.rsplit('/', 1)[-1]}"
-
-
 def times(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}×"
 
@@ -68,7 +62,7 @@ def headline(data: ReportData) -> list[str]:
         interval = (f" (95% interval {worst['premium_lo']:.2f}–{worst['premium_hi']:.2f})"
                     if worst["premium_lo"] is not None else "")
         out.append(
-            f"Under {short(row['tokenizer'])}, the median language needs {row['median_premium']:.2f}× the tokens "
+            f"Under {short_name(row['tokenizer'])}, the median language needs {row['median_premium']:.2f}× the tokens "
             f"{language_name(data.pivot)} needs for the same content; {language_name(row['max_lang'])} needs "
             f"{row['max_premium']:.2f}×{interval}. {row['ge_2x']} of {row['languages']} languages pay at least "
             f"2×, {row['ge_4x']} at least 4×; Gini {row['gini']:.3f}.")
@@ -96,7 +90,7 @@ def worst_languages(data: ReportData, n: int = 5) -> Table:
         columns.append([Cell(f"{language_name(r['lang'])} {r['premium']:.2f}×", r["premium"])
                         for r in part.iter_rows(named=True)])
     rows = [[Cell(str(i + 1), i + 1)] + [column[i] for column in columns] for i in range(n)]
-    return Table("worst", f"The {n} most expensive languages", ["#"] + [short(t) for t in data.summary["tokenizer"]],
+    return Table("worst", f"The {n} most expensive languages", ["#"] + [short_name(t) for t in data.summary["tokenizer"]],
                  rows, ["audit"])
 
 
@@ -159,7 +153,7 @@ def language_table(data: ReportData) -> Table:
     first = data.languages.filter(pl.col("tokenizer") == names[0]).sort("premium", descending=True)
     headers = ["language", "code", "script", "byte premium"]
     for name in names:
-        headers += [f"premium {short(name)} [95% CI]", f"chars lost {short(name)}", f"glitch exposure {short(name)}"]
+        headers += [f"premium {short_name(name)} [95% CI]", f"chars lost {short_name(name)}", f"glitch exposure {short_name(name)}"]
     for price in data.prices:
         mark = " (estimate*)" if price.estimate else ""
         headers += [f"USD {price.model}{mark}", f"context {price.model}{mark}"]
@@ -183,7 +177,7 @@ def language_table(data: ReportData) -> Table:
             cells.append(Cell("—" if lang_row["bpb"] is None else f"{lang_row['bpb']:.3f}", lang_row["bpb"]))
         rows.append(cells)
         attributes.append({"data-script": lang_row["script"], "id": f"lang-{lang}"})
-    return Table("languages", f"Every language ({first.height}), most expensive under {short(names[0])} first",
+    return Table("languages", f"Every language ({first.height}), most expensive under {short_name(names[0])} first",
                  headers, rows, ["audit", "prices", "loss"] + _glitch_keys(data) + (["bpb"] if has_bpb else []),
                  attributes)
 
@@ -195,8 +189,8 @@ def script_table(data: ReportData) -> Table:
     order = scripts.filter(pl.col("tokenizer") == names[0])
     has_bpb = "bpb" in scripts.columns
     headers = ["script", "languages", "byte premium"] + [
-        h for name in names for h in (f"premium {short(name)} (range)", f"chars lost {short(name)}",
-                                      f"glitch exposure {short(name)}")] + (["BPB byte model"] if has_bpb else [])
+        h for name in names for h in (f"premium {short_name(name)} (range)", f"chars lost {short_name(name)}",
+                                      f"glitch exposure {short_name(name)}")] + (["BPB byte model"] if has_bpb else [])
     rows = []
     for s in order.iter_rows(named=True):
         cells = [Cell(f"{s['script_name']} ({s['script']})", s["script"]), Cell(str(s["languages"]), s["languages"]),
@@ -245,6 +239,17 @@ def figure_specs(data: ReportData) -> list[FigureSpec]:
         if figure is not None:
             specs.append(FigureSpec(key, title, caption, figures.save_png(figure), provenance))
     return specs
+
+
+def missing_figures(data: ReportData, shown: list[FigureSpec]) -> list[str]:
+    """Why a figure the report can draw is not there, in words (an absent figure is never silent)."""
+    keys = {f.key for f in shown}
+    notes = []
+    if "loss" not in keys:
+        notes.append("No loss figure: no tokenizer lost a character; every round trip was exact.")
+    if "bpb" not in keys:
+        notes.append("No premium-vs-BPB figure: give a byte-model run with --byte-run RUN_DIR.")
+    return notes
 
 
 def methodology(data: ReportData) -> list[tuple[str, str]]:
