@@ -240,3 +240,12 @@ def test_report_with_a_lossy_tokenizer_and_a_byte_run(flores_ready, tiktoken_rea
     assert {"premium", "prices", "loss", "bpb"} <= {f.key for f in figures}
     html = render_html(data, figures)
     assert 'id="prov-bpb"' in html and "No loss figure" not in html and "BPB byte model" in html
+
+
+def test_exposure_refuses_another_tokenizers_ranking(report):
+    from toklab.glitch import scan
+    from toklab.glitch.exposure import exposure
+
+    cl100k, utf8 = report.tokenizers
+    with pytest.raises(SpecError, match="another tokenizer"):
+        exposure(utf8, report.corpus, scan(cl100k, None, words=False))

@@ -15,13 +15,16 @@ from toklab.premium.audit import DEFAULT_TOKENIZERS
 from toklab.premium.pricing import DEFAULT_MODELS
 from toklab.registry import load_tokenizer
 from toklab.report import FORMATS, ReportOptions, collect, planned_steps, write_report
+from toklab.report.write import refuse_to_replace
+from toklab.spec import Spec
 
 
 @click.command("report")
 @click.option("-t", "--tokenizer", "tokenizers", multiple=True,
               help=f"Tokenizer spec or model alias (repeatable). Default: {', '.join(DEFAULT_TOKENIZERS)}.")
 @click.option("--corpus", default="flores200", show_default=True, help="Parallel corpus spec.")
-@click.option("--split", default="devtest", show_default=True, help="Corpus split(s).")
+@click.option("--split", default=None,
+              help="Corpus split(s). FLORES-200 default: devtest (held out: byte models train on dev).")
 @click.option("--langs", default=None, help="Comma-separated language codes (default: all).")
 @click.option("--pivot", default="eng_Latn", show_default=True, help="Pivot language.")
 @click.option("-m", "--models", default=",".join(DEFAULT_MODELS), show_default=True,
@@ -58,7 +61,11 @@ def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, resa
     """
     if fmt == "md" and output.suffix == ".html":
         output = output.with_suffix(".md")
+    refuse_to_replace([output], overwrite)  # before the work, not after it
     started = time.perf_counter()
+    named = Spec.parse(corpus)
+    if split is None and named.scheme == "flores200" and named.get("split") is None:
+        split = "devtest"  # held out: byte models train on dev
     loaded = load_corpus(corpus_spec_from_flags(corpus, split, langs, pivot))
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
     options = ReportOptions(pivot=pivot, resamples=resamples, seed=seed,

@@ -30,6 +30,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.cache import frame_entry, read_frame, write_frame
+from toklab.errors import SpecError
 from toklab.glitch.scan import GlitchScan
 from toklab.signature import build
 
@@ -75,13 +76,16 @@ def suspect_ids(scan: GlitchScan, top: int = TOP_RANKED) -> pl.DataFrame:
     frame = scan.frame.select("id", "category", "evidence", "rank")
     categorised = frame.filter(pl.col("category") != "ok").select(
         "id", kind=pl.when(pl.col("category").is_in(FRAGMENTS)).then(pl.lit("fragment")).otherwise(pl.lit("category")))
-    ranked = frame.filter((pl.col("category") == "ok") & pl.col("evidence").is_not_null()).sort("rank").head(top).select("id", kind=pl.lit("top"))
+    judged = frame.filter((pl.col("category") == "ok") & pl.col("evidence").is_not_null())
+    ranked = judged.sort("rank").head(top).select("id", kind=pl.lit("top"))
     return pl.concat([categorised, ranked])
 
 
 def exposure(adapter: Adapter, corpus: Corpus, scan: GlitchScan, top: int = TOP_RANKED,
              progress: Callable[[str], None] | None = None) -> Exposure:
     """The share of each language's tokens that fall into glitch categories or the top of the ranking."""
+    if not scan.signature.startswith(adapter.signature + "|"):
+        raise SpecError(f"the glitch scan given ranks another tokenizer than {adapter.name}: scan {adapter.name} itself")
     histograms = token_histograms(adapter, corpus, progress)
     kinds = histograms.join(suspect_ids(scan, top), on="id", how="left")
     by_design = all(len(adapter.token_bytes(i)) <= 1 for i in range(adapter.vocab_size))
@@ -92,10 +96,11 @@ def exposure(adapter: Adapter, corpus: Corpus, scan: GlitchScan, top: int = TOP_
         top=pl.col("count").filter(pl.col("kind") == "top").sum(),
         suspect_types=pl.col("id").filter(pl.col("kind").is_not_null()).n_unique(),
     )
-    shares = {"fragment_share": pl.col("fragments"), "category_share": pl.col("categorised"), "top_share": pl.col("top"),
-              "exposure": pl.col("categorised") + pl.col("top")}
-    rows = rows.select(pl.lit(adapter.name).alias("tokenizer"), "lang", "tokens", "suspect_types", **{
-        name: pl.lit(None, dtype=pl.Float64) if by_design else count / pl.col("tokens") for name, count in shares.items()})
+    counted = {"fragment_share": pl.col("fragments"), "category_share": pl.col("categorised"),
+               "top_share": pl.col("top"), "exposure": pl.col("categorised") + pl.col("top")}
+    shares = {name: pl.lit(None, dtype=pl.Float64) if by_design else count / pl.col("tokens")
+              for name, count in counted.items()}
+    rows = rows.select(pl.lit(adapter.name).alias("tokenizer"), "lang", "tokens", "suspect_types", **shares)
     order = {lang: i for i, lang in enumerate(corpus.langs)}
     rows = rows.sort(pl.col("lang").replace_strict(order, return_dtype=pl.Int64))
     signature = build(scan.signature, corpus.signature, f"exposure:fragments+categories+top{top}")

@@ -91,7 +91,8 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
     prices, price_snapshot, counting, extra = _pricing(adapters, options)
     audit = run_audit(adapters + extra, corpus, AuditOptions(pivot=options.pivot, bootstrap=BootstrapOptions(
         resamples=options.resamples, seed=options.seed)), progress)
-    priced = price_audit(audit, {a.name: spec for spec, a in counting.items()}, prices, price_snapshot, options.pivot, CONTENT_TOKENS, None)
+    priced = price_audit(audit, {a.name: spec for spec, a in counting.items()}, prices, price_snapshot, options.pivot,
+                         CONTENT_TOKENS, None)
     loss = run_loss(adapters, corpus, progress=progress)
     exposures = [_exposure(adapter, corpus, options, progress) for adapter in adapters]
     languages = (audit.rows.filter(pl.col("tokenizer").is_in(names)).select(LANGUAGE_COLUMNS)
@@ -102,7 +103,8 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
         "prices": Provenance("prices", "API prices (toklab price)", priced.signature),
         "loss": Provenance("loss", "Information loss (toklab loss)", loss.signature),
         **{f"glitch-{i}": Provenance(f"glitch-{i}", f"Glitch exposure, {a.name} (toklab glitch)", e.signature,
-                                     f"glitch {short_name(a.name)}") for i, (a, e) in enumerate(zip(adapters, exposures))},
+                                     f"glitch {short_name(a.name)}")
+           for i, (a, e) in enumerate(zip(adapters, exposures))},
     }
     bpb = None
     if options.byte_run is not None:
@@ -179,5 +181,5 @@ def script_table(languages: pl.DataFrame) -> pl.DataFrame:
     table = languages.group_by("tokenizer", "script", maintain_order=True).agg(
         languages=pl.len(), premium=pl.col("premium").mean(), premium_min=pl.col("premium").min(),
         premium_max=pl.col("premium").max(), byte_premium=pl.col("byte_premium").mean(), **weighted)
-    return table.with_columns(script_name=pl.col("script").replace_strict(SCRIPTS, default=pl.col("script"))
-                              ).sort("tokenizer", "premium", descending=[False, True], maintain_order=True)
+    names = pl.col("script").replace_strict(SCRIPTS, default=pl.col("script"))
+    return table.with_columns(script_name=names).sort("premium", descending=True, maintain_order=True)

@@ -62,8 +62,8 @@ def headline(data: ReportData) -> list[str]:
         interval = (f" (95% interval {worst['premium_lo']:.2f}–{worst['premium_hi']:.2f})"
                     if worst["premium_lo"] is not None else "")
         out.append(
-            f"Under {short_name(row['tokenizer'])}, the median language needs {row['median_premium']:.2f}× the tokens "
-            f"{language_name(data.pivot)} needs for the same content; {language_name(row['max_lang'])} needs "
+            f"Under {short_name(row['tokenizer'])}, the median language needs {row['median_premium']:.2f}× the "
+            f"tokens {language_name(data.pivot)} needs for the same content; {language_name(row['max_lang'])} needs "
             f"{row['max_premium']:.2f}×{interval}. {row['ge_2x']} of {row['languages']} languages pay at least "
             f"2×, {row['ge_4x']} at least 4×; Gini {row['gini']:.3f}.")
     return out + [price_sentence(data, price) for price in data.prices[:1]]
@@ -90,8 +90,8 @@ def worst_languages(data: ReportData, n: int = 5) -> Table:
         columns.append([Cell(f"{language_name(r['lang'])} {r['premium']:.2f}×", r["premium"])
                         for r in part.iter_rows(named=True)])
     rows = [[Cell(str(i + 1), i + 1)] + [column[i] for column in columns] for i in range(n)]
-    return Table("worst", f"The {n} most expensive languages", ["#"] + [short_name(t) for t in data.summary["tokenizer"]],
-                 rows, ["audit"])
+    headers = ["#"] + [short_name(t) for t in data.summary["tokenizer"]]
+    return Table("worst", f"The {n} most expensive languages", headers, rows, ["audit"])
 
 
 def summary_table(data: ReportData) -> Table:
@@ -153,7 +153,8 @@ def language_table(data: ReportData) -> Table:
     first = data.languages.filter(pl.col("tokenizer") == names[0]).sort("premium", descending=True)
     headers = ["language", "code", "script", "byte premium"]
     for name in names:
-        headers += [f"premium {short_name(name)} [95% CI]", f"chars lost {short_name(name)}", f"glitch exposure {short_name(name)}"]
+        label = short_name(name)
+        headers += [f"premium {label} [95% CI]", f"chars lost {label}", f"glitch exposure {label}"]
     for price in data.prices:
         mark = " (estimate*)" if price.estimate else ""
         headers += [f"USD {price.model}{mark}", f"context {price.model}{mark}"]
@@ -162,7 +163,8 @@ def language_table(data: ReportData) -> Table:
     rows, attributes = [], []
     for lang_row in first.iter_rows(named=True):
         lang = lang_row["lang"]
-        cells = [Cell(lang_row["lang_name"], lang_row["lang_name"]), Cell(lang, lang), Cell(lang_row["script"], lang_row["script"]),
+        cells = [Cell(lang_row["lang_name"], lang_row["lang_name"]), Cell(lang, lang),
+                 Cell(lang_row["script"], lang_row["script"]),
                  Cell(times(lang_row["byte_premium"]), lang_row["byte_premium"])]
         for name in names:
             r = by_key[(name, lang)]
@@ -184,7 +186,7 @@ def language_table(data: ReportData) -> Table:
 
 def script_table(data: ReportData) -> Table:
     scripts = data.scripts()
-    names = scripts["tokenizer"].unique(maintain_order=True).to_list()
+    names = data.languages["tokenizer"].unique(maintain_order=True).to_list()
     by_key = {(r["tokenizer"], r["script"]): r for r in scripts.iter_rows(named=True)}
     order = scripts.filter(pl.col("tokenizer") == names[0])
     has_bpb = "bpb" in scripts.columns
@@ -198,7 +200,8 @@ def script_table(data: ReportData) -> Table:
         for name in names:
             r = by_key[(name, s["script"])]
             spread = f" ({r['premium_min']:.2f}–{r['premium_max']:.2f})" if r["languages"] > 1 else ""
-            cells += [Cell(f"{r['premium']:.2f}×{spread}", r["premium"]), Cell(percent(r["chars_lost"], 3), r["chars_lost"]),
+            cells += [Cell(f"{r['premium']:.2f}×{spread}", r["premium"]),
+                      Cell(percent(r["chars_lost"], 3), r["chars_lost"]),
                       Cell(percent(r["exposure"]) if r["exposure"] is not None else "n/a", r["exposure"])]
         if has_bpb:
             cells.append(Cell(f"{s['bpb']:.3f}" if s["bpb"] is not None else "—", s["bpb"]))
@@ -252,6 +255,13 @@ def missing_figures(data: ReportData, shown: list[FigureSpec]) -> list[str]:
     return notes
 
 
+def price_snapshot(signature: str) -> str:
+    """`prices:FILE@DATE|prices_sha256:HASH` (pricing.load_prices) in words."""
+    named, digest = signature.split("|", 1)
+    origin, _, date = named.removeprefix("prices:").rpartition("@")
+    return f"snapshot {date} ({origin}, {digest.replace(':', ' ')})"
+
+
 def methodology(data: ReportData) -> list[tuple[str, str]]:
     """(term, description) pairs, every value taken from what was computed."""
     corpus, options = data.corpus, data.options
@@ -264,9 +274,7 @@ def methodology(data: ReportData) -> list[tuple[str, str]]:
         ("Premium", "tokens of a language over the pivot's on the same documents (sums over aligned documents); "
                     f"interval: paired bootstrap over documents ({method.removeprefix('bootstrap:')}, percentile). "
                     "Byte premium: the same ratio for UTF-8 bytes."),
-        ("Prices", f"snapshot {data.price_snapshot.split('@', 1)[-1].split('|')[0]} "
-                   f"({data.price_snapshot.split('|')[0].removeprefix('prices:').split('@')[0]}, "
-                   f"{data.price_snapshot.split('|')[1]}); cost = {CONTENT_TOKENS:,} × premium × input price / 1M; "
+        ("Prices", f"{price_snapshot(data.price_snapshot)}; cost = {CONTENT_TOKENS:,} × premium × input price / 1M; "
                    "effective context = context window / premium."),
         ("Estimates", "* models with no public tokenizer are counted with a named proxy tokenizer: their prices "
                       "and contexts are estimates (" + (", ".join(f"{p.model} via {p.proxy}" for p in data.prices

@@ -43,8 +43,8 @@ def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | Non
     for figure in figures:
         parts += [f"### {figure.title}", "", f"![{figure.title}]({figure_file(stem, figure)})", "",
                   f"{figure.caption} Provenance: {labels(figure.provenance, data)}.", ""]
-    parts += [*(f"_{note}_" for note in missing_figures(data, figures)), "", "## Methodology", "", *(f"- **{term}**: {text}" for term, text in methodology(data)), "",
-              "### Provenance (full signatures)", ""]
+    parts += [*(f"_{note}_" for note in missing_figures(data, figures)), "", "## Methodology", "",
+              *(f"- **{term}**: {text}" for term, text in methodology(data)), "", "### Provenance (full signatures)", ""]
     for p in data.provenance.values():
         parts += [f"- **{p.label or p.key}** — {p.title}:", "", f"  `{p.signature}`", ""]
     return "\n".join(parts) + "\n"

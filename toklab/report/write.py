@@ -24,11 +24,16 @@ def write_report(data: ReportData, output: Path, fmt: str = "html", overwrite: b
     else:
         files = {output.parent / figure_file(output.stem, f): f.png for f in figures}
         files[output] = render_markdown(data, output.stem, figures).encode("utf-8")
-    existing = [str(path) for path in files if path.exists()]
-    if existing and not overwrite:
-        raise SpecError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}: pass --overwrite "
-                        "to replace, or choose another -o")
+    refuse_to_replace(list(files), overwrite)
     for path, payload in files.items():
         with atomic_path(path) as tmp:
             tmp.write_bytes(payload)
     return list(files)
+
+
+def refuse_to_replace(paths: list[Path], overwrite: bool) -> None:
+    """An error naming the files that exist, unless replacing them was asked for."""
+    existing = [str(path) for path in paths if path.exists()]
+    if existing and not overwrite:
+        raise SpecError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}: pass --overwrite "
+                        "to replace, or choose another -o")
