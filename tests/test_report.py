@@ -212,6 +212,10 @@ def test_report_in_headless_chromium(browser, report, tmp_path):
     assert "<button" in dom  # sortable headers were added
     shot = screenshot(page, tmp_path / "first-screen.png")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    pdf = tmp_path / "report.pdf"  # printable: the browser's own print to PDF
+    open_in_browser(page, f"--print-to-pdf={pdf}", "--no-pdf-header-footer")
+    printed = pdf.read_bytes()
+    assert printed[:5] == b"%PDF-" and len(re.findall(rb"/Type\s*/Page(?!s)", printed)) >= 2
 
 
 def test_report_with_a_lossy_tokenizer_and_a_byte_run(flores_ready, tiktoken_ready, tiny_parallel, tmp_path):

@@ -17,6 +17,7 @@ from toklab.report.layout import (
     language_table,
     methodology,
     missing_figures,
+    report_title,
     script_table,
     summary_table,
     worst_languages,
@@ -153,11 +154,6 @@ def render_html(data: ReportData, figures: list[FigureSpec] | None = None) -> st
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>\n" + "\n".join(body)
             + f"\n<script>{SCRIPT}</script></body></html>\n")
-
-
-def report_title(data: ReportData) -> str:
-    return (f"Tokenization audit: {len(data.corpus.langs)} languages × {len(data.tokenizers)} tokenizers "
-            f"({data.corpus.spec.canonical})")
 
 
 def provenance_links(keys: list[str], data: ReportData) -> str:

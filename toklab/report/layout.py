@@ -44,6 +44,11 @@ class FigureSpec:
     provenance: list[str]
 
 
+def report_title(data: ReportData) -> str:
+    return (f"Tokenization audit: {len(data.corpus.langs)} languages × {len(data.tokenizers)} tokenizers "
+            f"({data.corpus.spec.canonical})")
+
+
 def times(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}×"
 

@@ -3,21 +3,9 @@
 
 from __future__ import annotations
 
+from toklab.report import layout
 from toklab.report.collect import ReportData
-from toklab.report.html import report_title
-from toklab.report.layout import (
-    Cell,
-    FigureSpec,
-    Table,
-    figure_specs,
-    headline,
-    language_table,
-    methodology,
-    missing_figures,
-    script_table,
-    summary_table,
-    worst_languages,
-)
+from toklab.report.layout import Cell, FigureSpec, Table
 
 
 def figure_file(stem: str, figure: FigureSpec) -> str:
@@ -26,25 +14,26 @@ def figure_file(stem: str, figure: FigureSpec) -> str:
 
 def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | None = None) -> str:
     """The Markdown text; `stem` names the PNG files (`figure_file`) written beside it."""
-    figures = figure_specs(data) if figures is None else figures
+    figures = layout.figure_specs(data) if figures is None else figures
     parts = [
-        f"# {report_title(data)}", "",
+        f"# {layout.report_title(data)}", "",
         f"Generated {data.created} by toklab from `{data.corpus.spec.canonical}` (content sha256 "
         f"`{data.corpus.content_hash[:16]}…`); pivot `{data.pivot}`.", "",
-        "## Headline", "", *(f"- {sentence}" for sentence in headline(data)), "",
-        table_markdown(summary_table(data), data), table_markdown(worst_languages(data), data),
+        "## Headline", "", *(f"- {sentence}" for sentence in layout.headline(data)), "",
+        table_markdown(layout.summary_table(data), data), table_markdown(layout.worst_languages(data), data),
         "## Per language", "",
         "Premium: tokens needed for the same content as the pivot [95% bootstrap interval]; † not comparable. "
         "Cells marked ≈ are estimates (proxy tokenizer, or loss stages from a sample).", "",
-        table_markdown(language_table(data), data),
-        "## Per script", "", table_markdown(script_table(data), data),
+        table_markdown(layout.language_table(data), data),
+        "## Per script", "", table_markdown(layout.script_table(data), data),
         "## Figures", "",
     ]
     for figure in figures:
         parts += [f"### {figure.title}", "", f"![{figure.title}]({figure_file(stem, figure)})", "",
                   f"{figure.caption} Provenance: {labels(figure.provenance, data)}.", ""]
-    parts += [*(f"_{note}_" for note in missing_figures(data, figures)), "", "## Methodology", "",
-              *(f"- **{term}**: {text}" for term, text in methodology(data)), "", "### Provenance (full signatures)", ""]
+    parts += [*(f"_{note}_" for note in layout.missing_figures(data, figures)), "", "## Methodology", "",
+              *(f"- **{term}**: {text}" for term, text in layout.methodology(data)), "",
+              "### Provenance (full signatures)", ""]
     for p in data.provenance.values():
         parts += [f"- **{p.label or p.key}** — {p.title}:", "", f"  `{p.signature}`", ""]
     return "\n".join(parts) + "\n"
