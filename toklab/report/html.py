@@ -180,7 +180,7 @@ def table_html(table: Table, data: ReportData) -> str:
         extra = "".join(f' {k}="{escape(v)}"' for k, v in attributes.items())
         rows.append(f"<tr{extra}>" + "".join(cell_html(c) for c in cells) + "</tr>")
     return (f'<h3 id="t-{table.key}">{escape(table.title)}</h3><div class="scroll">'
-            f'<table class="sortable" id="table-{table.key}"><thead><tr>{head}</tr></thead>'
+            f'<table class="sortable" id="table-{table.key}" aria-labelledby="t-{table.key}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></div>" + provenance_links(table.provenance, data))
 
 
