@@ -4,7 +4,10 @@ beginning-of-document symbol, divided by its UTF-8 bytes. Per language and overa
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import io
+import json
 import math
 from pathlib import Path
 from typing import Callable
@@ -16,6 +19,10 @@ import torch.nn.functional as F
 
 from byte_model.data import Documents, Vocabulary, check_same_tokenizer, encode_documents, eval_windows
 from byte_model.runtime import autocast
+
+# Bump whenever a change here or in protocols.py would change a score: cached evaluations written
+# by other versions of the code then stop answering.
+EVAL_VERSION = 1
 
 
 @torch.no_grad()
@@ -89,9 +96,54 @@ def evaluate_run(run_dir: Path, corpus: str | None = None, first_n: int | None =
     check_same_tokenizer(vocab, current, str(run_dir))
     setup = ScoringSetup(protocol, train_cfg["corpus"], train_cfg["tokenizer"], train_cfg.get("val_fraction", 0.0),
                          dynamic_lr, batch_size)
+    path = _cache_entry(run_dir, checkpoint, subset, setup, model)
+    cached = _read_cached(path)
+    if cached is not None:
+        return cached
     bits, chosen_lr, protocol_signature = score_documents(model, docs, vocab, setup, progress, on_log)
     per_lang, overall = bpb_table(docs, bits)
     signature = "|".join([payload["signature"], f"step:{payload['step']}", f"checkpoint:{checkpoint}",
                           f"eval_{subset.signature}", f"first_n:{'all' if first_n is None else first_n}",
                           protocol_signature])
-    return ByteEvalResult(per_lang, overall, int(docs.n_bytes.sum()), len(docs.ids), signature, protocol, chosen_lr)
+    result = ByteEvalResult(per_lang, overall, int(docs.n_bytes.sum()), len(docs.ids), signature, protocol, chosen_lr)
+    _write_cached(path, result)
+    return result
+
+
+def _cache_entry(run_dir: Path, checkpoint: str, subset, setup, model) -> Path | None:
+    """Where this evaluation is kept: keyed by the checkpoint file's sha256, the scored documents'
+    content hash, every scoring setting and, for the protocols that read it, the content of the
+    text they take context and validation from — so a retrained run or an edited text misses."""
+    from byte_model.train import checkpoint_path
+    from corpora import load_corpus
+    from toklab.cache import keyed_entry
+    from toklab.paths import file_sha256
+
+    context = load_corpus(setup.context_corpus).content_hash if setup.protocol != "isolated" else "context:none"
+    device = next(model.parameters()).device.type
+    return keyed_entry("evaluations", file_sha256(checkpoint_path(run_dir, checkpoint)), subset.content_hash,
+                       repr(setup), context, f"device:{device}", f"eval:{EVAL_VERSION}", suffix=".json")
+
+
+def _read_cached(path: Path | None) -> ByteEvalResult | None:
+    from toklab.cache import read_entry
+
+    payload = read_entry(path) if path is not None else None
+    if payload is None:
+        return None
+    try:  # verified bytes, but written by this module: a shape it cannot read is a miss, not an error
+        fields = json.loads(payload)
+        table = pl.read_parquet(io.BytesIO(base64.b64decode(fields.pop("per_lang"))))
+        return ByteEvalResult(per_lang=table, **fields)
+    except (ValueError, TypeError, KeyError, pl.exceptions.PolarsError):
+        return None
+
+
+def _write_cached(path: Path | None, result: ByteEvalResult) -> None:
+    from toklab.cache import write_entry
+
+    if path is not None:
+        table = io.BytesIO()
+        result.per_lang.write_parquet(table)
+        fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "per_lang"}
+        write_entry(path, json.dumps(fields | {"per_lang": base64.b64encode(table.getvalue()).decode()}).encode())

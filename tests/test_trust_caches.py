@@ -129,3 +129,31 @@ def test_loss_rows_are_cached_by_content(tiny_parallel, home):
     lost = dict(zip(after["lang"], after["chars_lost"]))
     assert dict(zip(first["lang"], first["chars_lost"]))["eng_Latn"] > 0 and lost["eng_Latn"] == 0
     assert len(list((home / "loss").iterdir())) == 2
+
+
+def test_byte_evaluation_is_cached_by_checkpoint_and_text_content(flores_ready, tiny_parallel, home, tmp_path):
+    """A report with --byte-run reads the evaluation back; retrained weights or an edited text miss."""
+    import shutil
+
+    import toklab
+    from byte_model.train import BEST
+
+    def run(name: str, seed: int):
+        return toklab.train_byte_model(tmp_path / name, preset="tiny", steps=2, seed=str(seed),
+                                       corpus="flores200?split=dev&langs=eng_Latn")
+
+    first, other = run("a", 0), run("b", 1)
+    corpus = f"file:{tiny_parallel}"
+    scored = toklab.evaluate_byte_model(first, corpus)
+    assert len(list((home / "evaluations").iterdir())) == 1
+    again = toklab.evaluate_byte_model(first, corpus)
+    assert again.per_lang.equals(scored.per_lang) and again.signature == scored.signature
+    assert len(list((home / "evaluations").iterdir())) == 1
+    shutil.copyfile(other / BEST, first / BEST)  # other weights under the same run directory
+    retrained = toklab.evaluate_byte_model(first, corpus)
+    assert retrained.overall != scored.overall and len(list((home / "evaluations").iterdir())) == 2
+    english = tiny_parallel / "eng_Latn.txt"
+    english.write_text(english.read_text(encoding="utf-8").upper(), encoding="utf-8")
+    clear_memos()
+    edited = toklab.evaluate_byte_model(first, corpus)
+    assert edited.overall != retrained.overall and len(list((home / "evaluations").iterdir())) == 3

@@ -75,12 +75,17 @@ def read_entry(path: Path) -> bytes | None:
     return payload
 
 
-def frame_entry(kind: str, *key_parts: str) -> Path | None:
-    """Where the table measured under `key_parts` is kept: `$TOKLAB_HOME/<kind>/<hash>.parquet`.
-    The parts must name everything the table depends on (tokenizer and corpus content hashes,
-    options, the code's version), so an entry never answers for content it did not measure."""
+def keyed_entry(kind: str, *key_parts: str, suffix: str) -> Path | None:
+    """Where the result computed under `key_parts` is kept: `$TOKLAB_HOME/<kind>/<hash><suffix>`.
+    The parts must name everything the result depends on (tokenizer, corpus and checkpoint content
+    hashes, options, the code's version), so an entry never answers for content it did not measure."""
     folder = cache_dir_or_none(kind)
-    return None if folder is None else folder / f"{short_hash(chr(10).join(key_parts), 32)}.parquet"
+    return None if folder is None else folder / f"{short_hash(chr(10).join(key_parts), 32)}{suffix}"
+
+
+def frame_entry(kind: str, *key_parts: str) -> Path | None:
+    """`keyed_entry` for a table (parquet)."""
+    return keyed_entry(kind, *key_parts, suffix=".parquet")
 
 
 def read_frame(path: Path | None):
