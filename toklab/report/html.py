@@ -29,7 +29,9 @@ STYLE = """
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); }
 header, main { max-width: 1200px; margin: 0 auto; padding: 0 16px; }
 header { padding-top: 20px; border-bottom: 1px solid var(--line); }
-h1 { font-size: 1.6rem; margin: 0 0 4px; } h1, .meta, .provenance { overflow-wrap: anywhere; } h2 { margin-top: 2rem; border-bottom: 1px solid var(--line); }
+h1 { font-size: 1.6rem; margin: 0 0 4px; }
+h1, .meta, .provenance { overflow-wrap: anywhere; }
+h2 { margin-top: 2rem; border-bottom: 1px solid var(--line); }
 .meta, figcaption, .note { color: var(--muted); font-size: 0.9rem; }
 nav a { margin-right: 12px; color: var(--accent); }
 .headline li { margin-bottom: 6px; }
@@ -40,15 +42,18 @@ th { background: var(--band); position: sticky; top: 0; vertical-align: bottom; 
 th:first-child, td:first-child { text-align: left; position: sticky; left: 0; background: #fff; }
 th:first-child { background: var(--band); z-index: 1; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
-th button { font: inherit; font-weight: 600; border: 0; background: none; padding: 0; cursor: pointer; text-align: inherit; }
-th[aria-sort="ascending"] button::after { content: " ▲"; } th[aria-sort="descending"] button::after { content: " ▼"; }
+th button { font: inherit; font-weight: 600; border: 0; background: none; padding: 0; cursor: pointer;
+            text-align: inherit; }
+th[aria-sort="ascending"] button::after { content: " ▲"; }
+th[aria-sort="descending"] button::after { content: " ▼"; }
 td.est { color: var(--warn); font-style: italic; }
 td.est::before { content: "≈"; }
 .controls { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
 .controls input, .controls select { font: inherit; padding: 4px 6px; }
 figure { margin: 1.5rem 0; } figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
 dl.method dt { font-weight: 600; margin-top: 8px; } dl.method dd { margin-left: 16px; overflow-wrap: anywhere; }
-details code { display: block; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.78rem; background: var(--band); padding: 8px; }
+details code { display: block; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.78rem;
+               background: var(--band); padding: 8px; }
 .provenance { font-size: 0.85rem; }
 @media (max-width: 640px) { body { font-size: 14px; } th, td { padding: 2px 5px; } }
 @media print {
@@ -124,36 +129,50 @@ def render_html(data: ReportData, figures: list[FigureSpec] | None = None) -> st
     """The whole report as one HTML string."""
     figures = figure_specs(data) if figures is None else figures
     title = report_title(data)
-    languages = language_table(data)
-    body = [
-        "<header>", f"<h1>{escape(title)}</h1>",
-        f'<p class="meta">Generated {escape(data.created)} by toklab from {escape(data.corpus.spec.canonical)} '
-        f"(content sha256 {escape(data.corpus.content_hash[:16])}…); pivot {escape(data.pivot)}.</p>",
-        '<nav><a href="#headline">Headline</a><a href="#languages">Languages</a><a href="#scripts">Scripts</a>'
-        '<a href="#figures">Figures</a><a href="#methodology">Methodology</a></nav>', "</header><main>",
-        '<section id="headline"><h2>Headline</h2><ul class="headline">',
-        *(f"<li>{escape(sentence)}</li>" for sentence in headline(data)), "</ul>",
-        table_html(summary_table(data), data), table_html(worst_languages(data), data), "</section>",
-        '<section id="languages"><h2>Per language</h2>',
-        '<p class="note">Premium: tokens needed for the same content as the pivot (95% bootstrap interval); † not '
-        "comparable (text became unknown tokens). USD: input cost of the content of "
-        f"{CONTENT_TOKENS:,} pivot tokens. Context: the window's worth of pivot-language content. Cells in "
-        "<em>≈ italics</em> are estimates. Hover a cell for its breakdown.</p>",
-        language_controls(data), table_html(languages, data), "</section>",
-        '<section id="scripts"><h2>Per script</h2>', table_html(script_table(data), data), "</section>",
-        '<section id="figures"><h2>Figures</h2>', *(figure_html(f, data) for f in figures),
-        *(f'<p class="note">{escape(note)}</p>' for note in missing_figures(data, figures)), "</section>",
-        '<section id="methodology"><h2>Methodology</h2><dl class="method">',
-        *(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in methodology(data)), "</dl>",
-        "<h3>Provenance (full signatures)</h3>",
-        *(f'<details id="prov-{p.key}"><summary>{escape(p.title)}</summary><code>{escape(p.signature)}</code></details>'
-          for p in data.provenance.values()),
-        "</section></main>",
-    ]
+    body = [_header(data, title), "<main>", _headline(data), _languages(data),
+            '<section id="scripts"><h2>Per script</h2>', table_html(script_table(data), data), "</section>",
+            _figures(data, figures), _methodology(data), "</main>"]
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>\n" + "\n".join(body)
             + f"\n<script>{SCRIPT}</script></body></html>\n")
+
+
+def _header(data: ReportData, title: str) -> str:
+    return (f"<header><h1>{escape(title)}</h1>"
+            f'<p class="meta">Generated {escape(data.created)} by toklab from {escape(data.corpus.spec.canonical)} '
+            f"(content sha256 {escape(data.corpus.content_hash[:16])}…); pivot {escape(data.pivot)}.</p>"
+            '<nav><a href="#headline">Headline</a><a href="#languages">Languages</a><a href="#scripts">Scripts</a>'
+            '<a href="#figures">Figures</a><a href="#methodology">Methodology</a></nav></header>')
+
+
+def _headline(data: ReportData) -> str:
+    sentences = "".join(f"<li>{escape(sentence)}</li>" for sentence in headline(data))
+    return (f'<section id="headline"><h2>Headline</h2><ul class="headline">{sentences}</ul>'
+            + table_html(summary_table(data), data) + table_html(worst_languages(data), data) + "</section>")
+
+
+def _languages(data: ReportData) -> str:
+    return ('<section id="languages"><h2>Per language</h2>'
+            '<p class="note">Premium: tokens needed for the same content as the pivot (95% bootstrap interval); '
+            "† not comparable (text became unknown tokens). USD: input cost of the content of "
+            f"{CONTENT_TOKENS:,} pivot tokens. Context: the window's worth of pivot-language content. Cells in "
+            "<em>≈ italics</em> are estimates. Hover a cell for its breakdown.</p>"
+            + language_controls(data) + table_html(language_table(data), data) + "</section>")
+
+
+def _figures(data: ReportData, figures: list[FigureSpec]) -> str:
+    notes = "".join(f'<p class="note">{escape(note)}</p>' for note in missing_figures(data, figures))
+    drawn = "".join(figure_html(f, data) for f in figures)
+    return f'<section id="figures"><h2>Figures</h2>{drawn}{notes}</section>'
+
+
+def _methodology(data: ReportData) -> str:
+    terms = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in methodology(data))
+    signatures = "".join(f'<details id="prov-{p.key}"><summary>{escape(p.title)}</summary>'
+                         f"<code>{escape(p.signature)}</code></details>" for p in data.provenance.values())
+    return (f'<section id="methodology"><h2>Methodology</h2><dl class="method">{terms}</dl>'
+            f"<h3>Provenance (full signatures)</h3>{signatures}</section>")
 
 
 def provenance_links(keys: list[str], data: ReportData) -> str:
@@ -161,7 +180,7 @@ def provenance_links(keys: list[str], data: ReportData) -> str:
     return f'<p class="provenance">Provenance: {links}</p>'
 
 
-def cell_html(cell: Cell, tag: str = "td") -> str:
+def cell_html(cell: Cell) -> str:
     attributes = ""
     if cell.value is not None:
         attributes += f' data-v="{escape(str(cell.value))}"'
@@ -169,7 +188,7 @@ def cell_html(cell: Cell, tag: str = "td") -> str:
         attributes += f' title="{escape(cell.note)}"'
     if cell.estimate:
         attributes += ' class="est"'
-    return f"<{tag}{attributes}>{escape(cell.text)}</{tag}>"
+    return f"<td{attributes}>{escape(cell.text)}</td>"
 
 
 def table_html(table: Table, data: ReportData) -> str:
@@ -180,8 +199,9 @@ def table_html(table: Table, data: ReportData) -> str:
         extra = "".join(f' {k}="{escape(v)}"' for k, v in attributes.items())
         rows.append(f"<tr{extra}>" + "".join(cell_html(c) for c in cells) + "</tr>")
     return (f'<h3 id="t-{table.key}">{escape(table.title)}</h3><div class="scroll">'
-            f'<table class="sortable" id="table-{table.key}" aria-labelledby="t-{table.key}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table></div>" + provenance_links(table.provenance, data))
+            f'<table class="sortable" id="table-{table.key}" aria-labelledby="t-{table.key}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+            + provenance_links(table.provenance, data))
 
 
 def language_controls(data: ReportData) -> str:
