@@ -56,10 +56,13 @@ details code { display: block; white-space: pre-wrap; overflow-wrap: anywhere; f
                background: var(--band); padding: 8px; }
 .provenance { font-size: 0.85rem; }
 @media (max-width: 640px) { body { font-size: 14px; } th, td { padding: 2px 5px; } }
+@page { size: A4 landscape; margin: 8mm; }
 @media print {
   nav, .controls { display: none; }
-  body { font-size: 10pt; } header, main { max-width: none; }
-  .scroll { overflow: visible; border: 0; } table { font-size: 6.5pt; }
+  body { font-size: 10pt; } header, main { max-width: none; padding: 0; }
+  /* the page cannot scroll sideways: the wide tables fit its width, their cells wrap */
+  .scroll { overflow: visible; border: 0; } table { font-size: 5.5pt; width: 100%; }
+  th, td { white-space: normal; padding: 1px 2px; } th { overflow-wrap: anywhere; }
   th { position: static; } th:first-child, td:first-child { position: static; }
   thead { display: table-header-group; } tr, figure, dl.method dd { break-inside: avoid; }
   details { display: block; } details > * { display: block; }
