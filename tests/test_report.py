@@ -253,3 +253,23 @@ def test_exposure_refuses_another_tokenizers_ranking(report):
     cl100k, utf8 = report.tokenizers
     with pytest.raises(SpecError, match="another tokenizer"):
         exposure(utf8, report.corpus, scan(cl100k, None, words=False))
+
+
+def test_figures_are_redrawn_exactly_when_their_numbers_change(tmp_path, monkeypatch):
+    from toklab.report.figures import drawn_png, language_bars
+
+    monkeypatch.setenv("TOKLAB_HOME", str(tmp_path / "home"))
+    frame = pl.DataFrame({"tokenizer": ["t", "t"], "lang": ["eng_Latn", "hin_Deva"], "script": ["Latn", "Deva"],
+                          "premium": [1.0, 4.8]})
+    drawn = []
+
+    def draw(rows):
+        drawn.append(rows["premium"].to_list())
+        return language_bars(rows, "premium", "tokenizer", "", "premium")
+
+    first = drawn_png("premium", frame, lambda: draw(frame))
+    again = drawn_png("premium", frame, lambda: draw(frame))
+    assert first == again and first.startswith(b"\x89PNG") and len(drawn) == 1
+    changed = frame.with_columns(premium=pl.Series([1.0, 4.9]))
+    assert drawn_png("premium", changed, lambda: draw(changed)) != first and len(drawn) == 2
+    assert drawn_png("loss", frame, lambda: None) is None and drawn_png("loss", frame, lambda: 1 / 0) is None

@@ -1,17 +1,41 @@
-"""The report's figures as matplotlib Figures (no pyplot state: safe to build several), and PNG bytes.
+"""The report's figures as matplotlib Figures (no pyplot state: safe to build several), and PNG bytes
+(cached: redrawing 204-language panels is most of a warm report's time).
 
 matplotlib is imported inside each function, so importing this module costs nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
 
 import polars as pl
 
+from toklab.cache import keyed_entry, read_entry, write_entry
 from toklab.loss.attribution import STAGES
+from toklab.paths import file_sha256
 
 DPI = 110
+
+
+def drawn_png(key: str, inputs: pl.DataFrame, draw: Callable) -> bytes | None:
+    """The PNG `draw()` makes from `inputs` (None when it draws nothing), kept in the cache under the
+    content of the inputs and of this module's code: a changed number or a changed drawing misses."""
+    table = io.BytesIO()
+    inputs.write_ipc(table)
+    path = keyed_entry("figures", key, hashlib.sha256(table.getvalue()).hexdigest(), file_sha256(Path(__file__)),
+                       f"matplotlib:{version('matplotlib')}", suffix=".png")
+    cached = read_entry(path) if path is not None else None
+    if cached is not None:
+        return cached or None
+    figure = draw()
+    png = save_png(figure) if figure is not None else b""
+    if path is not None:
+        write_entry(path, png)
+    return png or None
 
 
 def save_png(figure) -> bytes:

@@ -219,33 +219,33 @@ def figure_specs(data: ReportData) -> list[FigureSpec]:
     """Every figure the data supports, as PNG bytes (the loss figure only when something was lost,
     premium vs BPB only with a byte run)."""
     corpus, pivot = data.corpus.spec.canonical, data.pivot
-    build: list[tuple[str, str, str, Callable, list[str]]] = [
+    languages, prices = data.languages, data.price_rows
+    build: list[tuple[str, str, str, pl.DataFrame, Callable, list[str]]] = [
         ("premium", "Premium per language, coloured by script",
-         f"Tokens each language needs for the content {pivot} says in one token ({corpus}); log scale.",
-         lambda: figures.language_bars(data.languages, "premium", "tokenizer", "", "premium (×)", log=True,
+         f"Tokens each language needs for the content {pivot} says in one token ({corpus}); log scale.", languages,
+         lambda: figures.language_bars(languages, "premium", "tokenizer", "", "premium (×)", log=True,
                                        reference=1.0), ["audit"]),
         ("prices", "Price of the same content per language",
          f"Input cost of the content of {CONTENT_TOKENS:,} {pivot} tokens, per model (hollow markers: estimated "
-         "through a proxy tokenizer).",
-         lambda: figures.prices_per_language(data.price_rows, ""), ["prices"]),
+         "through a proxy tokenizer).", prices, lambda: figures.prices_per_language(prices, ""), ["prices"]),
         ("exposure", "Glitch exposure per language",
          f"Share of each language's tokens that are byte fragments, in another glitch category or among the top "
-         f"{data.options.glitch_top} of the glitch ranking.",
-         lambda: figures.language_bars(data.languages, "exposure", "tokenizer", "", "share of tokens"),
+         f"{data.options.glitch_top} of the glitch ranking.", languages,
+         lambda: figures.language_bars(languages, "exposure", "tokenizer", "", "share of tokens"),
          _glitch_keys(data)),
         ("loss", "Characters lost, by pipeline stage",
          "The lossiest languages of every tokenizer that loses anything, stacked by the stage that lost them.",
-         lambda: figures.loss_by_stage(data.languages, ""), ["loss"]),
+         languages, lambda: figures.loss_by_stage(languages, ""), ["loss"]),
     ]
-    if "bpb" in data.languages.columns:
+    if "bpb" in languages.columns:
         build.append(("bpb", "Premium vs bits per byte",
                       "Each language's premium under each tokenizer against the byte model's BPB on the same text.",
-                      lambda: figures.premium_vs_bpb(data.languages, ""), ["audit", "bpb"]))
+                      languages, lambda: figures.premium_vs_bpb(languages, ""), ["audit", "bpb"]))
     specs = []
-    for key, title, caption, make, provenance in build:
-        figure = make()
-        if figure is not None:
-            specs.append(FigureSpec(key, title, caption, figures.save_png(figure), provenance))
+    for key, title, caption, inputs, draw, provenance in build:
+        png = figures.drawn_png(key, inputs, draw)
+        if png is not None:
+            specs.append(FigureSpec(key, title, caption, png, provenance))
     return specs
 
 
