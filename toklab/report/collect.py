@@ -53,6 +53,10 @@ class Provenance:
     signature: str
     label: str = ""  # the link's text (default: the key)
 
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", self.key)
+
 
 @dataclasses.dataclass(frozen=True)
 class ReportData:

@@ -179,7 +179,7 @@ def _methodology(data: ReportData) -> str:
 
 
 def provenance_links(keys: list[str], data: ReportData) -> str:
-    links = " · ".join(f'<a href="#prov-{escape(k)}">{escape(data.provenance[k].label or k)}</a>' for k in keys)
+    links = " · ".join(f'<a href="#prov-{escape(k)}">{escape(data.provenance[k].label)}</a>' for k in keys)
     return f'<p class="provenance">Provenance: {links}</p>'
 
 

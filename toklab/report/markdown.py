@@ -35,7 +35,7 @@ def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | Non
               *(f"- **{term}**: {text}" for term, text in layout.methodology(data)), "",
               "### Provenance (full signatures)", ""]
     for p in data.provenance.values():
-        parts += [f"- **{p.label or p.key}** — {p.title}:", "", f"  `{p.signature}`", ""]
+        parts += [f"- **{p.label}** — {p.title}:", "", f"  `{p.signature}`", ""]
     return "\n".join(parts) + "\n"
 
 
@@ -45,7 +45,7 @@ def _cell(cell: Cell) -> str:
 
 
 def labels(keys: list[str], data: ReportData) -> str:
-    return ", ".join(data.provenance[k].label or k for k in keys)
+    return ", ".join(data.provenance[k].label for k in keys)
 
 
 def table_markdown(table: Table, data: ReportData) -> str:
