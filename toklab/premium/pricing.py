@@ -1,11 +1,12 @@
 """What the tokenization premium means on an API bill, per language.
 
-Prices come from a dated snapshot shipped with the package (or a user file in the same format).
-Models with no public tokenizer are priced only through an explicitly named proxy encoding and
-every output marks them as estimates.
+Prices come from the genai-prices database (`toklab.premium.price_db`), or a user file. Models
+with no public tokenizer are counted through a labelled stand-in, and every output marks them as
+estimates (or, with a vendor key or a counts file, through the vendor's own count).
 
 Arithmetic (English-equivalent content, premium p_L of language L under the model's tokenizer):
-- cost of content worth N English tokens: N · p_L · price_in / 1e6
+- cost of content worth N English tokens, as input or as output: N · p_L · price / 1e6; blended at
+  an input:output mix (s_in + s_out = 1): N · p_L · (s_in · price_in + s_out · price_out) / 1e6
 - scenario bill: requests · (in_words · f_en · p_L · price_in + out_words · f_en · p_L · price_out) / 1e6,
   where f_en is the tokenizer's English tokens per word (the pivot's fertility)
 - effective context window: window / p_L (how much English-equivalent content fits)
@@ -14,10 +15,10 @@ Arithmetic (English-equivalent content, premium p_L of language L under the mode
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import math
-from importlib import resources
 from pathlib import Path
 
 import polars as pl
@@ -25,29 +26,43 @@ import polars as pl
 from toklab.errors import CorruptFileError, MissingFileError, SpecError
 from toklab.suggest import nearest
 
-FIELDS = ("model", "provider", "tokenizer", "proxy", "input_per_1m", "output_per_1m", "context_window", "source", "checked")
-DEFAULT_MODELS = ("gpt-5", "gpt-4o", "gpt-4o-mini", "gpt-3.5-turbo", "claude-sonnet-4")
+DEFAULT_MODELS = (
+    "gpt-6.1-sol", "gpt-6.1-terra", "gpt-5.5", "gpt-5-mini",
+    "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5",
+    "gemini-4-argon", "gemini-3.8-flash", "gemini-3.5-flash-lite",
+    "deepseek-v4-pro", "deepseek-v4-flash",
+    "mistral-large-4", "mistral-medium-3-5",
+    "groq:meta-llama/llama-4-maverick-17b-128e-instruct", "novita:qwen/qwen3.6-35b-a3b",
+)
+#: The fields of a `--prices FILE` entry (the lab's own format for one's own figures).
+FILE_FIELDS = ("model", "provider", "tokenizer", "proxy", "input_per_1m", "output_per_1m", "context_window", "source",
+               "checked")
 
 
 @dataclasses.dataclass(frozen=True)
 class Price:
     model: str
     provider: str
-    tokenizer: str | None
-    proxy: str | None
+    tokenizer: str | None     # the spec that counts this model's tokens (None: unknown, not priced)
+    exact: bool               # False: a labelled stand-in, every number an estimate
+    why: str                  # where the mapping comes from, or why it is only an estimate
     input_per_1m: float
-    output_per_1m: float
-    context_window: int
+    output_per_1m: float | None
+    cached_input_per_1m: float | None
+    context_window: int | None
+    context_note: str
     source: str
-    checked: str
+    dated: str                # YYYY-MM-DD: the newest date the price's entry records
+    counted_by: str | None = None  # the vendor whose endpoint counts exactly with the user's key
+    tiers: str | None = None       # long-prompt price tiers, said in words
 
     @property
     def estimate(self) -> bool:
-        return self.tokenizer is None
+        return not self.exact
 
     @property
     def counting_spec(self) -> str:
-        return self.tokenizer or self.proxy  # type: ignore[return-value]
+        return self.tokenizer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,68 +84,129 @@ class Scenario:
         return cls(int(requests), words_in, words_out)
 
 
-def load_prices(path: Path | None = None) -> tuple[dict[str, Price], str]:
-    if path is None:
-        text = resources.files("toklab.data").joinpath("prices.json").read_text(encoding="utf-8")
-        origin = "toklab/data/prices.json"
-    else:
-        if not path.is_file():
-            raise MissingFileError(f"price file {path} does not exist")
-        text, origin = path.read_text(encoding="utf-8"), str(path)
+def parse_mix(text: str) -> tuple[float, float]:
+    """`3:1` → the share of input and of output tokens in the blended price."""
+    try:
+        values = [float(x) for x in text.split(":")]
+    except ValueError:
+        values = []
+    if len(values) != 2 or not all(math.isfinite(v) and v >= 0 for v in values) or sum(values) == 0:
+        raise SpecError(f"--mix {text!r}: write INPUT:OUTPUT token shares, e.g. 3:1 (three input tokens per output token)")
+    return values[0] / sum(values), values[1] / sum(values)
+
+
+def load_prices(path: Path | None = None, today: dt.date | None = None, refresh: bool = False,
+                count_with: dict[str, str] | None = None) -> tuple[dict[str, Price], str]:
+    """The price of every model toklab can count, and the signature of where the prices come from:
+    the genai-prices database (a refresh kept in the cache when there is one), or `path`."""
+    from toklab.premium import price_db
+    from toklab.premium.counting import mapping_signature
+
+    today = today or dt.date.today()
+    if path is not None:
+        prices, origin = _load_file(path, count_with or {})
+        return prices, f"{origin}|{mapping_signature()}|priced_on:{today}"
+    snapshot = (price_db.refresh(today) if refresh else price_db.refreshed_snapshot(today)
+                or price_db.bundled_snapshot(today))
+    return price_db.entries(snapshot, today, count_with), f"{price_db.signature(snapshot, today)}|{mapping_signature()}"
+
+
+def _load_file(path: Path, count_with: dict[str, str]) -> tuple[dict[str, Price], str]:
+    if not path.is_file():
+        raise MissingFileError(f"price file {path} does not exist")
+    text, origin = path.read_text(encoding="utf-8"), str(path)
     try:
         data = json.loads(text)
-        prices = {entry["model"]: _price(entry, origin) for entry in data["models"]}
+        prices = {entry["model"]: _file_price(entry, origin, count_with) for entry in data["models"]}
     except json.JSONDecodeError as exc:
         raise CorruptFileError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except (KeyError, TypeError) as exc:
-        raise CorruptFileError(f"{origin}: expected {{'models': [{{{', '.join(FIELDS)}}}]}}; missing {exc}") from None
+        raise CorruptFileError(f"{origin}: expected {{'models': [{{{', '.join(FILE_FIELDS)}}}]}}; missing {exc}") from None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     return prices, f"prices:{origin}@{data.get('snapshot', 'undated')}|prices_sha256:{digest}"
 
 
-def _price(entry: dict, origin: str) -> Price:
-    price = Price(**{field: entry.get(field) for field in FIELDS})
-    for field in ("input_per_1m", "output_per_1m", "context_window"):
-        value = getattr(price, field)
+def _file_price(entry: dict, origin: str, count_with: dict[str, str]) -> Price:
+    model = entry["model"]
+    if entry.get("input_per_1m") is None:
+        raise CorruptFileError(f"{origin}: model {model!r} has no input_per_1m; write its input price per 1M tokens")
+    for field in ("input_per_1m", "output_per_1m", "cached_input_per_1m", "context_window"):
+        value = entry.get(field)
+        if value is None and field != "input_per_1m":
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise CorruptFileError(f"{origin}: model {price.model!r}: {field} is {value!r}; write a number ≥ 0")
-    if not price.tokenizer and not price.proxy:
-        raise CorruptFileError(f"{origin}: model {price.model!r} has neither a tokenizer nor a labelled proxy")
-    return price
+            raise CorruptFileError(f"{origin}: model {model!r}: {field} is {value!r}; write a number ≥ 0")
+    tokenizer, proxy = entry.get("tokenizer"), entry.get("proxy") or count_with.get(model)
+    if not tokenizer and not proxy:
+        raise CorruptFileError(f"{origin}: model {model!r} has neither a tokenizer nor a labelled proxy; add one, "
+                               f"or name one with --count-with {model}=SPEC")
+    return Price(model=model, provider=entry.get("provider") or "", tokenizer=tokenizer or proxy, exact=bool(tokenizer),
+                 why=f"{origin} names {tokenizer}" if tokenizer else f"no public tokenizer; {proxy} stands in",
+                 input_per_1m=float(entry["input_per_1m"]), output_per_1m=entry.get("output_per_1m"),
+                 cached_input_per_1m=entry.get("cached_input_per_1m"), context_window=entry.get("context_window"),
+                 context_note=f"context window ({origin})", source=entry.get("source") or origin,
+                 dated=str(entry.get("checked") or "undated"))
 
 
 def select(prices: dict[str, Price], models: list[str]) -> list[Price]:
     for model in models:
         if model not in prices:
-            raise SpecError(f"no price for {model!r} in the snapshot; known: {', '.join(prices)}" + nearest(model, prices))
+            raise SpecError(f"no price for {model!r} in the price data ({len(prices):,} models; `toklab price --list` "
+                            "shows them)" + nearest(model, prices))
+        if prices[model].tokenizer is None:
+            raise SpecError(f"toklab does not know which tokenizer {model!r} counts with; price it by naming one, "
+                            f"marked as an estimate: --count-with {model}=SPEC (e.g. tiktoken:o200k_base)")
     return [prices[m] for m in models]
 
 
+def parse_count_with(pairs) -> dict[str, str]:
+    """`MODEL=SPEC` options → {model: spec}."""
+    out = {}
+    for pair in pairs or ():
+        model, sep, spec = pair.partition("=")
+        if not sep or not model or not spec:
+            raise SpecError(f"--count-with {pair!r}: write MODEL=SPEC, e.g. --count-with muse-spark-1.3=llama-4")
+        out[model] = spec
+    return out
+
+
 def price_table(premiums: pl.DataFrame, prices: list[Price], content_tokens: float,
-                scenario: Scenario | None) -> pl.DataFrame:
+                scenario: Scenario | None, mix: tuple[float, float] = (0.75, 0.25)) -> pl.DataFrame:
     """One row per (model, language). `premiums` holds tokenizer, lang, lang_name, script,
     premium and fertility from the audit, with the pivot's fertility as `pivot_fertility`."""
     rows = []
     for price in prices:
         part = premiums.filter(pl.col("tokenizer") == price.counting_spec)
         for r in part.iter_rows(named=True):
-            row = {
-                "model": price.model, "provider": price.provider, "tokenizer": price.counting_spec,
-                "estimate": price.estimate, "lang": r["lang"], "lang_name": r["lang_name"], "script": r["script"],
-                "premium": r["premium"], "comparable": r["comparable"],
-                "input_per_1m": price.input_per_1m, "output_per_1m": price.output_per_1m,
-                "content_cost": content_tokens * r["premium"] * price.input_per_1m / 1e6,
-                "effective_context": price.context_window / r["premium"],
-                "price_checked": price.checked,
-            }
-            if scenario:
-                per_word = r["pivot_fertility"] * r["premium"]
-                row["monthly_input_tokens"] = scenario.requests * scenario.input_words * per_word
-                row["monthly_output_tokens"] = scenario.requests * scenario.output_words * per_word
-                row["monthly_bill"] = (row["monthly_input_tokens"] * price.input_per_1m
-                                       + row["monthly_output_tokens"] * price.output_per_1m) / 1e6
-            rows.append(row)
+            rows.append(_price_row(price, r, content_tokens, scenario, mix))
     return pl.DataFrame(rows)
+
+
+def _price_row(price: Price, r: dict, content_tokens: float, scenario: Scenario | None,
+               mix: tuple[float, float]) -> dict:
+    tokens = content_tokens * r["premium"]
+    output = price.output_per_1m
+    row = {
+        "model": price.model, "provider": price.provider, "tokenizer": price.counting_spec,
+        "estimate": price.estimate, "lang": r["lang"], "lang_name": r["lang_name"], "script": r["script"],
+        "premium": r["premium"], "premium_lo": r.get("premium_lo"), "premium_hi": r.get("premium_hi"),
+        "comparable": r["comparable"], "input_per_1m": price.input_per_1m, "output_per_1m": output,
+        "cached_input_per_1m": price.cached_input_per_1m,
+        "input_cost": tokens * price.input_per_1m / 1e6,
+        "output_cost": tokens * output / 1e6 if output is not None else None,
+        # blended at the input:output mix; a model with no output price is priced on input alone
+        "content_cost": tokens * (mix[0] * price.input_per_1m + mix[1] * (output if output is not None
+                                                                          else price.input_per_1m)) / 1e6,
+        "effective_context": price.context_window / r["premium"] if price.context_window else None,
+        "price_dated": price.dated,
+    }
+    if scenario:
+        per_word = r["pivot_fertility"] * r["premium"]
+        row["monthly_input_tokens"] = scenario.requests * scenario.input_words * per_word
+        row["monthly_output_tokens"] = scenario.requests * scenario.output_words * per_word
+        row["monthly_bill"] = (row["monthly_input_tokens"] * price.input_per_1m
+                               + row["monthly_output_tokens"] * (output or 0.0)) / 1e6
+    return row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,16 +216,17 @@ class PriceResult:
 
 
 def price_audit(audit, adapters_by_spec: dict[str, str], prices: list[Price], prices_signature: str, pivot: str,
-                content_tokens: float, scenario: Scenario | None) -> PriceResult:
+                content_tokens: float, scenario: Scenario | None, mix: tuple[float, float] = (0.75, 0.25)) -> PriceResult:
     """Price every selected model per language from an audit of the tokenizers that count for
     them (`adapters_by_spec`: adapter name → the spec the price snapshot names)."""
     premiums = audit.rows.with_columns(tokenizer=pl.col("tokenizer").replace(adapters_by_spec))
     pivot_fertility = premiums.filter(pl.col("lang") == pivot).select(  # the pivot's unit, whichever applies
         "tokenizer", pl.coalesce("fertility_words", "fertility_chars").alias("pivot_fertility"))
-    table = price_table(premiums.join(pivot_fertility, on="tokenizer"), prices, content_tokens, scenario)
+    table = price_table(premiums.join(pivot_fertility, on="tokenizer"), prices, content_tokens, scenario, mix)
     scenario_part = (f"scenario:{scenario.requests}x{scenario.input_words:g}in+{scenario.output_words:g}out_words"
                      if scenario else "")
     signature = "|".join(p for p in (audit.signature, prices_signature,
                                      f"models:{','.join(p.model for p in prices)}",
-                                     f"content_tokens:{content_tokens:g}", scenario_part) if p)
+                                     f"content_tokens:{content_tokens:g}", f"mix:{mix[0]:g}in/{mix[1]:g}out",
+                                     scenario_part) if p)
     return PriceResult(table, signature)
