@@ -12,7 +12,7 @@ from toklab.cli.options import corpus_spec_from_flags, protocol_option, writable
 from toklab.cli.progress import progress_callback
 from toklab.glitch.exposure import TOP_RANKED
 from toklab.premium.audit import DEFAULT_TOKENIZERS
-from toklab.premium.pricing import DEFAULT_MODELS
+from toklab.premium.pricing import DEFAULT_MODELS, parse_count_with, parse_mix
 from toklab.registry import load_tokenizer
 from toklab.report import FORMATS, ReportOptions, collect, planned_steps, write_report
 from toklab.report.write import refuse_to_replace
@@ -30,7 +30,10 @@ from toklab.spec import Spec
 @click.option("-m", "--models", default=",".join(DEFAULT_MODELS), show_default=True,
               help="API models to price, comma-separated (see `toklab price --list`).")
 @click.option("--prices", "price_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Your own price file, same format as toklab/data/prices.json.")
+              help="Your own price file instead of the genai-prices database (format: toklab price --help).")
+@click.option("--mix", default="3:1", show_default=True, help="INPUT:OUTPUT token mix of the blended price.")
+@click.option("--count-with", "count_with", multiple=True, metavar="MODEL=SPEC",
+              help="Count MODEL's tokens with SPEC (a model toklab cannot map; marked as an estimate).")
 @click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Paired bootstrap resamples for the premium intervals.")
 @click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
@@ -48,14 +51,14 @@ from toklab.spec import Spec
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
               show_default=True, callback=writable_target, help="The report file.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing report (and its PNGs).")
-def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, resamples, seed, glitch_top, glitch_words,
+def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, mix, count_with, resamples, seed, glitch_top, glitch_words,
                byte_run, protocol, byte_docs, fmt, output, overwrite) -> None:
     """One self-contained report: premium, price, loss and glitch exposure per language.
 
     \b
     Examples:
       toklab report                                   # 204 FLORES languages × default tokenizers → report.html
-      toklab report -t gpt-4o -t spm:mistral.model -m gpt-4o,claude-sonnet-4 -o audit.html
+      toklab report -t gpt-5.5 -t llama-4 -m gpt-5.5,claude-sonnet-5-5,deepseek-v4-pro -o audit.html
       toklab report --byte-run runs/bytes --format md -o report.md   # Markdown, PNGs beside it
     Measurements come from the cache when the same tokenizer measured the same content before.
     """
@@ -70,6 +73,7 @@ def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, resa
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
     options = ReportOptions(pivot=pivot, resamples=resamples, seed=seed,
                             models=tuple(m.strip() for m in models.split(",") if m.strip()), price_file=price_file,
+                            mix=parse_mix(mix), count_with=tuple(parse_count_with(count_with).items()),
                             glitch_top=glitch_top, glitch_words=glitch_words, byte_run=byte_run,
                             byte_protocol=protocol, byte_docs=byte_docs)
     with progress_callback("measuring", planned_steps(adapters, loaded, options)) as advance:

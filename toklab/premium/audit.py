@@ -20,7 +20,10 @@ from toklab.premium.stream_measure import LanguageMeasures, measure_stream
 from toklab.signature import build, tokenizers_part
 from toklab.suggest import nearest
 
-DEFAULT_TOKENIZERS = ("tiktoken:r50k_base", "tiktoken:cl100k_base", "tiktoken:o200k_base", "bytes:utf8")
+# Today's families (GPT-4o/5, Llama 4, Qwen 3.6, DeepSeek V4, Mistral's Tekken) and UTF-8 bytes, the
+# tokenizer-free reference; r50k_base and cl100k_base stay available by name.
+DEFAULT_TOKENIZERS = ("tiktoken:o200k_base", "pkg:llama-4", "pkg:qwen-3.6", "pkg:deepseek-v4",
+                      "pkg:mistral-tekken-240911", "bytes:utf8")
 METHODS = ("totals", "joined")
 
 

@@ -38,6 +38,8 @@ class ReportOptions:
     seed: int = 0
     models: tuple[str, ...] = DEFAULT_MODELS
     price_file: Path | None = None
+    mix: tuple[float, float] = (0.75, 0.25)  # input and output shares of the blended price (3:1)
+    count_with: tuple[tuple[str, str], ...] = ()  # (model, spec) for models toklab cannot map
     glitch_top: int = TOP_RANKED
     glitch_words: bool = True  # the glitch ranking's string frequencies from the wordfreq lists
     byte_run: Path | None = None
@@ -96,7 +98,7 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
     audit = run_audit(adapters + extra, corpus, AuditOptions(pivot=options.pivot, bootstrap=BootstrapOptions(
         resamples=options.resamples, seed=options.seed)), progress)
     priced = price_audit(audit, {a.name: spec for spec, a in counting.items()}, prices, price_snapshot, options.pivot,
-                         CONTENT_TOKENS, None)
+                         CONTENT_TOKENS, None, options.mix)
     loss = run_loss(adapters, corpus, progress=progress)
     exposures = [_exposure(adapter, corpus, options, progress) for adapter in adapters]
     languages = (audit.rows.filter(pl.col("tokenizer").is_in(names)).select(LANGUAGE_COLUMNS)
@@ -121,16 +123,16 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
 
 
 def short_name(name: str) -> str:
-    """`tiktoken:o200k_base` → `o200k_base`; a file spec keeps its scheme, its file and the folder
+    """`tiktoken:o200k_base` → `o200k_base`, `pkg:llama-4` → `llama-4`; a file spec keeps its scheme, its file and the folder
     holding it (`hf:all-MiniLM-L6-v2/tokenizer.json`)."""
     scheme, _, target = name.partition(":")
-    return target if scheme == "tiktoken" else f"{scheme}:{'/'.join(target.split('/')[-2:])}"
+    return target if scheme in ("tiktoken", "pkg") else f"{scheme}:{'/'.join(target.split('/')[-2:])}"
 
 
 def _pricing(adapters: list[Adapter], options: ReportOptions):
     """The selected prices, the snapshot's signature, the tokenizer each price counts with (by spec),
     and those of them the report does not show: measured for the prices only."""
-    prices_by_model, price_snapshot = load_prices(options.price_file)
+    prices_by_model, price_snapshot = load_prices(options.price_file, count_with=dict(options.count_with))
     prices = select(prices_by_model, list(options.models))
     counting = {spec: load_tokenizer(spec) for spec in dict.fromkeys(p.counting_spec for p in prices)}
     shown = {a.name for a in adapters}

@@ -109,25 +109,30 @@ def language_bars(frame: pl.DataFrame, value: str, group: str, title: str, ylabe
 
 def prices_per_language(price_rows: pl.DataFrame, title: str):
     """The same content's cost per language, one marker series per model (hollow: estimated through a
-    proxy tokenizer); languages ordered by the first model's cost."""
+    stand-in tokenizer); languages ordered by the first model's cost. Up to 20 models keep distinct
+    colours (tab20)."""
     models = price_rows["model"].unique(maintain_order=True).to_list()
     first = price_rows.filter(pl.col("model") == models[0]).sort("content_cost")
     order = {lang: i for i, lang in enumerate(first["lang"].to_list())}
     figure = _new_figure(22, 6)
     ax = figure.subplots()
     markers = "os^Dv<>p*h"
+    from matplotlib import colormaps
+
+    colours = colormaps["tab20"].colors
     for i, model in enumerate(models):
         part = price_rows.filter(pl.col("model") == model)
         estimate = bool(part["estimate"][0])
+        colour = colours[i % len(colours)]
         ax.scatter([order[lang] for lang in part["lang"]], part["content_cost"].to_list(), s=14, marker=markers[i % 10],
-                   label=model + (" (estimate: proxy tokenizer)" if estimate else ""),
-                   facecolors="none" if estimate else None, edgecolors=f"C{i}", color=f"C{i}")
+                   label=model + (" (estimate: stand-in tokenizer)" if estimate else ""),
+                   facecolors="none" if estimate else colour, edgecolors=colour)
     ax.set_xticks(range(first.height), first["lang"].to_list(), rotation=90, fontsize=5.5)
     ax.set_xlim(-0.7, first.height - 0.3)
-    ax.set_ylabel("USD for the content of 1M pivot tokens (input)")
+    ax.set_ylabel("USD for the content of 1M pivot tokens (blended price)")
     _log_axis(ax)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=7, loc="upper left", ncols=2 if len(models) > 8 else 1)
     ax.set_title(title, fontsize=12, loc="left")
     figure.tight_layout()
     return figure

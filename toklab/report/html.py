@@ -17,8 +17,10 @@ from toklab.report.layout import (
     language_table,
     methodology,
     missing_figures,
+    model_table,
     report_title,
     script_table,
+    stale_prices,
     summary_table,
     worst_languages,
 )
@@ -33,6 +35,7 @@ h1 { font-size: 1.6rem; margin: 0 0 4px; }
 h1, .meta, .provenance { overflow-wrap: anywhere; }
 h2 { margin-top: 2rem; border-bottom: 1px solid var(--line); }
 .meta, figcaption, .note { color: var(--muted); font-size: 0.9rem; }
+.warning { border-left: 4px solid #b45309; background: #fef3c7; color: #000; padding: 0.4rem 0.6rem; }
 nav a { margin-right: 12px; color: var(--accent); }
 .headline li { margin-bottom: 6px; }
 .scroll { overflow-x: auto; max-width: 100%; border: 1px solid var(--line); }
@@ -151,15 +154,17 @@ def _header(data: ReportData, title: str) -> str:
 
 def _headline(data: ReportData) -> str:
     sentences = "".join(f"<li>{escape(sentence)}</li>" for sentence in headline(data))
-    return (f'<section id="headline"><h2>Headline</h2><ul class="headline">{sentences}</ul>'
-            + table_html(summary_table(data), data) + table_html(worst_languages(data), data) + "</section>")
+    warnings = "".join(f'<p class="warning">{escape(w)}</p>' for w in stale_prices(data))
+    return (f'<section id="headline"><h2>Headline</h2>{warnings}<ul class="headline">{sentences}</ul>'
+            + table_html(summary_table(data), data) + table_html(worst_languages(data), data)
+            + table_html(model_table(data), data) + "</section>")
 
 
 def _languages(data: ReportData) -> str:
     return ('<section id="languages"><h2>Per language</h2>'
             '<p class="note">Premium: tokens needed for the same content as the pivot (95% bootstrap interval); '
-            "† not comparable (text became unknown tokens). USD: input cost of the content of "
-            f"{CONTENT_TOKENS:,} pivot tokens. Context: the window's worth of pivot-language content. Cells in "
+            "† not comparable (text became unknown tokens). USD: the cost of the content of "
+            f"{CONTENT_TOKENS:,} pivot tokens at the blended input:output price (per model: the table above). Cells in "
             "<em>≈ italics</em> are estimates. Hover a cell for its breakdown.</p>"
             + language_controls(data) + table_html(language_table(data), data) + "</section>")
 

@@ -78,11 +78,61 @@ def price_sentence(data: ReportData, price) -> str:
     rows = data.price_rows.filter(pl.col("model") == price.model).sort("content_cost")
     pivot = rows.filter(pl.col("lang") == data.pivot).row(0, named=True)
     dearest = rows.row(-1, named=True)
-    return (f"With {price.model}{' (estimated through a proxy tokenizer)' if price.estimate else ''}, content that "
-            f"costs ${pivot['content_cost']:.2f} in {language_name(data.pivot)} costs "
-            f"${dearest['content_cost']:.2f} in {dearest['lang_name']}, and its {price.context_window:,}-token "
-            f"context holds {dearest['effective_context']:,.0f} tokens' worth of {language_name(data.pivot)} "
-            "content there.")
+    context = (f", and its {price.context_window:,}-token input window holds {dearest['effective_context']:,.0f} "
+               f"tokens' worth of {language_name(data.pivot)} content there" if price.context_window else "")
+    return (f"With {price.model}{' (an estimate: counted with a stand-in tokenizer)' if price.estimate else ''}, "
+            f"content that costs ${pivot['content_cost']:.2f} in {language_name(data.pivot)} costs "
+            f"${dearest['content_cost']:.2f} in {dearest['lang_name']}{context}.")
+
+
+def stale_prices(data: ReportData) -> list[str]:
+    """One warning per selected price older than the price database's age limit."""
+    import datetime as dt
+
+    from toklab.premium.price_db import MAX_AGE_DAYS, stale
+
+    today = dt.date.fromisoformat(data.created[:10])
+    return [f"Warning: the price of {p.model} is dated {p.dated}, more than {MAX_AGE_DAYS} days before this report; "
+            "check it, or refresh the price data (toklab price --refresh-prices)."
+            for p in data.prices if p.dated == "undated" or stale(p.dated, today)]
+
+
+def model_table(data: ReportData) -> Table:
+    """One row per priced model: its prices, how it is counted, and what the same content costs."""
+    headers = ["model", "provider", "counted with", "USD in / out / cached per 1M", "dated", f"USD {data.pivot}",
+               "USD median language", "dearest language", "context there"]
+    rows = []
+    for price in data.prices:
+        part = data.price_rows.filter(pl.col("model") == price.model)
+        pivot_cost = part.filter(pl.col("lang") == data.pivot)["content_cost"][0]
+        top = part.sort("content_cost").row(-1, named=True)
+        median = float(part["content_cost"].median())
+        context = top["effective_context"]
+        rows.append([
+            Cell(price.model, price.model), Cell(price.provider, price.provider),
+            Cell(price.tokenizer + (" (estimate*)" if price.estimate else " (exact)"), price.tokenizer, price.why,
+                 estimate=price.estimate),
+            Cell(" / ".join("—" if v is None else f"${v:g}" for v in
+                            (price.input_per_1m, price.output_per_1m, price.cached_input_per_1m)), price.input_per_1m,
+                 price.tiers or ""),
+            Cell(price.dated, price.dated),
+            Cell(f"${pivot_cost:.2f}", pivot_cost, estimate=price.estimate),
+            Cell(f"${median:.2f}", median, estimate=price.estimate),
+            Cell(f"{top['lang_name']} ${top['content_cost']:.2f} ({top['premium']:.2f}×)", top["content_cost"],
+                 estimate=price.estimate),
+            Cell("—" if context is None else _thousands(context), context, price.context_note,
+                 estimate=price.estimate),
+        ])
+    return Table("models", f"Per model: the content of {CONTENT_TOKENS:,} {data.pivot} tokens at a "
+                           f"{_mix(data)} input:output mix", headers, rows, ["prices"])
+
+
+def _mix(data: ReportData) -> str:
+    from fractions import Fraction
+
+    share_in, share_out = data.options.mix
+    ratio = Fraction(share_in / share_out).limit_denominator(100) if share_out else None
+    return f"{ratio.numerator}:{ratio.denominator}" if ratio else "1:0"
 
 
 def worst_languages(data: ReportData, n: int = 5) -> Table:
@@ -161,8 +211,7 @@ def language_table(data: ReportData) -> Table:
         label = short_name(name)
         headers += [f"premium {label} [95% CI]", f"chars lost {label}", f"glitch exposure {label}"]
     for price in data.prices:
-        mark = " (estimate*)" if price.estimate else ""
-        headers += [f"USD {price.model}{mark}", f"context {price.model}{mark}"]
+        headers.append(f"USD {price.model}{' (estimate*)' if price.estimate else ''}")
     has_bpb = "bpb" in data.languages.columns
     headers += ["BPB byte model"] if has_bpb else []
     rows, attributes = [], []
@@ -176,10 +225,8 @@ def language_table(data: ReportData) -> Table:
             cells += [_premium_cell(r), _loss_cell(r), _exposure_cell(r, data.options.glitch_top)]
         for price in data.prices:
             p = prices[(price.model, lang)]
-            cells += [Cell(f"${p['content_cost']:.2f}", p["content_cost"], f"counted with {p['tokenizer']}",
-                           estimate=price.estimate),
-                      Cell(_thousands(p["effective_context"]), p["effective_context"],
-                           f"of {price.context_window:,} tokens", estimate=price.estimate)]
+            cells.append(Cell(f"${p['content_cost']:.2f}", p["content_cost"], f"counted with {p['tokenizer']}",
+                              estimate=price.estimate))
         if has_bpb:
             cells.append(Cell("—" if lang_row["bpb"] is None else f"{lang_row['bpb']:.3f}", lang_row["bpb"]))
         rows.append(cells)
@@ -226,8 +273,8 @@ def figure_specs(data: ReportData) -> list[FigureSpec]:
          lambda: figures.language_bars(languages, "premium", "tokenizer", "", "premium (×)", log=True,
                                        reference=1.0), ["audit"]),
         ("prices", "Price of the same content per language",
-         f"Input cost of the content of {CONTENT_TOKENS:,} {pivot} tokens, per model (hollow markers: estimated "
-         "through a proxy tokenizer).", prices, lambda: figures.prices_per_language(prices, ""), ["prices"]),
+         f"Cost of the content of {CONTENT_TOKENS:,} {pivot} tokens at the blended {_mix(data)} input:output "
+         "price, per model (hollow markers: estimates, counted with a stand-in tokenizer).", prices, lambda: figures.prices_per_language(prices, ""), ["prices"]),
         ("exposure", "Glitch exposure per language",
          f"Share of each language's tokens that are byte fragments, in another glitch category or among the top "
          f"{data.options.glitch_top} of the glitch ranking.", languages,
@@ -261,10 +308,8 @@ def missing_figures(data: ReportData, shown: list[FigureSpec]) -> list[str]:
 
 
 def price_snapshot(signature: str) -> str:
-    """`prices:FILE@DATE|prices_sha256:HASH` (pricing.load_prices) in words."""
-    named, digest = signature.split("|", 1)
-    origin, _, date = named.removeprefix("prices:").rpartition("@")
-    return f"snapshot {date} ({origin}, {digest.replace(':', ' ')})"
+    """The price part of a signature (`prices:…|price_data_dated:…|priced_on:…|counting:…`) in words."""
+    return "; ".join(part.replace(":", " ", 1).replace("_", " ") for part in signature.split("|"))
 
 
 def methodology(data: ReportData) -> list[tuple[str, str]]:
@@ -279,11 +324,13 @@ def methodology(data: ReportData) -> list[tuple[str, str]]:
         ("Premium", "tokens of a language over the pivot's on the same documents (sums over aligned documents); "
                     f"interval: paired bootstrap over documents ({method.removeprefix('bootstrap:')}, percentile). "
                     "Byte premium: the same ratio for UTF-8 bytes."),
-        ("Prices", f"{price_snapshot(data.price_snapshot)}; cost = {CONTENT_TOKENS:,} × premium × input price / 1M; "
-                   "effective context = context window / premium."),
-        ("Estimates", "* models with no public tokenizer are counted with a named proxy tokenizer: their prices "
-                      "and contexts are estimates (" + (", ".join(f"{p.model} via {p.proxy}" for p in data.prices
-                                                                  if p.estimate) or "none selected") + "). "
+        ("Prices", f"{price_snapshot(data.price_snapshot)}. Cost = {CONTENT_TOKENS:,} × premium × (the blended "
+                   f"price at a {_mix(data)} input:output token mix) / 1M; effective context = input window / premium. "
+                   "A price is dated by the newest date its entry in the price data records."),
+        ("Estimates", "* models whose tokenizer is not public are counted with a named stand-in: their prices "
+                      "and contexts are estimates (" + ("; ".join(f"{p.model} via {p.tokenizer}: {p.why}"
+                                                                  for p in data.prices if p.estimate)
+                                                        or "none selected") + "). "
                       "Loss stages marked ≈ were attributed on a seeded sample of lossy documents."),
         ("Information loss", "exact round trip decode(encode(x)) per document; characters not reproduced "
                              "(alignment), attributed to the first pipeline stage that explains them: "
@@ -303,9 +350,12 @@ def methodology(data: ReportData) -> list[tuple[str, str]]:
                       + (f", artifact sha256 {adapter.artifact_hash}" if adapter.artifact_hash else "")
                       + (f", {adapter.library} {adapter.library_version}" if adapter.library_version else "")))
     for price in data.prices:
-        items.append((f"Price {price.model}", f"{price.provider}: ${price.input_per_1m:g} in / "
-                      f"${price.output_per_1m:g} out per 1M tokens, context {price.context_window:,}; "
-                      f"{price.source} (checked {price.checked})"))
+        prices = " / ".join("—" if v is None else f"${v:g}" for v in
+                            (price.input_per_1m, price.output_per_1m, price.cached_input_per_1m))
+        items.append((f"Price {price.model}", f"{price.provider}: {prices} per 1M input / output / cached input "
+                      f"tokens{'; ' + price.tiers if price.tiers else ''}; {price.context_note}; counted with "
+                      f"{price.tokenizer} ({'exact' if price.exact else 'estimate'}: {price.why}); {price.source} "
+                      f"(dated {price.dated})"))
     items.append(("Versions", data.versions))
     items.append(("Generated", data.created))
     return items

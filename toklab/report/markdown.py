@@ -19,11 +19,13 @@ def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | Non
         f"# {layout.report_title(data)}", "",
         f"Generated {data.created} by toklab from `{data.corpus.spec.canonical}` (content sha256 "
         f"`{data.corpus.content_hash[:16]}…`); pivot `{data.pivot}`.", "",
-        "## Headline", "", *(f"- {sentence}" for sentence in layout.headline(data)), "",
+        "## Headline", "", *(f"> **{warning}**\n" for warning in layout.stale_prices(data)),
+        *(f"- {sentence}" for sentence in layout.headline(data)), "",
         table_markdown(layout.summary_table(data), data), table_markdown(layout.worst_languages(data), data),
+        table_markdown(layout.model_table(data), data),
         "## Per language", "",
         "Premium: tokens needed for the same content as the pivot [95% bootstrap interval]; † not comparable. "
-        "Cells marked ≈ are estimates (proxy tokenizer, or loss stages from a sample).", "",
+        "Cells marked ≈ are estimates (a stand-in tokenizer, or loss stages from a sample).", "",
         table_markdown(layout.language_table(data), data),
         "## Per script", "", table_markdown(layout.script_table(data), data),
         "## Figures", "",
