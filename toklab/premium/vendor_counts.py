@@ -24,11 +24,9 @@ without a key can reproduce the premiums of someone with one.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import email.utils
 import hashlib
-import io
 import json
 import os
 import time
@@ -40,8 +38,8 @@ import numpy as np
 import polars as pl
 
 from toklab.cache import CacheWarning, cache_dir_or_none
-from toklab.errors import CorpusError, CorruptFileError, MissingFileError, SpecError, ToklabError
-from toklab.paths import atomic_path, short_hash
+from toklab.errors import CorpusError, SpecError, ToklabError
+from toklab.paths import short_hash
 
 
 class VendorError(ToklabError):
@@ -62,10 +60,6 @@ class VendorUnavailableError(VendorError):
     exit_code = 5
 
 
-class CountsFileError(CorruptFileError):
-    """A counts file whose content is not a valid table of counts."""
-
-
 @dataclasses.dataclass(frozen=True)
 class Vendor:
     name: str                  # "anthropic" / "google": the first part of every count's signature
@@ -82,7 +76,6 @@ VENDORS = {
                      "google-genai"),
 }
 
-COUNT_COLUMNS = ("doc_id", "lang", "model", "tokens")
 MAX_BACKOFF = 60.0       # seconds: the exponential backoff stops growing here
 MAX_RETRY_AFTER = 600.0  # seconds: a longer retry-after is treated as this, never as a hang
 
@@ -411,118 +404,3 @@ def _verified(raw: bytes, vendor: str, model: str) -> dict | None:
           and isinstance(record.get("sha256"), str) and len(record["sha256"]) == 64
           and type(tokens) is int and tokens >= 0)
     return record if ok else None
-
-
-# ---------------------------------------------------------------- counts files: sharing counts offline
-
-COUNTS_SCHEMA = {"doc_id": pl.Int64, "lang": pl.Utf8, "model": pl.Utf8, "tokens": pl.Int64}
-FORMATS = (".csv", ".jsonl", ".parquet")
-
-
-def write_counts_file(frame: pl.DataFrame, path) -> None:
-    """Write counts (doc_id, lang, model, tokens) as CSV, JSON lines or Parquet (by suffix), atomically."""
-    path = Path(path)
-    rows = _validated_rows(f"counts for {path}", enumerate(frame.iter_rows(named=True), 1), frame.columns,
-                           where="row")
-    table = pl.DataFrame(rows, schema=COUNTS_SCHEMA, orient="row").sort("model", "lang", "doc_id")
-    suffix = _suffix(path)
-    with atomic_path(path) as tmp:
-        if suffix == ".parquet":
-            table.write_parquet(tmp)
-        elif suffix == ".jsonl":
-            table.write_ndjson(tmp)
-        else:
-            table.write_csv(tmp)
-
-
-def read_counts_file(path) -> pl.DataFrame:
-    """Counts from a file `write_counts_file` wrote (or a person typed): every line checked.
-
-    A missing column, a doc_id or token count that is not a whole number ≥ 0, or a (doc_id, lang,
-    model) given twice is an error naming the file and the line.
-    """
-    path = Path(path)
-    suffix = _suffix(path)
-    if not path.is_file():
-        raise MissingFileError(f"counts file {path} does not exist")
-    if suffix == ".parquet":
-        try:
-            frame = pl.read_parquet(path)
-        except Exception as exc:  # noqa: BLE001 — polars raises several kinds for a damaged file
-            raise CountsFileError(f"{path}: not a readable Parquet file ({_one_line(str(exc), 120)})") from None
-        rows = _validated_rows(path, enumerate(frame.iter_rows(named=True), 1), frame.columns, where="row")
-    else:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise CountsFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-        rows = _jsonl_rows(path, text) if suffix == ".jsonl" else _csv_rows(path, text)
-    return pl.DataFrame(rows, schema=COUNTS_SCHEMA, orient="row")
-
-
-def _suffix(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise SpecError(f"counts file {path}: name it with one of {', '.join(FORMATS)} to say its format")
-    return suffix
-
-
-def _csv_rows(path: Path, text: str) -> list[tuple]:
-    reader = csv.DictReader(io.StringIO(text))
-    columns = reader.fieldnames or []
-    return _validated_rows(path, ((reader.line_num, row) for row in reader), columns, where="line", header=1)
-
-
-def _jsonl_rows(path: Path, text: str) -> list[tuple]:
-    def records():
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                record = None
-            if not isinstance(record, dict):
-                raise CountsFileError(f"{path}, line {number}: not a JSON object")
-            missing = [c for c in COUNT_COLUMNS if c not in record]
-            if missing:
-                need = ", ".join(COUNT_COLUMNS)
-                raise CountsFileError(f"{path}, line {number}: no {', '.join(missing)} (need {need})")
-            yield number, record
-
-    return _validated_rows(path, records(), COUNT_COLUMNS, where="line")
-
-
-def _validated_rows(source, numbered_records, columns, *, where: str, header: int | None = None) -> list[tuple]:
-    """(doc_id, lang, model, tokens) of every record; errors name `source` and the line (or row)."""
-    missing = [c for c in COUNT_COLUMNS if c not in columns]
-    if missing:
-        place = f", line {header}" if header else ""
-        raise CountsFileError(f"{source}{place}: no column {', '.join(missing)} (need {', '.join(COUNT_COLUMNS)})")
-    rows, seen = [], {}
-    for number, record in numbered_records:
-        at = f"{source}, {where} {number}"
-        doc_id, tokens = _whole(record["doc_id"], at, "doc_id"), _whole(record["tokens"], at, "tokens")
-        lang, model = _name(record["lang"], at, "lang"), _name(record["model"], at, "model")
-        key = (doc_id, lang, model)
-        if key in seen:
-            raise CountsFileError(f"{at}: doc_id {doc_id}, {lang}, {model} is counted twice (also {where} {seen[key]})")
-        seen[key] = number
-        rows.append((doc_id, lang, model, tokens))
-    return rows
-
-
-def _whole(value, at: str, column: str) -> int:
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value)
-    if type(value) is int and value >= 0:
-        return value
-    if value is None or value == "":
-        raise CountsFileError(f"{at}: no {column}")
-    raise CountsFileError(f"{at}: {column} {value!r} is not a whole number ≥ 0")
-
-
-def _name(value, at: str, column: str) -> str:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise CountsFileError(f"{at}: no {column}")
