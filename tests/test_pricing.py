@@ -1,15 +1,19 @@
-"""Pricing arithmetic and the snapshot's honesty rules."""
+"""Pricing: the genai-prices database, toklab's counting map, the arithmetic, the age warning, and
+closed models counted by their vendors (against a fake server on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import polars as pl
 import pytest
 
 from tests.conftest import run_cli
-from toklab.errors import CorruptFileError
-from toklab.premium.pricing import Price, Scenario, load_prices, price_table
+from toklab.errors import CorruptFileError, SpecError
+from toklab.premium.counting import counting_for
+from toklab.premium.price_db import stale
+from toklab.premium.pricing import DEFAULT_MODELS, Price, Scenario, load_prices, parse_mix, price_table, select
 
 
 def premiums() -> pl.DataFrame:
@@ -19,39 +23,125 @@ def premiums() -> pl.DataFrame:
     })
 
 
-def test_arithmetic():
-    price = Price("m", "p", "tiktoken:o200k_base", None, 2.0, 8.0, 100_000, "src", "2025-08")
-    table = price_table(premiums(), [price], 1_000_000, Scenario(1000, 100, 50))
+def price(**changes) -> Price:
+    base = dict(model="m", provider="p", tokenizer="tiktoken:o200k_base", exact=True, why="test", input_per_1m=2.0,
+                output_per_1m=8.0, cached_input_per_1m=0.5, context_window=100_000, context_note="", source="src",
+                dated="2026-11-01")
+    return Price(**(base | changes))
+
+
+def test_arithmetic_input_output_blend_and_scenario():
+    table = price_table(premiums(), [price()], 1_000_000, Scenario(1000, 100, 50), parse_mix("3:1"))
     hindi = table.filter(pl.col("lang") == "hin_Deva").row(0, named=True)
-    assert hindi["content_cost"] == pytest.approx(5.0)  # 1M × 2.5 × $2 / 1M
+    assert hindi["input_cost"] == pytest.approx(5.0)  # 1M × 2.5 × $2 / 1M
+    assert hindi["output_cost"] == pytest.approx(20.0)  # 1M × 2.5 × $8 / 1M
+    assert hindi["content_cost"] == pytest.approx(0.75 * 5.0 + 0.25 * 20.0)
     assert hindi["effective_context"] == pytest.approx(40_000)
     assert hindi["monthly_input_tokens"] == pytest.approx(1000 * 100 * 1.2 * 2.5)
     assert hindi["monthly_bill"] == pytest.approx((300_000 * 2.0 + 150_000 * 8.0) / 1e6)
     assert not hindi["estimate"]
+    with pytest.raises(SpecError, match="INPUT:OUTPUT"):
+        parse_mix("3:x")
 
 
-def test_closed_models_are_labelled_estimates():
-    prices, signature = load_prices()
-    assert "2025-08" in signature
-    for price in prices.values():
-        assert price.estimate == (price.tokenizer is None)
-        if price.provider != "OpenAI":
-            assert price.estimate and price.proxy
+def test_defaults_are_current_models_of_five_providers_or_more():
+    prices, signature = load_prices(today=dt.date(2026, 12, 4))
+    chosen = select(prices, list(DEFAULT_MODELS))
+    assert len(chosen) >= 15 and len({p.provider for p in chosen}) >= 5
+    assert "genai-prices" in signature and "priced_on:2026-12-04" in signature and "counting_sha256:" in signature
+    for p in chosen:
+        assert p.input_per_1m > 0 and p.output_per_1m and p.dated <= "2026-12-04"
+    by_model = {p.model: p for p in chosen}
+    assert by_model["deepseek-v4-pro"].tokenizer == "pkg:deepseek-v4" and by_model["deepseek-v4-pro"].exact
+    assert by_model["claude-opus-5-5"].estimate and "ANTHROPIC_API_KEY" in by_model["claude-opus-5-5"].why
+    assert by_model["gpt-5.5"].exact and by_model["gpt-5.5"].tokenizer == "tiktoken:o200k_base"
 
 
-def test_price_file_without_tokenizer_or_proxy(tmp_path):
+def test_counting_map_says_why():
+    assert counting_for("gpt-4o").exact and counting_for("gpt-4o").tokenizer == "tiktoken:o200k_base"
+    assert counting_for("gpt-oss-120b").tokenizer == "tiktoken:o200k_harmony"
+    future = counting_for("gpt-99-nova")
+    assert not future.exact and "no entry" in future.why
+    assert counting_for("qwen/qwen3.6-plus").tokenizer == "pkg:qwen-3.6"
+    assert not counting_for("mistral-large-4").exact
+    assert counting_for("some-unknown-model") is None
+
+
+def test_input_limit_replaces_the_whole_window_where_the_vendor_states_one():
+    prices, _ = load_prices(today=dt.date(2026, 12, 4))
+    assert prices["gpt-5"].context_window == 272_000 and "input limit" in prices["gpt-5"].context_note
+
+
+def test_age_warning_after_ninety_days():
+    assert not stale("2026-10-01", dt.date(2026, 12, 4))
+    assert stale("2026-09-01", dt.date(2026, 12, 4))
+
+
+def test_unknown_and_unmapped_models_are_one_line_errors():
+    prices, _ = load_prices(today=dt.date(2026, 12, 4))
+    with pytest.raises(SpecError, match="gpt-5.5"):
+        select(prices, ["gpt-5.55"])
+    with pytest.raises(SpecError, match="--count-with muse-spark-1.3=SPEC"):
+        select(prices, ["muse-spark-1.3"])
+    mapped, _ = load_prices(today=dt.date(2026, 12, 4), count_with={"muse-spark-1.3": "pkg:llama-4"})
+    assert select(mapped, ["muse-spark-1.3"])[0].estimate
+
+
+def test_price_file_rules(tmp_path):
     bad = tmp_path / "p.json"
-    bad.write_text(json.dumps({"models": [{"model": "x", "provider": "y", "tokenizer": None, "proxy": None,
-                                           "input_per_1m": 1, "output_per_1m": 1, "context_window": 1,
-                                           "source": "s", "checked": "c"}]}))
+    entry = {"model": "x", "provider": "y", "tokenizer": None, "proxy": None, "input_per_1m": 1, "output_per_1m": 1,
+             "context_window": 1, "source": "s", "checked": "2026-01-01"}
+    bad.write_text(json.dumps({"models": [entry]}))
     with pytest.raises(CorruptFileError, match="neither a tokenizer nor a labelled proxy"):
+        load_prices(bad)
+    bad.write_text(json.dumps({"models": [entry | {"tokenizer": "bytes:utf8", "input_per_1m": None}]}))
+    with pytest.raises(CorruptFileError, match="no input_per_1m"):
         load_prices(bad)
 
 
 def test_price_cli(flores_ready, tiktoken_ready):
-    result = run_cli("price", "-m", "gpt-4o", "-m", "gpt-3.5-turbo", "-m", "claude-sonnet-4",
-                     "--langs", "eng_Latn,hin_Deva,shn_Mymr", width=150)
+    result = run_cli("price", "-m", "gpt-5.5", "-m", "claude-sonnet-5-5", "--langs", "eng_Latn,hin_Deva,shn_Mymr",
+                     width=150)
     assert result.exit_code == 0, result.output
-    assert "claude-sonnet-4 *" in result.output and "an estimate" in result.output
+    assert "claude-sonnet-5-5 *" in result.output and "an estimate" in result.output
     listing = run_cli("price", "--list", "--format", "json")
-    assert {r["model"] for r in json.loads(listing.output)["rows"]} >= {"gpt-4o", "claude-sonnet-4"}
+    rows = {r["model"]: r for r in json.loads(listing.output)["rows"]}
+    assert {"gpt-5.5", "claude-sonnet-5-5", "deepseek-v4-pro"} <= set(rows) and len(rows) > 1000
+    assert rows["deepseek-v4-pro"]["tokenizer"] == "pkg:deepseek-v4"
+
+
+def test_stale_prices_warn_in_the_terminal(flores_ready, tiktoken_ready, tmp_path):
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"models": [{"model": "old-model", "provider": "y", "tokenizer": "tiktoken:o200k_base",
+                                           "input_per_1m": 1, "output_per_1m": 2, "context_window": 1000,
+                                           "source": "s", "checked": "2020-01-01"}]}))
+    result = run_cli("price", "--prices", str(old), "-m", "old-model", "--langs", "eng_Latn,fra_Latn", width=150)
+    assert result.exit_code == 0, result.output
+    assert "warning" in result.output and "2020-01-01" in result.output
+
+
+def test_closed_model_counted_by_its_vendor_on_the_fake_server(flores_ready, tiktoken_ready, tmp_path, monkeypatch):
+    """--vendor-counts asks Anthropic's SDK (here: a fake endpoint on 127.0.0.1); the model is then
+    exact, its premiums come from the counts, and the counts can be shared and read back without a key."""
+    pytest.importorskip("anthropic")
+    from tests.fake_vendor_server import FakeVendorServer
+
+    for name in ("ANTHROPIC_AUTH_TOKEN", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    shared = tmp_path / "counts.csv"
+    with FakeVendorServer() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", fake.key)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+        result = run_cli("price", "-m", "claude-sonnet-5-5", "--vendor-counts", "--sample", "4", "--langs",
+                         "eng_Latn,hin_Deva", "--save-counts", str(shared), "--format", "json", width=150)
+        assert result.exit_code == 0, result.output
+        assert len(fake.counted()) == 4 * 2 + 1  # the sample in two languages, and the framing probe
+    payload = json.loads(result.output)
+    assert "counted:anthropic/claude-sonnet-5-5" in payload["signature"]
+    rows = {r["lang"]: r for r in payload["rows"]}
+    assert not rows["hin_Deva"]["estimate"] and rows["hin_Deva"]["tokenizer"] == "counted:claude-sonnet-5-5"
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    again = run_cli("price", "-m", "claude-sonnet-5-5", "--counts", str(shared), "--langs", "eng_Latn,hin_Deva",
+                    "--format", "json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["rows"][0]["premium"] == payload["rows"][0]["premium"]

@@ -11,10 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from corpora import load_corpus
-from toklab.cli.options import FiniteFloat, corpus_spec_from_flags, format_option, output_option
+from toklab.cli.options import FiniteFloat, corpus_spec_from_flags, format_option, output_option, writable_target
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import signature_line, stderr_console, stdout_console, write_frame
 from toklab.premium.audit import AuditOptions, run_audit
+from toklab.premium.closed_counts import gather
+from toklab.premium.counts_file import write_counts_file
+from toklab.premium.inflation import BootstrapOptions
 from toklab.premium.price_db import MAX_AGE_DAYS, stale
 from toklab.premium.pricing import (DEFAULT_MODELS, Scenario, load_prices, parse_count_with, parse_mix, price_audit,
                                     select)
@@ -32,6 +35,15 @@ from toklab.registry import load_tokenizer
               help="Fetch the newest genai-prices data (online) and keep it in the cache for later runs.")
 @click.option("--count-with", "count_with", multiple=True, metavar="MODEL=SPEC",
               help="Count MODEL's tokens with SPEC (a model toklab cannot map; marked as an estimate).")
+@click.option("--vendor-counts", is_flag=True,
+              help="Count Claude and Gemini models exactly through their vendors' count endpoints (needs "
+                   "ANTHROPIC_API_KEY / GEMINI_API_KEY; cached, resumable) on a seeded sample of documents.")
+@click.option("--counts", "counts_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="A counts file (doc_id,lang,model,tokens; .csv/.jsonl/.parquet) someone with a key shared.")
+@click.option("--sample", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Documents per language the vendors count (the same seeded sample in every language).")
+@click.option("--save-counts", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              callback=writable_target, help="Write the vendor counts to FILE, to share with people without a key.")
 @click.option("--corpus", default="flores200", show_default=True, help="Parallel corpus spec.")
 @click.option("--split", default=None, help="Corpus split(s).")
 @click.option("--langs", default=None, help="Comma-separated language codes.")
@@ -45,7 +57,7 @@ from toklab.registry import load_tokenizer
 @click.option("--list", "list_models", is_flag=True, help="List the priced models and how each is counted, and exit.")
 @format_option
 @output_option
-def price_cmd(models, price_file, refresh_prices, count_with, corpus, split, langs, pivot, content_tokens, mix,
+def price_cmd(models, price_file, refresh_prices, count_with, vendor_counts, counts_file, sample, save_counts, corpus, split, langs, pivot, content_tokens, mix,
               scenario, show_all, list_models, fmt, output) -> None:
     """Cost per language of the same content on today's models, a monthly bill, and the context window.
 
@@ -55,6 +67,8 @@ def price_cmd(models, price_file, refresh_prices, count_with, corpus, split, lan
       toklab price -m gpt-5.5 -m deepseek-v4-pro --mix 1:1 --scenario 100000,500,200
       toklab price --list --format csv -o models.csv  # every priced model and its tokenizer
       toklab price -m muse-spark-1.3 --count-with muse-spark-1.3=llama-4
+      toklab price -m claude-sonnet-5-5 --vendor-counts --save-counts claude.csv   # with ANTHROPIC_API_KEY
+      toklab price -m claude-sonnet-5-5 --counts claude.csv                        # counts someone shared
     Prices: genai-prices (input, output, cached input per 1M tokens; dated; older than 90 days is
     flagged). Models with no public tokenizer are counted through a labelled stand-in and marked
     as estimates.
@@ -73,12 +87,27 @@ def price_cmd(models, price_file, refresh_prices, count_with, corpus, split, lan
     adapters = [load_tokenizer(s) for s in specs]
     with progress_callback("encoding", len(adapters) * len(loaded.langs)) as advance:
         audit = run_audit(adapters, loaded, AuditOptions(pivot=pivot), advance)
+    counted = _counted(chosen, loaded, pivot, vendor_counts, counts_file, sample, save_counts)
     result = price_audit(audit, dict(zip([a.name for a in adapters], specs)), chosen, price_signature, pivot,
-                         content_tokens, parsed_scenario, shares)
+                         content_tokens, parsed_scenario, shares, counted)
     table, signature = result.table, result.signature
-    _warn_stale(chosen, today)
+    _warn_stale(result.prices, today)
     _emit(table, fmt, output, signature,
-          lambda: _report(table, chosen, content_tokens, parsed_scenario, shares, show_all, signature))
+          lambda: _report(table, result.prices, content_tokens, parsed_scenario, shares, show_all, signature))
+
+
+def _counted(chosen, loaded, pivot, vendor_counts, counts_file, sample, save_counts):
+    """Vendor counts for the estimated models (asked now, or from a shared file), saved when asked."""
+    if not (vendor_counts or counts_file):
+        return []
+    steps = sample * len(loaded.langs) * sum(1 for p in chosen if p.counted_by) if vendor_counts else 0
+    with progress_callback("counting with vendors", steps) as advance:
+        counted, counts = gather(chosen, loaded, pivot, ask_vendors=vendor_counts, counts_path=counts_file,
+                                 per_language=sample, seed=0, bootstrap=BootstrapOptions(),
+                                 progress=lambda: advance(""))
+    if save_counts is not None and counts is not None:
+        write_counts_file(counts, save_counts)
+    return counted
 
 
 def _emit(frame, fmt, output, signature, show_table) -> None:

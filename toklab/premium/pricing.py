@@ -213,20 +213,33 @@ def _price_row(price: Price, r: dict, content_tokens: float, scenario: Scenario 
 class PriceResult:
     table: pl.DataFrame  # one row per (model, language)
     signature: str
+    prices: list[Price]  # as priced: a closed model counted by its vendor is exact here
+
+
+PREMIUM_COLUMNS = ("tokenizer", "lang", "lang_name", "script", "premium", "premium_lo", "premium_hi", "comparable",
+                   "pivot_fertility")
 
 
 def price_audit(audit, adapters_by_spec: dict[str, str], prices: list[Price], prices_signature: str, pivot: str,
-                content_tokens: float, scenario: Scenario | None, mix: tuple[float, float] = (0.75, 0.25)) -> PriceResult:
+                content_tokens: float, scenario: Scenario | None, mix: tuple[float, float] = (0.75, 0.25),
+                counted=()) -> PriceResult:
     """Price every selected model per language from an audit of the tokenizers that count for
-    them (`adapters_by_spec`: adapter name → the spec the price snapshot names)."""
+    them (`adapters_by_spec`: adapter name → the spec the price snapshot names), or from the counts
+    its vendor gave (`counted`: `closed_counts.CountedPremiums`), which replace the stand-in."""
     premiums = audit.rows.with_columns(tokenizer=pl.col("tokenizer").replace(adapters_by_spec))
     pivot_fertility = premiums.filter(pl.col("lang") == pivot).select(  # the pivot's unit, whichever applies
         "tokenizer", pl.coalesce("fertility_words", "fertility_chars").alias("pivot_fertility"))
-    table = price_table(premiums.join(pivot_fertility, on="tokenizer"), prices, content_tokens, scenario, mix)
+    frame = premiums.join(pivot_fertility, on="tokenizer").select(PREMIUM_COLUMNS)
+    by_model = {c.spec.removeprefix("counted:"): c for c in counted}
+    if by_model:
+        frame = pl.concat([frame, *(c.rows.select(PREMIUM_COLUMNS) for c in by_model.values())], how="vertical_relaxed")
+        prices = [dataclasses.replace(p, tokenizer=by_model[p.model].spec, exact=True, why=by_model[p.model].how)
+                  if p.model in by_model else p for p in prices]
+    table = price_table(frame, prices, content_tokens, scenario, mix)
     scenario_part = (f"scenario:{scenario.requests}x{scenario.input_words:g}in+{scenario.output_words:g}out_words"
                      if scenario else "")
-    signature = "|".join(p for p in (audit.signature, prices_signature,
+    signature = "|".join(p for p in (audit.signature, *(c.signature for c in by_model.values()), prices_signature,
                                      f"models:{','.join(p.model for p in prices)}",
                                      f"content_tokens:{content_tokens:g}", f"mix:{mix[0]:g}in/{mix[1]:g}out",
                                      scenario_part) if p)
-    return PriceResult(table, signature)
+    return PriceResult(table, signature, prices)
