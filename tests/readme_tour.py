@@ -49,7 +49,10 @@ TOUR = {
     "audit": Entry(("toklab audit --plot premiums.png",), rows=(None, (8, 0)),
                    figures=(("premiums.png", "docs/premiums.png"),)),
     "parity": Entry(("toklab parity --vocab 8192",), slow=True),
-    "price": Entry(("toklab price -m gpt-4o -m gpt-5 -m gpt-3.5-turbo -m claude-sonnet-4",), rows=((3, 2),)),
+    # prices are those in force on the day of the run, and their age warnings move with the clock
+    "price": Entry(("toklab price", "toklab price -m gpt-5.5 -m claude-sonnet-5-5 -m deepseek-v4-pro -m "
+                    "groq:meta-llama/llama-4-maverick-17b-128e-instruct"), rows=(None, (3, 2)), checked=False,
+                   stderr=True),
     "loss": Entry(('toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 --text "Café Apple नमस्ते 日本"',
                    ("toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 -t tiktoken:o200k_base "
                     "--langs vie_Latn,hin_Deva,jpn_Jpan,zho_Hans"))),

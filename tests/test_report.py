@@ -32,7 +32,7 @@ def report(tmp_path_factory):
 
     corpus = load_corpus(f"flores200?split=devtest&langs={LANGS}")
     adapters = [load_tokenizer(t) for t in TOKENIZERS]
-    options = ReportOptions(resamples=200, models=("gpt-4o", "claude-sonnet-4", "gpt-3.5-turbo"), glitch_words=False)
+    options = ReportOptions(resamples=200, models=("gpt-4o", "claude-sonnet-4-5", "gpt-3.5-turbo"), glitch_words=False)
     yield collect(adapters, corpus, options)
     patch.undo()
 
@@ -68,7 +68,7 @@ def test_prices_are_the_price_analyzers(report):
     gpt35 = report.price_rows.filter(pl.col("model") == "gpt-3.5-turbo").sort("lang")
     assert gpt35["content_cost"].to_list() == expected.filter(pl.col("model") == "gpt-3.5-turbo").sort("lang")[
         "content_cost"].to_list()
-    claude = report.price_rows.filter(pl.col("model") == "claude-sonnet-4")
+    claude = report.price_rows.filter(pl.col("model") == "claude-sonnet-4-5")
     assert claude["estimate"].all() and claude.height == 5
 
 
@@ -146,7 +146,7 @@ def test_html_stands_alone_with_every_language_and_the_same_numbers(report):
                                     ).row(0, named=True)
     assert f'data-v="{hindi["premium"]}"' in html  # the exact number sorts the column
     assert f"{hindi['premium']:.2f}× [{hindi['premium_lo']:.2f}–{hindi['premium_hi']:.2f}]" in html
-    assert report.corpus.content_hash in html and "claude-sonnet-4 (estimate*)" in html
+    assert report.corpus.content_hash in html and "claude-sonnet-4-5 (estimate*)" in html
     for provenance in report.provenance.values():
         assert f'id="prov-{provenance.key}"' in html and f'href="#prov-{provenance.key}"' in html
 

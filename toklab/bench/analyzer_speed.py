@@ -1,8 +1,8 @@
 """Benchmarks that print ratios against a reference measured in the same run.
 
-Audit: raw `encode_ordinary` of the same FLORES texts for each tiktoken encoding (the
-reference) versus the full audit (measurement, bootstrap, summary), single- and multi-threaded,
-then a repeated identical audit served from the result cache.
+Audit: each tokenizer's raw encode of the same FLORES texts, through its own library's fastest
+plain call (the reference, `raw_encoder`), versus the full audit (measurement, bootstrap, summary),
+single- and multi-threaded, then a repeated identical audit served from the result cache.
 """
 
 from __future__ import annotations
@@ -14,11 +14,31 @@ from typing import Callable
 from corpora import Corpus, load_corpus
 from toklab.bench.timing import empty_home, timed
 from toklab.memo import clear_memos
-from toklab.premium.audit import AuditOptions, run_audit
+from toklab.premium.audit import DEFAULT_TOKENIZERS, AuditOptions, run_audit
 from toklab.premium.measure import MeasureOptions
 from toklab.registry import load_tokenizer
 
-BENCH_ENCODINGS = ("tiktoken:r50k_base", "tiktoken:cl100k_base", "tiktoken:o200k_base")
+
+
+def raw_encoder(adapter) -> Callable[[list[str]], object]:
+    """The library's own plainest fast call that encodes texts as the adapter does: tiktoken's
+    encode_ordinary (after NFC where the package's encode normalises), the tokenizers library's
+    encode_batch_fast, SentencePiece's list encode, or Python's UTF-8 encode for bytes."""
+    import unicodedata
+
+    from toklab.adapters.packaged import NfcTiktokenAdapter
+
+    if isinstance(adapter, NfcTiktokenAdapter):
+        encode = adapter.encoding.encode_ordinary
+        return lambda texts: [encode(unicodedata.normalize("NFC", t)) for t in texts]
+    if hasattr(adapter, "encoding"):
+        encode = adapter.encoding.encode_ordinary
+        return lambda texts: [encode(t) for t in texts]
+    if hasattr(adapter, "tokenizer"):
+        return lambda texts: adapter.tokenizer.encode_batch_fast(texts, add_special_tokens=False)
+    if hasattr(adapter, "processor"):
+        return lambda texts: adapter.processor.encode(texts, out_type=int)
+    return lambda texts: [t.encode("utf-8") for t in texts]
 
 
 @dataclasses.dataclass
@@ -37,8 +57,8 @@ class AuditBench:
     @property
     def rows(self) -> list[tuple[str, str, str]]:
         return [
-            ("raw encode_ordinary (reference)", f"{self.raw_s:.2f} s", "1.00×"),
-            ("audit, 1 job", f"{self.audit_s:.2f} s", f"{self.audit_s / self.raw_s:.3f}× (goal ≤ 1.10×)"),
+            ("raw encodes (reference)", f"{self.raw_s:.2f} s", "1.00×"),
+            ("audit, 1 job", f"{self.audit_s:.2f} s", f"{self.audit_s / self.raw_s:.3f}× (goal ≤ 1.20×)"),
             (f"audit, {self.jobs} jobs", f"{self.audit_jobs_s:.2f} s", f"{self.audit_jobs_s / self.raw_s:.3f}× (goal ≤ 0.65×)"),
             ("repeated audit (cache)", f"{self.cached_s:.2f} s", "goal ≤ 2 s"),
             (f"content hash of {self.n_bytes / 1e6:,.0f} MB", f"{self.hash_s:.2f} s",
@@ -48,22 +68,23 @@ class AuditBench:
 
 
 def bench_audit(corpus_spec: str = "flores200", jobs: int = 2, repeats: int = 3,
-                progress: Callable[[str], None] | None = None) -> AuditBench:
+                progress: Callable[[str], None] | None = None,
+                specs: tuple[str, ...] = DEFAULT_TOKENIZERS) -> AuditBench:
     """Each timing is the fastest of `repeats` runs, the reference and the audits interleaved; every
     run starts from fresh str objects and an empty cache (Python caches a str's UTF-8 form, which
     the encoder needs, so reused strings would flatter whichever run comes second)."""
     step = progress or (lambda _label: None)
     corpus = load_corpus(corpus_spec)
-    adapters = [load_tokenizer(spec) for spec in BENCH_ENCODINGS]
+    adapters = [load_tokenizer(spec) for spec in specs]
     for adapter in adapters:  # warm: load ranks, build byte-length tables
         adapter.encode("warm up")
         _ = adapter.byte_lengths, adapter.artifact_hash
 
-    def raw(texts: list[str]) -> None:  # the reference is tiktoken itself, below the adapter
-        for adapter in adapters:
-            encode = adapter.encoding.encode_ordinary
-            for text in texts:
-                encode(text)
+    encoders = [raw_encoder(adapter) for adapter in adapters]
+
+    def raw(texts: list[str]) -> None:  # the reference is each library itself, below the adapter
+        for encode in encoders:
+            encode(texts)
 
     def audit(options: AuditOptions) -> float:
         clear_memos("texts")  # each run prepares its texts, as a first audit does

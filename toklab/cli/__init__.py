@@ -34,7 +34,7 @@ COMMANDS = {
     "audit": ("toklab.cli.audit_cmd:audit_cmd",
               "How many more tokens the same content costs in each language than in the pivot."),
     "price": ("toklab.cli.price_cmd:price_cmd",
-              "Cost per language of the same content, a monthly bill, and the effective context window."),
+              "Cost per language of the same content on today's models, a monthly bill, and the context window."),
     "parity": ("toklab.cli.parity_cmd:parity_cmd",
                "Classical vs parity-aware byte-level BPE at the same vocabulary: equality vs compression."),
     "loss": ("toklab.cli.loss_cmd:loss_cmd",

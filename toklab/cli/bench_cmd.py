@@ -21,17 +21,24 @@ def bench_group() -> None:
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Threads for the multi-job run.")
 @click.option("--repeats", type=click.IntRange(min=1), default=3, show_default=True,
               help="Runs of each timing (the reference and the audits interleaved); the fastest is shown.")
-def bench_audit_cmd(corpus: str, jobs: int, repeats: int) -> None:
-    """Audit of r50k/cl100k/o200k vs their raw encode_ordinary on the same texts.
+@click.option("-t", "--tokenizer", "tokenizers", multiple=True,
+              help="Tokenizer spec (repeatable). Default: the audit's defaults.")
+def bench_audit_cmd(corpus: str, jobs: int, repeats: int, tokenizers) -> None:
+    """The audit vs the sum of its tokenizers' raw encodes (each library's own call) on the same texts.
 
     \b
-    Example: toklab bench audit          # the full FLORES-200 dev+devtest, 204 languages
+    Examples:
+      toklab bench audit          # the audit's default tokenizers, FLORES-200 dev+devtest, 204 languages
+      toklab bench audit -t tiktoken:r50k_base -t tiktoken:cl100k_base -t tiktoken:o200k_base
     """
     from toklab.bench.analyzer_speed import audit_steps, bench_audit
+    from toklab.premium.audit import DEFAULT_TOKENIZERS
 
+    specs = tuple(tokenizers) or DEFAULT_TOKENIZERS
     with progress_callback("bench audit", audit_steps(repeats)) as advance:
-        result = bench_audit(corpus, jobs, repeats, advance)
-    _print_rows(f"audit benchmark — {result.docs:,} documents × 3 encodings, fastest of {repeats} runs",
+        result = bench_audit(corpus, jobs, repeats, advance, specs)
+    _print_rows(f"audit benchmark — {result.docs:,} documents × {len(specs)} tokenizers "
+                f"({', '.join(specs)}), fastest of {repeats} runs",
                 ("what", "time", "ratio"), result.rows)
 
 
