@@ -49,6 +49,14 @@ class AuditResult:
     signature: str
 
 
+def _ratio_percentiles(ratios: np.ndarray) -> dict:
+    """p10, p50, p90 of the per-document ratios, in one pass (a cached audit is mostly this)."""
+    if not ratios.size:
+        return {"ratio_p10": None, "ratio_p50": None, "ratio_p90": None}
+    p10, p50, p90 = np.percentile(ratios, (10, 50, 90))
+    return {"ratio_p10": float(p10), "ratio_p50": float(p50), "ratio_p90": float(p90)}
+
+
 def _language_stats(totals: dict, part: pl.DataFrame, pivot_part: pl.DataFrame) -> dict:
     lang_tokens, pivot_tokens = aligned(part, pivot_part, "tokens")
     lang_bytes, pivot_bytes = aligned(part, pivot_part, "bytes")
@@ -61,9 +69,7 @@ def _language_stats(totals: dict, part: pl.DataFrame, pivot_part: pl.DataFrame) 
         "chars": chars,
         "tokens": tokens,
         "aligned": (lang_tokens, pivot_tokens),
-        "ratio_p10": float(np.percentile(ratios, 10)) if ratios.size else None,
-        "ratio_p50": float(np.percentile(ratios, 50)) if ratios.size else None,
-        "ratio_p90": float(np.percentile(ratios, 90)) if ratios.size else None,
+        **_ratio_percentiles(ratios),
         "byte_premium": float(lang_bytes.sum() / pivot_bytes.sum()) if pivot_bytes.sum() else None,
         # one unit per column: whitespace words, or characters for scripts written without spaces
         "fertility_words": tokens / units if units and totals["unit_kind"] == "whitespace_word" else None,
@@ -165,14 +171,34 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus | CorpusStream, option
         raise SpecError(f"--executor {options.measure.executor} runs over the blocks of a streamed corpus (file:, jsonl:, "
                         f"parquet:); {corpus.spec} is measured in this process")
     check_languages(corpus.spec, corpus.langs, options.pivot)
-    rows: list[dict] = []
-    for adapter in adapters:
-        measures = LanguageMeasures.of_documents(measure(adapter, corpus, options.measure, progress))
-        joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None
-        rows.extend(tokenizer_rows(adapter, measures, options, joined))
-    frame = pl.DataFrame(rows).select(COLUMNS)
+    frame = pl.concat([_tokenizer_frame(adapter, corpus, options, progress) for adapter in adapters])
     signature = build(tokenizers_part(adapters), corpus.signature, options.signature())
     return AuditResult(frame, summarise(frame, options.pivot), signature)
+
+
+ROWS_VERSION = 1  # bump when tokenizer_rows computes anything differently
+
+
+def _tokenizer_frame(adapter: Adapter, corpus: Corpus, options: AuditOptions,
+                     progress: Callable[[str], None] | None) -> pl.DataFrame:
+    """One tokenizer's rows, kept in the verified cache under everything they depend on (the
+    tokenizer's and the corpus's content hashes, every option): a repeated audit reads them back
+    instead of redoing percentiles and bootstrap for every language."""
+    from toklab.cache import frame_entry, read_frame, write_frame
+    from toklab.premium.measure import MEASURE_VERSION
+
+    path = frame_entry("audit-rows", adapter.signature, corpus.signature, corpus.content_hash, options.signature(),
+                       options.measure.key(), f"rows:{ROWS_VERSION}|measure:{MEASURE_VERSION}")
+    cached = read_frame(path)
+    if cached is not None:
+        for lang in corpus.langs if progress else ():
+            progress(lang)
+        return cached
+    measures = LanguageMeasures.of_documents(measure(adapter, corpus, options.measure, progress))
+    joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None
+    frame = pl.DataFrame(tokenizer_rows(adapter, measures, options, joined)).select(COLUMNS)
+    write_frame(path, frame)
+    return frame
 
 
 def _run_streamed(adapters: Sequence[Adapter], stream: CorpusStream, options: AuditOptions,
