@@ -145,3 +145,54 @@ def test_closed_model_counted_by_its_vendor_on_the_fake_server(flores_ready, tik
                     "--format", "json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.output)["rows"][0]["premium"] == payload["rows"][0]["premium"]
+
+
+def _serve_once(payload: bytes):
+    """A one-file HTTP server on 127.0.0.1 (stopped by the caller)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 — the name http.server calls
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_refresh_keeps_the_fetched_prices_and_later_runs_use_them(monkeypatch):
+    raw = [{"id": "openai", "name": "OpenAI", "api_pattern": "https://api\\.openai\\.com",
+            "pricing_urls": ["https://example.test/pricing"], "model_match": {"starts_with": "gpt-"},
+            "models": [{"id": "gpt-5.5", "match": {"equals": "gpt-5.5"}, "context_window": 1_000_000,
+                        "prices": {"input_mtok": 7.5, "output_mtok": 30}}]}]
+    server = _serve_once(json.dumps(raw).encode())
+    try:
+        monkeypatch.setenv("TOKLAB_PRICES_URL", f"http://127.0.0.1:{server.server_address[1]}/data.json")
+        prices, signature = load_prices(today=dt.date(2026, 12, 4), refresh=True)
+    finally:
+        server.shutdown()
+    assert prices["gpt-5.5"].input_per_1m == 7.5 and "refresh_of_2026-12-04" in signature
+    again, signature = load_prices(today=dt.date(2026, 12, 5))  # no network: the kept refresh
+    assert again["gpt-5.5"].input_per_1m == 7.5 and "refresh_of_2026-12-04" in signature
+
+
+def test_refresh_offline_is_one_line_and_keeps_the_bundled_prices(monkeypatch):
+    import socket
+
+    from toklab.errors import MissingFileError
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("TOKLAB_PRICES_URL", f"http://127.0.0.1:{port}/data.json")
+    with pytest.raises(MissingFileError, match="could not refresh prices from http://127.0.0.1"):
+        load_prices(today=dt.date(2026, 12, 4), refresh=True)
+    _, signature = load_prices(today=dt.date(2026, 12, 4))
+    assert "bundled" in signature

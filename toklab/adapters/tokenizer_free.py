@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from toklab.adapters.base import Adapter
+import numpy as np
+
+from toklab.adapters.base import Adapter, FlatAnalysis
 from toklab.spec import Spec
 
 UNICODE_SIZE = 0x110000
@@ -24,6 +26,13 @@ class Utf8BytesAdapter(Adapter):
 
     def decode(self, ids: Sequence[int]) -> str:
         return bytes(ids).decode("utf-8", errors="replace")
+
+    def analyse_flat(self, texts: Sequence[str]) -> FlatAnalysis:
+        # The ids are the bytes: one buffer, no Python int per byte (it was 95 % of a bytes audit).
+        encoded = [text.encode("utf-8") for text in texts]
+        counts = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        ids = np.frombuffer(b"".join(encoded), dtype=np.uint8).astype(np.uint32)
+        return FlatAnalysis(ids, counts, None, np.zeros(len(counts), dtype=np.int64))
 
     def token_bytes(self, token_id: int) -> bytes:
         return bytes([token_id])

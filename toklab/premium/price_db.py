@@ -86,8 +86,8 @@ def entries(snapshot: Snapshot, today: dt.date, count_with: dict[str, str] | Non
     for provider in snapshot.providers:
         for model in provider.models:
             key = model_key(provider, model)
-            if key in out and not key.count(":"):
-                continue  # a first-party id is priced by its own provider (listed first for it)
+            if key in out:
+                continue  # the first listing of an id wins
             prices = model.get_prices(when)
             price_in = _number(getattr(prices, "input_mtok", None))
             if price_in is None:
@@ -163,15 +163,25 @@ def _providers(payload: bytes):
     return _providers_from_raw(json.loads(payload))
 
 
+def newest_snapshot(today: dt.date) -> Snapshot:
+    """The bundled snapshot, or a refresh kept in the cache when that is newer."""
+    bundled = bundled_snapshot(today)
+    refreshed = refreshed_snapshot(today)
+    return refreshed if refreshed is not None and refreshed.dated >= bundled.dated else bundled
+
+
 def refresh(today: dt.date, url: str | None = None) -> Snapshot:
-    """Fetch the price source (online) and keep it in the cache; one-line error offline."""
+    """Fetch the price source (online; `TOKLAB_PRICES_URL` names a mirror) and keep it in the cache;
+    one-line error offline."""
+    import os
+
     import httpx2
     from genai_prices.update_prices import DEFAULT_UPDATE_URL
 
     from toklab.cache import cache_dir_or_none, write_entry
     from toklab.errors import MissingFileError
 
-    url = url or DEFAULT_UPDATE_URL
+    url = url or os.environ.get("TOKLAB_PRICES_URL") or DEFAULT_UPDATE_URL
     try:
         response = httpx2.get(url, timeout=30)
         response.raise_for_status()

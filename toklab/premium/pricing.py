@@ -106,8 +106,7 @@ def load_prices(path: Path | None = None, today: dt.date | None = None, refresh:
     if path is not None:
         prices, origin = _load_file(path, count_with or {})
         return prices, f"{origin}|{mapping_signature()}|priced_on:{today}"
-    snapshot = (price_db.refresh(today) if refresh else price_db.refreshed_snapshot(today)
-                or price_db.bundled_snapshot(today))
+    snapshot = price_db.refresh(today) if refresh else price_db.newest_snapshot(today)
     return price_db.entries(snapshot, today, count_with), f"{price_db.signature(snapshot, today)}|{mapping_signature()}"
 
 
