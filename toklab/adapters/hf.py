@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 import polars as pl
 
-from toklab.adapters.base import Adapter, TokenAnalysis
+from toklab.adapters.base import Adapter, FlatAnalysis, TokenAnalysis
 from toklab.adapters.bytemap import byte_fallback_value, byte_level_bytes
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.spec import Spec
@@ -187,6 +187,27 @@ class HFAdapter(Adapter):
         if self.unk_id is None:
             return [0] * len(texts)
         return [len(unknown_positions(e, self.unk_id)) for e in self.encode_with_offsets(texts)]
+
+    @functools.cached_property
+    def _spells_text(self) -> bool:
+        """Byte-level, no normaliser, no unknown token: the tokens' bytes are the text's bytes, so token
+        ends follow from token lengths and no offsets are needed (checked per batch all the same)."""
+        normalizer = self.config.get("normalizer")
+        empty = normalizer is None or (normalizer.get("type") == "Sequence" and not normalizer.get("normalizers"))
+        return self._byte_level and empty and self.unk_id is None
+
+    def analyse_flat(self, texts: Sequence[str]) -> FlatAnalysis:
+        if not self._spells_text:
+            return super().analyse_flat(texts)
+        encodings = self.tokenizer.encode_batch_fast(list(texts), add_special_tokens=self.add_special)
+        arrays = [np.array(e.ids, dtype=np.uint32) for e in encodings]
+        counts = np.fromiter(map(len, arrays), dtype=np.int64, count=len(arrays))
+        ids = np.concatenate(arrays) if arrays else np.zeros(0, np.uint32)
+        spelled = np.bincount(np.repeat(np.arange(len(arrays)), counts), weights=self.byte_lengths[ids],
+                              minlength=len(arrays))
+        if not np.array_equal(spelled, [len(t.encode("utf-8")) for t in texts]):  # an added token matched text
+            return super().analyse_flat(texts)
+        return FlatAnalysis(ids, counts, None, np.zeros(len(counts), dtype=np.int64))
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         encodings = self.encode_with_offsets(texts)
