@@ -97,8 +97,20 @@ def stale_prices(data: ReportData) -> list[str]:
             for p in data.prices if p.dated == "undated" or stale(p.dated, today)]
 
 
+def _dated_cell(dated: str, today) -> Cell:
+    from toklab.premium.price_db import MAX_AGE_DAYS, stale
+
+    if dated != "undated" and not stale(dated, today):
+        return Cell(dated, dated)
+    return Cell(f"{dated} (over {MAX_AGE_DAYS} days old)", dated, "check this price, or refresh the price data",
+                estimate=True)
+
+
 def model_table(data: ReportData) -> Table:
     """One row per priced model: its prices, how it is counted, and what the same content costs."""
+    import datetime as dt
+
+    today = dt.date.fromisoformat(data.created[:10])
     headers = ["model", "provider", "counted with", "USD in / out / cached per 1M", "dated", f"USD {data.pivot}",
                "USD median language", "dearest language", "context there"]
     rows = []
@@ -115,7 +127,7 @@ def model_table(data: ReportData) -> Table:
             Cell(" / ".join("—" if v is None else f"${v:g}" for v in
                             (price.input_per_1m, price.output_per_1m, price.cached_input_per_1m)), price.input_per_1m,
                  price.tiers or ""),
-            Cell(price.dated, price.dated),
+            _dated_cell(price.dated, today),
             Cell(f"${pivot_cost:.2f}", pivot_cost, estimate=price.estimate),
             Cell(f"${median:.2f}", median, estimate=price.estimate),
             Cell(f"{top['lang_name']} ${top['content_cost']:.2f} ({top['premium']:.2f}×)", top["content_cost"],
