@@ -83,11 +83,11 @@ def price_cmd(models, price_file, refresh_prices, count_with, vendor_counts, cou
     shares = parse_mix(mix)
     parsed_scenario = Scenario.parse(scenario) if scenario else None
     loaded = load_corpus(corpus_spec_from_flags(corpus, split, langs, pivot))
+    counted = _counted(chosen, loaded, pivot, vendor_counts, counts_file, sample, save_counts)  # a key error first
     specs = list(dict.fromkeys(p.counting_spec for p in chosen))
     adapters = [load_tokenizer(s) for s in specs]
     with progress_callback("encoding", len(adapters) * len(loaded.langs)) as advance:
         audit = run_audit(adapters, loaded, AuditOptions(pivot=pivot), advance)
-    counted = _counted(chosen, loaded, pivot, vendor_counts, counts_file, sample, save_counts)
     result = price_audit(audit, dict(zip([a.name for a in adapters], specs)), chosen, price_signature, pivot,
                          content_tokens, parsed_scenario, shares, counted)
     table, signature = result.table, result.signature
