@@ -273,3 +273,27 @@ def test_figures_are_redrawn_exactly_when_their_numbers_change(tmp_path, monkeyp
     changed = frame.with_columns(premium=pl.Series([1.0, 4.9]))
     assert drawn_png("premium", changed, lambda: draw(changed)) != first and len(drawn) == 2
     assert drawn_png("loss", frame, lambda: None) is None and drawn_png("loss", frame, lambda: 1 / 0) is None
+
+
+def test_shared_vendor_counts_price_a_closed_model_exactly(report, tmp_path):
+    """With a counts file (what `toklab price --vendor-counts --save-counts` writes), the report prices
+    Claude from the vendor's counts: not an estimate, premiums equal to the counts' own."""
+    import dataclasses
+
+    from toklab.premium.counted_premium import premiums_from_counts
+    from toklab.premium.counts_file import read_counts_file, write_counts_file
+    from toklab.premium.inflation import BootstrapOptions
+    from toklab.report import collect
+
+    sample = report.corpus.frame.filter(pl.col("doc_id") < 40)
+    counts = sample.select("doc_id", "lang", model=pl.lit("claude-sonnet-4-5"),
+                           tokens=pl.col("text").str.len_bytes().cast(pl.Int64) // 3 + 1)
+    path = tmp_path / "claude.csv"
+    write_counts_file(counts, path)
+    options = dataclasses.replace(report.options, counts_file=path, models=("claude-sonnet-4-5",))
+    data = collect(report.tokenizers, report.corpus, options)
+    claude = data.price_rows.filter(pl.col("model") == "claude-sonnet-4-5").sort("lang")
+    expected = premiums_from_counts(read_counts_file(path), "eng_Latn", BootstrapOptions(resamples=200)).sort("lang")
+    assert not claude["estimate"].any() and claude["tokenizer"].unique().to_list() == ["counted:claude-sonnet-4-5"]
+    assert claude["premium"].to_list() == expected["premium"].to_list()
+    assert "counts_file:" in data.provenance["prices"].signature and not data.prices[0].estimate

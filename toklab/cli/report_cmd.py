@@ -31,6 +31,8 @@ from toklab.spec import Spec
               help="API models to price, comma-separated (see `toklab price --list`).")
 @click.option("--prices", "price_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Your own price file instead of the genai-prices database (format: toklab price --help).")
+@click.option("--counts", "counts_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Vendor counts (toklab price --vendor-counts --save-counts FILE): Claude/Gemini priced exactly.")
 @click.option("--mix", default="3:1", show_default=True, help="INPUT:OUTPUT token mix of the blended price.")
 @click.option("--count-with", "count_with", multiple=True, metavar="MODEL=SPEC",
               help="Count MODEL's tokens with SPEC (a model toklab cannot map; marked as an estimate).")
@@ -51,7 +53,7 @@ from toklab.spec import Spec
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
               show_default=True, callback=writable_target, help="The report file.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing report (and its PNGs).")
-def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, mix, count_with, resamples, seed, glitch_top, glitch_words,
+def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, counts_file, mix, count_with, resamples, seed, glitch_top, glitch_words,
                byte_run, protocol, byte_docs, fmt, output, overwrite) -> None:
     """One self-contained report: premium, price, loss and glitch exposure per language.
 
@@ -73,7 +75,7 @@ def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, mix,
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
     options = ReportOptions(pivot=pivot, resamples=resamples, seed=seed,
                             models=tuple(m.strip() for m in models.split(",") if m.strip()), price_file=price_file,
-                            mix=parse_mix(mix), count_with=tuple(parse_count_with(count_with).items()),
+                            mix=parse_mix(mix), counts_file=counts_file, count_with=tuple(parse_count_with(count_with).items()),
                             glitch_top=glitch_top, glitch_words=glitch_words, byte_run=byte_run,
                             byte_protocol=protocol, byte_docs=byte_docs)
     with progress_callback("measuring", planned_steps(adapters, loaded, options)) as advance:

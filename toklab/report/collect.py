@@ -23,6 +23,7 @@ from toklab.languages import SCRIPTS
 from toklab.loss import run_loss
 from toklab.loss.attribution import STAGES
 from toklab.premium import AuditOptions, BootstrapOptions, run_audit
+from toklab.premium.closed_counts import gather
 from toklab.premium.pricing import DEFAULT_MODELS, Price, load_prices, price_audit, select
 from toklab.registry import load_tokenizer
 from toklab.signature import library_versions
@@ -40,6 +41,7 @@ class ReportOptions:
     price_file: Path | None = None
     mix: tuple[float, float] = (0.75, 0.25)  # input and output shares of the blended price (3:1)
     count_with: tuple[tuple[str, str], ...] = ()  # (model, spec) for models toklab cannot map
+    counts_file: Path | None = None  # vendor counts (toklab price --save-counts): closed models priced exactly
     glitch_top: int = TOP_RANKED
     glitch_words: bool = True  # the glitch ranking's string frequencies from the wordfreq lists
     byte_run: Path | None = None
@@ -97,8 +99,11 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
     prices, price_snapshot, counting, extra = _pricing(adapters, options)
     audit = run_audit(adapters + extra, corpus, AuditOptions(pivot=options.pivot, bootstrap=BootstrapOptions(
         resamples=options.resamples, seed=options.seed)), progress)
+    counted = gather(prices, corpus, options.pivot, ask_vendors=False, counts_path=options.counts_file,
+                     per_language=0, seed=0, bootstrap=BootstrapOptions(resamples=options.resamples,
+                                                                        seed=options.seed))[0]
     priced = price_audit(audit, {a.name: spec for spec, a in counting.items()}, prices, price_snapshot, options.pivot,
-                         CONTENT_TOKENS, None, options.mix)
+                         CONTENT_TOKENS, None, options.mix, counted)
     loss = run_loss(adapters, corpus, progress=progress)
     exposures = [_exposure(adapter, corpus, options, progress) for adapter in adapters]
     languages = (audit.rows.filter(pl.col("tokenizer").is_in(names)).select(LANGUAGE_COLUMNS)
@@ -118,7 +123,7 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
         languages = languages.join(bpb.select("lang", "bpb"), on="lang", how="left")
         provenance["bpb"] = Provenance("bpb", f"Bits per byte, byte model ({options.byte_protocol})", signature)
     summary = _summary(audit.summary.filter(pl.col("tokenizer").is_in(names)), languages)
-    return ReportData(corpus, adapters, prices, options, languages, priced.table, summary, bpb, provenance,
+    return ReportData(corpus, adapters, priced.prices, options, languages, priced.table, summary, bpb, provenance,
                       price_snapshot, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), library_versions())
 
 
