@@ -65,6 +65,10 @@ def test_counting_map_says_why():
     assert counting_for("qwen/qwen3.6-plus").tokenizer == "pkg:qwen-3.6"
     assert not counting_for("mistral-large-4").exact
     assert counting_for("some-unknown-model") is None
+    # a hosted id by its last path segment: the model's own name
+    assert counting_for("@cf/deepseek-ai/deepseek-v4-pro-0813").tokenizer == "pkg:deepseek-v4"
+    assert counting_for("openai/gpt-oss-120b").tokenizer == "tiktoken:o200k_harmony"
+    assert counting_for("somehost/olmo-3-7b") is None
 
 
 def test_input_limit_replaces_the_whole_window_where_the_vendor_states_one():

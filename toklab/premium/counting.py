@@ -40,21 +40,29 @@ def _matches(rule: str, model: str) -> bool:
 
 
 def counting_for(model: str) -> Counting | None:
-    """None when no rule knows the model: it is priced only when the user names a tokenizer."""
-    for rule in _table()[0]["rules"]:
-        if _matches(rule["match"], model):
-            return _resolve(rule, model)
+    """None when no rule knows the model: it is priced only when the user names a tokenizer. A
+    hosted id (`deepseek/deepseek-v4-pro`, `@cf/deepseek-ai/deepseek-v4-pro-0813`) is tried whole,
+    then by its last path segment, the model's own name.
+
+    >>> counting_for("openrouter/deepseek/deepseek-v4-pro").tokenizer
+    'pkg:deepseek-v4'
+    """
+    for name in dict.fromkeys((model, model.rsplit("/", 1)[-1])):
+        for rule in _table()[0]["rules"]:
+            counting = _resolve(rule, name) if _matches(rule["match"], name) else None
+            if counting is not None:
+                return counting
     return None
 
 
-def _resolve(rule: dict, model: str) -> Counting:
+def _resolve(rule: dict, model: str) -> Counting | None:
     if rule["tokenizer"] == "tiktoken-table":
         from toklab.aliases import openai_encoding
 
         encoding = openai_encoding(model)
         if encoding is None:
-            unknown = rule["unknown"]
-            return Counting(unknown["tokenizer"], False, unknown["reason"], None)
+            unknown = rule.get("unknown")  # a stand-in for the family, or no answer from this rule
+            return Counting(unknown["tokenizer"], False, unknown["reason"], None) if unknown else None
         return Counting(f"tiktoken:{encoding}", True, rule["source"], None)
     why = rule["source"] if rule["exact"] else rule["reason"]
     return Counting(rule["tokenizer"], rule["exact"], why, rule.get("counted_by"))
