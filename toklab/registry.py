@@ -87,7 +87,8 @@ SCHEMES: dict[str, tuple[Callable[[Spec], Adapter], str]] = {
 
 # The parameters each scheme reads; any other is refused (`?special=1` must not drop specials).
 KEYS: dict[str, frozenset[str]] = {
-    "tiktoken": frozenset({"pattern"}), "hf": frozenset({"specials"}), "spm": frozenset(), "tekken": frozenset(), "pkg": frozenset(),
+    "tiktoken": frozenset({"pattern"}), "hf": frozenset({"specials"}), "spm": frozenset(), "tekken": frozenset(),
+    "pkg": frozenset(),
     "bytes": frozenset(), "chars": frozenset(), "train": frozenset({"vocab", "corpus", "impl", "coverage", "dev"}),
 }
 

@@ -18,7 +18,7 @@ from toklab.premium.audit import AuditOptions, run_audit
 from toklab.premium.closed_counts import gather
 from toklab.premium.counts_file import write_counts_file
 from toklab.premium.inflation import BootstrapOptions
-from toklab.premium.price_db import MAX_AGE_DAYS, stale
+from toklab.premium.price_db import age_warning
 from toklab.premium.pricing import (DEFAULT_MODELS, Scenario, load_prices, parse_count_with, parse_mix, price_audit,
                                     select)
 from toklab.registry import load_tokenizer
@@ -57,8 +57,8 @@ from toklab.registry import load_tokenizer
 @click.option("--list", "list_models", is_flag=True, help="List the priced models and how each is counted, and exit.")
 @format_option
 @output_option
-def price_cmd(models, price_file, refresh_prices, count_with, vendor_counts, counts_file, sample, save_counts, corpus, split, langs, pivot, content_tokens, mix,
-              scenario, show_all, list_models, fmt, output) -> None:
+def price_cmd(models, price_file, refresh_prices, count_with, vendor_counts, counts_file, sample, save_counts, corpus,
+              split, langs, pivot, content_tokens, mix, scenario, show_all, list_models, fmt, output) -> None:
     """Cost per language of the same content on today's models, a monthly bill, and the context window.
 
     \b
@@ -146,15 +146,12 @@ def _list_table(frame: pl.DataFrame) -> Table:
 
 
 def _warn_stale(chosen, today: dt.date) -> None:
-    old = [p for p in chosen if p.dated != "undated" and stale(p.dated, today)]
-    undated = [p.model for p in chosen if p.dated == "undated"]
     console = stderr_console()
-    for p in old:
-        days = (today - dt.date.fromisoformat(p.dated)).days
-        console.print(f"[bold yellow]warning:[/bold yellow] the price of {escape(p.model)} is dated {p.dated}, "
-                      f"{days} days ago (more than {MAX_AGE_DAYS}); refresh with --refresh-prices or pass --prices FILE")
-    if undated:
-        console.print(f"[bold yellow]warning:[/bold yellow] undated prices: {escape(', '.join(undated))}")
+    for price in chosen:
+        why = age_warning(price.dated, today)
+        if why:
+            console.print(f"[bold yellow]warning:[/bold yellow] the price of {escape(price.model)} is {escape(why)}; "
+                          "refresh with --refresh-prices or pass --prices FILE")
 
 
 def _report(table: pl.DataFrame, chosen, content_tokens, scenario, shares, show_all, signature) -> None:

@@ -70,17 +70,6 @@ def counted_premiums(model: str, counts: pl.DataFrame, docs: pl.DataFrame, pivot
     return CountedPremiums(rows, spec, how, f"{spec}|{origin}|docs_per_lang:{sample}")
 
 
-def counts_for(model: str, counts_path: Path | None) -> pl.DataFrame | None:
-    """The counts a shared file holds for `model`, or None."""
-    if counts_path is None:
-        return None
-    from toklab.premium.counts_file import read_counts_file
-
-    counts = read_counts_file(counts_path)
-    mine = counts.filter(pl.col("model") == model)
-    return mine if mine.height else None
-
-
 def gather(prices, corpus: Corpus, pivot: str, *, ask_vendors: bool, counts_path: Path | None, per_language: int,
            seed: int, bootstrap: BootstrapOptions,
            progress: Callable[[], None] | None = None) -> tuple[list[CountedPremiums], pl.DataFrame | None]:
@@ -89,14 +78,15 @@ def gather(prices, corpus: Corpus, pivot: str, *, ask_vendors: bool, counts_path
     from toklab.paths import file_sha256
 
     docs = sample_frame(corpus, pivot, per_language, seed) if ask_vendors else None
+    shared = _shared_counts(counts_path, corpus)
+    shared_origin = f"counts_file:{counts_path}@sha256:{file_sha256(counts_path)[:16]}" if shared else ""
     found, frames = [], []
     for price in prices:
         if price.exact:
             continue
-        counts = counts_for(price.model, counts_path)
+        counts = shared.get(price.model)
         if counts is not None:
-            counts = counts.filter(pl.col("lang").is_in(corpus.langs))
-            origin = f"counts_file:{counts_path}@sha256:{file_sha256(counts_path)[:16]}"
+            origin = shared_origin
             texts = corpus.frame.select("doc_id", "lang", "text")
         elif ask_vendors and price.counted_by:
             from toklab.premium.vendor_counts import signature
@@ -107,3 +97,13 @@ def gather(prices, corpus: Corpus, pivot: str, *, ask_vendors: bool, counts_path
         found.append(counted_premiums(price.model, counts, texts, pivot, bootstrap, origin))
         frames.append(counts)
     return found, pl.concat(frames) if frames else None
+
+
+def _shared_counts(counts_path: Path | None, corpus: Corpus) -> dict[str, pl.DataFrame]:
+    """A shared counts file, read once: model → its counts in the corpus's languages."""
+    if counts_path is None:
+        return {}
+    from toklab.premium.counts_file import read_counts_file
+
+    counts = read_counts_file(counts_path).filter(pl.col("lang").is_in(corpus.langs))
+    return {model: part for (model,), part in counts.group_by("model")}

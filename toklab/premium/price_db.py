@@ -18,7 +18,7 @@ import json
 import re
 from decimal import Decimal
 
-from toklab.premium.counting import counting_for, input_limit
+from toklab.premium.counting import Counting, counting_for, input_limit
 
 MAX_AGE_DAYS = 90
 _DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)|datetime\.date\((\d{4}), (\d{1,2}), (\d{1,2})\)")
@@ -29,13 +29,21 @@ class Snapshot:
     providers: list       # genai_prices.types.Provider
     origin: str           # "genai-prices 0.2.3 (bundled)" or "genai-prices refresh of 2026-12-04"
     dated: dt.date        # newest date its entries record up to the pricing day
+    model_dates: dict     # (provider id, model id) → the newest date that entry records, where it has one
+
+    @classmethod
+    def of(cls, providers: list, origin: str, today: dt.date, fetched: dt.date | None = None) -> "Snapshot":
+        """Dates read once per entry. A refresh is dated by the day it was fetched (current then); the
+        bundled data by the newest date its entries record."""
+        dates = {(p.id, m.id): max(found) for p in providers for m in p.models if (found := _dates(repr(m), today))}
+        return cls(providers, origin, fetched or max(dates.values(), default=dt.date(1970, 1, 1)), dates)
 
 
 def bundled_snapshot(today: dt.date) -> Snapshot:
     import genai_prices
     from genai_prices.data import providers
 
-    return Snapshot(providers, f"genai-prices {genai_prices.__version__} (bundled)", _newest_date(providers, today))
+    return Snapshot.of(providers, f"genai-prices {genai_prices.__version__} (bundled)", today)
 
 
 def _dates(text: str, today: dt.date) -> list[dt.date]:
@@ -51,10 +59,6 @@ def _dates(text: str, today: dt.date) -> list[dt.date]:
     return found
 
 
-def _newest_date(objects, today: dt.date) -> dt.date:
-    return max(_dates(repr(objects), today), default=dt.date(1970, 1, 1))
-
-
 def _number(value) -> float | None:
     if value is None:
         return None
@@ -63,7 +67,7 @@ def _number(value) -> float | None:
 
 
 def _tiers(prices) -> str | None:
-    tiers = getattr(prices.input_mtok, "tiers", None) if hasattr(prices, "input_mtok") else None
+    tiers = getattr(getattr(prices, "input_mtok", None), "tiers", None)
     if not tiers:
         return None
     return "; ".join(f"input above {t.start:,} tokens: ${float(t.price):g} per 1M" for t in tiers)
@@ -100,20 +104,16 @@ def entries(snapshot: Snapshot, today: dt.date, count_with: dict[str, str] | Non
                 cached_input_per_1m=_number(getattr(prices, "cache_read_mtok", None)),
                 context_window=_window(model), context_note=_window_note(model),
                 tiers=_tiers(prices), source=(provider.pricing_urls or [""])[0],
-                dated=max(_dates(repr(model), today), default=snapshot.dated).isoformat(),
+                dated=snapshot.model_dates.get((provider.id, model.id), snapshot.dated).isoformat(),
             )
     return out
 
 
-def _unmapped():
-    from toklab.premium.counting import Counting
-
+def _unmapped() -> Counting:
     return Counting(None, False, "toklab does not know which tokenizer this model counts with", None)  # type: ignore[arg-type]
 
 
-def _counting(key: str, model_id: str, count_with: dict[str, str]):
-    from toklab.premium.counting import Counting
-
+def _counting(key: str, model_id: str, count_with: dict[str, str]) -> Counting | None:
     if key in count_with or model_id in count_with:
         spec = count_with.get(key) or count_with[model_id]
         return Counting(spec, False, f"counted with {spec} as the user asked (--count-with)", None)
@@ -138,8 +138,17 @@ def signature(snapshot: Snapshot, today: dt.date) -> str:
     return f"prices:{snapshot.origin.replace(' ', '_')}|price_data_dated:{snapshot.dated}|priced_on:{today}"
 
 
+def age_warning(dated: str, today: dt.date) -> str | None:
+    """Why a price needs checking (dated more than MAX_AGE_DAYS before `today`, or undated), or None."""
+    try:
+        days = (today - dt.date.fromisoformat(dated)).days
+    except ValueError:  # "undated", or a date a price file wrote otherwise
+        return f"undated ({dated!r})"
+    return f"dated {dated}, {days} days ago (more than {MAX_AGE_DAYS})" if days > MAX_AGE_DAYS else None
+
+
 def stale(dated: str, today: dt.date) -> bool:
-    return (today - dt.date.fromisoformat(dated)).days > MAX_AGE_DAYS
+    return age_warning(dated, today) is not None
 
 
 def refreshed_snapshot(today: dt.date) -> Snapshot | None:
@@ -153,7 +162,7 @@ def refreshed_snapshot(today: dt.date) -> Snapshot | None:
         payload = read_entry(path)
         if payload is not None:
             day = dt.date.fromisoformat(path.stem.removeprefix("genai-prices-"))
-            return Snapshot(_providers(payload), f"genai-prices refresh of {day}", min(day, today))
+            return Snapshot.of(_providers(payload), f"genai-prices refresh of {day}", today, fetched=min(day, today))
     return None
 
 
@@ -192,4 +201,4 @@ def refresh(today: dt.date, url: str | None = None) -> Snapshot:
     folder = cache_dir_or_none("prices")
     if folder is not None:
         write_entry(folder / f"genai-prices-{today}.json", response.content)
-    return Snapshot(providers, f"genai-prices refresh of {today}", today)
+    return Snapshot.of(providers, f"genai-prices refresh of {today}", today, fetched=today)

@@ -86,31 +86,32 @@ def price_sentence(data: ReportData, price) -> str:
 
 
 def stale_prices(data: ReportData) -> list[str]:
-    """One warning per selected price older than the price database's age limit."""
+    """One warning per selected price older than the price database's age limit, or undated."""
+    from toklab.premium.price_db import age_warning
+
+    today = _report_day(data)
+    return [f"Warning: the price of {p.model} is {why}; check it, or refresh the price data "
+            "(toklab price --refresh-prices)." for p in data.prices if (why := age_warning(p.dated, today))]
+
+
+def _report_day(data: ReportData):
     import datetime as dt
 
-    from toklab.premium.price_db import MAX_AGE_DAYS, stale
-
-    today = dt.date.fromisoformat(data.created[:10])
-    return [f"Warning: the price of {p.model} is dated {p.dated}, more than {MAX_AGE_DAYS} days before this report; "
-            "check it, or refresh the price data (toklab price --refresh-prices)."
-            for p in data.prices if p.dated == "undated" or stale(p.dated, today)]
+    return dt.date.fromisoformat(data.created[:10])
 
 
 def _dated_cell(dated: str, today) -> Cell:
     from toklab.premium.price_db import MAX_AGE_DAYS, stale
 
-    if dated != "undated" and not stale(dated, today):
+    if not stale(dated, today):
         return Cell(dated, dated)
-    return Cell(f"{dated} (over {MAX_AGE_DAYS} days old)", dated, "check this price, or refresh the price data",
-                estimate=True)
+    return Cell(f"{dated} (check: over {MAX_AGE_DAYS} days old or undated)", dated,
+                "check this price, or refresh the price data", estimate=True)
 
 
 def model_table(data: ReportData) -> Table:
     """One row per priced model: its prices, how it is counted, and what the same content costs."""
-    import datetime as dt
-
-    today = dt.date.fromisoformat(data.created[:10])
+    today = _report_day(data)
     headers = ["model", "provider", "counted with", "USD in / out / cached per 1M", "dated", f"USD {data.pivot}",
                "USD median language", "dearest language", "context there"]
     rows = []
