@@ -20,7 +20,7 @@ from toklab.premium.counts_file import write_counts_file
 from toklab.premium.inflation import BootstrapOptions
 from toklab.premium.price_db import age_warning
 from toklab.premium.pricing import (DEFAULT_MODELS, Scenario, load_prices, parse_count_with, parse_mix, price_audit,
-                                    select)
+                                    select, short_model)
 from toklab.registry import load_tokenizer
 
 
@@ -192,7 +192,7 @@ def _model_summary(table: pl.DataFrame, chosen, value: str, what: str) -> Table:
         top = rows.sort("premium").row(-1, named=True)
         context = f"{top['effective_context']:,.0f}" if top["effective_context"] else "—"
         interval = f" ({top['premium_lo']:.1f}–{top['premium_hi']:.1f})" if top.get("premium_lo") else ""
-        out.add_row(escape(_short(price.model)) + (" *" if price.estimate else ""),
+        out.add_row(escape(short_model(price.model)) + (" *" if price.estimate else ""),
                     f"${pivot_cost[0]:,.2f}" if len(pivot_cost) else "—", f"${rows[value].median():,.2f}",
                     escape(top["lang_name"].split(" (")[0]) + f" ${top[value]:,.2f}", f"{top['premium']:.1f}{interval}",
                     str(int((rows["premium"] >= 2).sum())), context)
@@ -207,10 +207,10 @@ def _language_table(table: pl.DataFrame, chosen, value: str, what: str, show_all
     out = Table(title=f"USD per language: {what}", title_justify="left", header_style="bold")
     out.add_column("language", no_wrap=True, max_width=22, overflow="ellipsis")
     for price in chosen:
-        out.add_column(escape(_short(price.model)) + (" *" if price.estimate else ""), justify="right")
+        out.add_column(escape(short_model(price.model)) + (" *" if price.estimate else ""), justify="right")
     context_price = next((p for p in chosen if p.context_window), None)
     if context_price:
-        out.add_column(f"context ({escape(_short(context_price.model))})", justify="right")
+        out.add_column(f"context ({escape(short_model(context_price.model))})", justify="right")
     cells = {(r["model"], r["lang"]): r for r in table.iter_rows(named=True)}
     for lang in order:
         if lang is None:
@@ -225,20 +225,15 @@ def _language_table(table: pl.DataFrame, chosen, value: str, what: str, show_all
     return out
 
 
-def _short(model: str) -> str:
-    """`groq:meta-llama/llama-4-maverick-17b-128e-instruct` → `llama-4-maverick-17b-128e-instruct`."""
-    return model.rsplit("/", 1)[-1].split(":", 1)[-1]
-
-
 def _footnotes(console, chosen, signature) -> None:
     estimates: dict[tuple[str, str], list[str]] = {}
     for price in chosen:
         if price.estimate:
-            estimates.setdefault((price.tokenizer, price.why), []).append(_short(price.model))
+            estimates.setdefault((price.tokenizer, price.why), []).append(short_model(price.model))
     for (tokenizer, why), names in estimates.items():
         console.print(f"[yellow]* {escape(', '.join(names))}: counted with {escape(tokenizer)}, an estimate — "
                       f"{escape(why)}.[/yellow]")
-    exact = [f"{_short(p.model)}: {p.tokenizer}" for p in chosen if p.exact]
+    exact = [f"{short_model(p.model)}: {p.tokenizer}" for p in chosen if p.exact]
     if exact:
         console.print("Exact counts: " + escape("; ".join(exact)) + ".")
     console.print(f"Prices per 1M tokens from the price data, dated {min(p.dated for p in chosen)} to "

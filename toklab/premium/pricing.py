@@ -158,6 +158,11 @@ def select(prices: dict[str, Price], models: list[str]) -> list[Price]:
     return [prices[m] for m in models]
 
 
+def short_model(model: str) -> str:
+    """`groq:meta-llama/llama-4-maverick-17b-128e-instruct` → `llama-4-maverick-17b-128e-instruct`."""
+    return model.rsplit("/", 1)[-1].split(":", 1)[-1]
+
+
 def parse_count_with(pairs) -> dict[str, str]:
     """`MODEL=SPEC` options → {model: spec}."""
     out = {}

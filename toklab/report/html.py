@@ -18,6 +18,7 @@ from toklab.report.layout import (
     methodology,
     missing_figures,
     model_table,
+    price_language_table,
     report_title,
     script_table,
     stale_prices,
@@ -163,10 +164,11 @@ def _headline(data: ReportData) -> str:
 def _languages(data: ReportData) -> str:
     return ('<section id="languages"><h2>Per language</h2>'
             '<p class="note">Premium: tokens needed for the same content as the pivot (95% bootstrap interval); '
-            "† not comparable (text became unknown tokens). USD: the cost of the content of "
-            f"{CONTENT_TOKENS:,} pivot tokens at the blended input:output price (per model: the table above). Cells in "
+            "† not comparable (text became unknown tokens). The second table: what the content of "
+            f"{CONTENT_TOKENS:,} pivot tokens costs per model at the blended input:output price. Cells in "
             "<em>≈ italics</em> are estimates. Hover a cell for its breakdown.</p>"
-            + language_controls(data) + table_html(language_table(data), data) + "</section>")
+            + language_controls(data) + table_html(language_table(data), data)
+            + table_html(price_language_table(data), data) + "</section>")
 
 
 def _figures(data: ReportData, figures: list[FigureSpec]) -> str:

@@ -217,14 +217,11 @@ def language_table(data: ReportData) -> Table:
     per model the content's price and the effective context, and BPB when a byte run was given."""
     names = data.languages["tokenizer"].unique(maintain_order=True).to_list()
     by_key = {(r["tokenizer"], r["lang"]): r for r in data.languages.iter_rows(named=True)}
-    prices = {(r["model"], r["lang"]): r for r in data.price_rows.iter_rows(named=True)}
     first = data.languages.filter(pl.col("tokenizer") == names[0]).sort("premium", descending=True)
     headers = ["language", "code", "script", "byte premium"]
     for name in names:
         label = short_name(name)
         headers += [f"premium {label} [95% CI]", f"chars lost {label}", f"glitch exposure {label}"]
-    for price in data.prices:
-        headers.append(f"USD {price.model}{' (estimate*)' if price.estimate else ''}")
     has_bpb = "bpb" in data.languages.columns
     headers += ["BPB byte model"] if has_bpb else []
     rows, attributes = [], []
@@ -236,17 +233,34 @@ def language_table(data: ReportData) -> Table:
         for name in names:
             r = by_key[(name, lang)]
             cells += [_premium_cell(r), _loss_cell(r), _exposure_cell(r, data.options.glitch_top)]
-        for price in data.prices:
-            p = prices[(price.model, lang)]
-            cells.append(Cell(f"${p['content_cost']:.2f}", p["content_cost"], f"counted with {p['tokenizer']}",
-                              estimate=price.estimate))
         if has_bpb:
             cells.append(Cell("—" if lang_row["bpb"] is None else f"{lang_row['bpb']:.3f}", lang_row["bpb"]))
         rows.append(cells)
         attributes.append({"data-script": lang_row["script"], "id": f"lang-{lang}"})
     return Table("languages", f"Every language ({first.height}), most expensive under {short_name(names[0])} first",
-                 headers, rows, ["audit", "prices", "loss"] + _glitch_keys(data) + (["bpb"] if has_bpb else []),
+                 headers, rows, ["audit", "loss"] + _glitch_keys(data) + (["bpb"] if has_bpb else []),
                  attributes)
+
+
+def price_language_table(data: ReportData) -> Table:
+    """One row per language, one column per priced model: the same content's cost (a table of its
+    own, so that the language table stays readable on a page)."""
+    from toklab.premium.pricing import short_model
+
+    cells = {(r["model"], r["lang"]): r for r in data.price_rows.iter_rows(named=True)}
+    first = data.price_rows.filter(pl.col("model") == data.prices[0].model).sort("content_cost", descending=True)
+    headers = ["language"] + [f"{short_model(p.model)}{' (estimate*)' if p.estimate else ''}" for p in data.prices]
+    rows = []
+    for r in first.iter_rows(named=True):
+        row = [Cell(r["lang_name"], r["lang_name"])]
+        for price in data.prices:
+            cost = cells[(price.model, r["lang"])]["content_cost"]
+            row.append(Cell(f"${cost:.2f}", cost, f"{price.model}, counted with {price.tokenizer}",
+                            estimate=price.estimate))
+        rows.append(row)
+    return Table("price-languages", f"USD per language: the content of {CONTENT_TOKENS:,} {data.pivot} tokens at a "
+                                    f"{_mix(data)} input:output mix, most expensive under {data.prices[0].model} first",
+                 headers, rows, ["prices"])
 
 
 def script_table(data: ReportData) -> Table:

@@ -26,7 +26,7 @@ def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | Non
         "## Per language", "",
         "Premium: tokens needed for the same content as the pivot [95% bootstrap interval]; † not comparable. "
         "Cells marked ≈ are estimates (a stand-in tokenizer, or loss stages from a sample).", "",
-        table_markdown(layout.language_table(data), data),
+        table_markdown(layout.language_table(data), data), table_markdown(layout.price_language_table(data), data),
         "## Per script", "", table_markdown(layout.script_table(data), data),
         "## Figures", "",
     ]
