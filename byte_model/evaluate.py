@@ -20,10 +20,6 @@ import torch.nn.functional as F
 from byte_model.data import Documents, Vocabulary, check_same_tokenizer, encode_documents, eval_windows
 from byte_model.runtime import autocast
 
-# Bump whenever a change here or in protocols.py would change a score: cached evaluations written
-# by other versions of the code then stop answering.
-EVAL_VERSION = 1
-
 
 @torch.no_grad()
 def document_bits(model, docs: Documents, vocab: Vocabulary, batch_size: int = 64,
@@ -96,8 +92,8 @@ def evaluate_run(run_dir: Path, corpus: str | None = None, first_n: int | None =
     check_same_tokenizer(vocab, current, str(run_dir))
     setup = ScoringSetup(protocol, train_cfg["corpus"], train_cfg["tokenizer"], train_cfg.get("val_fraction", 0.0),
                          dynamic_lr, batch_size)
-    path = _cache_entry(run_dir, checkpoint, subset, setup, model)
-    cached = _read_cached(path)
+    key = _cache_key(run_dir, checkpoint, subset, setup, model)
+    cached = _read_cached(key)
     if cached is not None:
         return cached
     bits, chosen_lr, protocol_signature = score_documents(model, docs, vocab, setup, progress, on_log)
@@ -106,29 +102,31 @@ def evaluate_run(run_dir: Path, corpus: str | None = None, first_n: int | None =
                           f"eval_{subset.signature}", f"first_n:{'all' if first_n is None else first_n}",
                           protocol_signature])
     result = ByteEvalResult(per_lang, overall, int(docs.n_bytes.sum()), len(docs.ids), signature, protocol, chosen_lr)
-    _write_cached(path, result)
+    _write_cached(key, result)
     return result
 
 
-def _cache_entry(run_dir: Path, checkpoint: str, subset, setup, model) -> Path | None:
+def _cache_key(run_dir: Path, checkpoint: str, subset, setup, model):
     """Where this evaluation is kept: keyed by the checkpoint file's sha256, the scored documents'
     content hash, every scoring setting and, for the protocols that read it, the content of the
     text they take context and validation from — so a retrained run or an edited text misses."""
     from byte_model.train import checkpoint_path
     from corpora import load_corpus
-    from toklab.cache import keyed_entry
+    from toklab.cache import cache_key
     from toklab.paths import file_sha256
 
     context = load_corpus(setup.context_corpus).content_hash if setup.protocol != "isolated" else "context:none"
     device = next(model.parameters()).device.type
-    return keyed_entry("evaluations", file_sha256(checkpoint_path(run_dir, checkpoint)), subset.content_hash,
-                       repr(setup), context, f"device:{device}", f"eval:{EVAL_VERSION}", suffix=".json")
+    return cache_key("evaluations", file_sha256(checkpoint_path(run_dir, checkpoint)), subset.content_hash,
+                     repr(setup), context, f"device:{device}", suffix=".json",
+                     code=(__name__, "byte_model.protocols", "byte_model.model", "byte_model.architectures",
+                           "byte_model.shortened", "byte_model.data"))
 
 
-def _read_cached(path: Path | None) -> ByteEvalResult | None:
-    from toklab.cache import read_entry
+def _read_cached(key) -> ByteEvalResult | None:
+    from toklab.cache import load
 
-    payload = read_entry(path) if path is not None else None
+    payload = load(key)
     if payload is None:
         return None
     try:  # verified bytes, but written by this module: a shape it cannot read is a miss, not an error
@@ -139,11 +137,10 @@ def _read_cached(path: Path | None) -> ByteEvalResult | None:
         return None
 
 
-def _write_cached(path: Path | None, result: ByteEvalResult) -> None:
-    from toklab.cache import write_entry
+def _write_cached(key, result: ByteEvalResult) -> None:
+    from toklab.cache import store
 
-    if path is not None:
-        table = io.BytesIO()
-        result.per_lang.write_parquet(table)
-        fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "per_lang"}
-        write_entry(path, json.dumps(fields | {"per_lang": base64.b64encode(table.getvalue()).decode()}).encode())
+    table = io.BytesIO()
+    result.per_lang.write_parquet(table)
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "per_lang"}
+    store(key, json.dumps(fields | {"per_lang": base64.b64encode(table.getvalue()).decode()}).encode())

@@ -19,7 +19,7 @@ from corpora.readers import load_jsonl, load_parquet, load_text
 from corpora.sources import SOURCES
 from toklab.errors import SpecError
 from toklab.memo import memo_dict
-from toklab.paths import stamp
+from toklab.paths import data_root, stamp
 from toklab.spec import Spec
 from toklab.suggest import nearest
 
@@ -50,12 +50,20 @@ def load_corpus(text: str | Spec, progress: Progress | None = None) -> Corpus:
     spec = parse_corpus_spec(text)
     # The same spec can resolve to different files when the data locations change, and a file
     # can be edited between two loads in one process.
-    key = (spec.canonical, stamp(spec.target) if spec.target else (),
+    key = (spec.canonical, stamp(spec.target) if spec.target else _named_source_stamp(spec),
            *(os.environ.get(v) for v in ("TOKLAB_DATA", "TOKLAB_HOME", "TOKLAB_FLORES200_URL")))
     if key not in _MEMO:
         loader = LOADERS[spec.scheme]
         _MEMO[key] = loader(spec, progress) if spec.scheme == "flores200" else only_langs(loader(spec), spec)
     return _MEMO[key]
+
+
+def _named_source_stamp(spec: Spec) -> tuple:
+    """A named source's local copy (`?path=` or `$TOKLAB_DATA/<name>`), so an edited file is read afresh."""
+    if spec.get("path"):
+        return stamp(spec.get("path"))
+    root = data_root()
+    return stamp(str(root / spec.scheme)) if root is not None else ()
 
 
 def only_langs(corpus: Corpus, spec: Spec) -> Corpus:

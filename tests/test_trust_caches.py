@@ -157,3 +157,57 @@ def test_byte_evaluation_is_cached_by_checkpoint_and_text_content(flores_ready, 
     clear_memos()
     edited = toklab.evaluate_byte_model(first, corpus)
     assert edited.overall != retrained.overall and len(list((home / "evaluations").iterdir())) == 3
+
+
+def _new_entries(home, before: set) -> set:
+    return {p for p in home.rglob("*") if p.is_file()} - before
+
+
+def test_a_valid_entry_moved_under_another_key_is_refused(tiny_parallel, tiktoken_ready, home):
+    """Both entries are intact and sealed; the seal binds the key, so r50k never reports cl100k's numbers."""
+    r50k, _, _ = audit_json(f"file:{tiny_parallel}", "tiktoken:r50k_base")
+    r50k_files = _new_entries(home, set())
+    cl100k, _, _ = audit_json(f"file:{tiny_parallel}", "tiktoken:cl100k_base")
+    cl100k_files = _new_entries(home, r50k_files)
+    assert r50k != cl100k
+    assert r50k_files and len(r50k_files) == len(cl100k_files)
+    for mine, theirs in zip(sorted(r50k_files), sorted(cl100k_files, key=lambda p: (p.parent.name, p.suffix))):
+        assert (mine.parent.name, mine.suffix) == (theirs.parent.name, theirs.suffix)
+        mine.write_bytes(theirs.read_bytes())
+    clear_memos()
+    again, _, output = audit_json(f"file:{tiny_parallel}", "tiktoken:r50k_base")
+    assert again == r50k
+    assert "written for another key" in output
+
+
+def test_cache_key_binds_inputs_and_code():
+    from toklab.cache import cache_key, load, store
+
+    key = cache_key("probe", "tok:a", "content:1", code=["toklab.cache"])
+    assert store(key, b"answer for a")
+    assert load(key) == b"answer for a"
+    other = cache_key("probe", "tok:b", "content:1", code=["toklab.cache"])
+    assert other.digest != key.digest and load(other) is None
+    assert cache_key("probe", "tok:a", "content:1", code=["toklab.memo"]).digest != key.digest  # other code
+    other.path().write_bytes(key.path().read_bytes())  # a valid entry, moved
+    with pytest.warns(UserWarning, match="another key"):
+        assert load(other) is None
+
+
+def test_python_api_sees_a_file_edited_in_place_under_the_same_size_mtime_and_inode(tmp_path):
+    import os
+
+    from corpora import load_corpus
+
+    path = tmp_path / "c.txt"
+    path.write_text("aaaa\nbbbb\n", encoding="utf-8")
+    first = load_corpus(f"file:{path}?lang=eng_Latn")
+    info = os.stat(path)
+    with open(path, "r+b") as fh:  # same inode, same size
+        fh.write(b"cccc")
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # the old mtime
+    assert (os.stat(path).st_size, os.stat(path).st_mtime_ns, os.stat(path).st_ino) == (
+        info.st_size, info.st_mtime_ns, info.st_ino)
+    second = load_corpus(f"file:{path}?lang=eng_Latn")
+    assert second.frame["text"].to_list() == ["cccc", "bbbb"]
+    assert second.content_hash != first.content_hash

@@ -3,30 +3,34 @@
 Every entry is written atomically in the lab's integrity framing (`toklab.integrity`: magic,
 sha256 and length of the payload) and checked on every read. A truncated, corrupt or foreign file is
 deleted (when possible), reported in one warning line and treated as a miss, so the caller
-recomputes. A cache root that cannot be written (read-only, full) is reported once; the run
+recomputes. Every result goes through `store`/`load` under a `CacheKey`, whose digest names the file
+and is sealed inside it: a valid entry moved under another key is refused too. A cache root that cannot be written (read-only, full) is reported once; the run
 finishes without caching.
 
 Files that other libraries must open by path (a trained tokenizer's JSON or SentencePiece model)
 are verified with a digest kept beside them (`verify_sidecar` / `write_with_sidecar`).
 
->>> import tempfile, pathlib
->>> entry = pathlib.Path(tempfile.mkdtemp()) / "x.bin"
->>> write_entry(entry, b"payload")
+>>> key = cache_key("demo", "input-signature", "content-hash", code=["toklab.cache"])
+>>> store(key, b"payload")
 True
->>> read_entry(entry)
+>>> load(key)
 b'payload'
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
 import io
 import os
 import tempfile
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 from toklab.integrity import digest, seal, unseal
-from toklab.paths import atomic_write_bytes, cache_root, file_sha256, short_hash
+from toklab.paths import atomic_write_bytes, cache_root, file_sha256
 
 MAGIC = b"TOKLABCACHE2"
 SIDECAR_SUFFIX = ".sha256"
@@ -50,8 +54,93 @@ def cache_dir_or_none(kind: str) -> Path | None:
     return path
 
 
+@dataclasses.dataclass(frozen=True)
+class CacheKey:
+    """Everything a cached result depends on, as one value: the kind of result, its inputs
+    (tokenizer and corpus signatures, content hashes, options) and a fingerprint of the code that
+    computes it (`code_fingerprint`; no version number to remember to bump). The entry's file is
+    named by the key's digest and its seal holds that digest, so an entry copied or moved under
+    another key is refused on reading."""
+
+    kind: str
+    inputs: tuple[str, ...]
+    code: str
+    suffix: str = ""
+    name: str = ""  # a readable file name, for entries that are listed (a price refresh by date)
+
+    @property
+    def text(self) -> str:
+        return "\n".join([f"kind:{self.kind}", f"code:{self.code}", *self.inputs])
+
+    @functools.cached_property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def path(self) -> Path | None:
+        """Where the entry lives; None (reported once) when the cache cannot be written."""
+        folder = cache_dir_or_none(self.kind)
+        return None if folder is None else folder / (self.name or f"{self.digest[:32]}{self.suffix}")
+
+
+def cache_key(kind: str, *inputs: object, code: Sequence[str], suffix: str = "", name: str = "") -> CacheKey:
+    """The key of a result of `kind` computed from `inputs` by the modules named in `code`."""
+    return CacheKey(kind, tuple(str(part) for part in inputs), code_fingerprint(*code), suffix, name)
+
+
+@functools.lru_cache(maxsize=None)
+def code_fingerprint(*modules: str) -> str:
+    """sha256 of the toklab version and the source of `modules`: editing the code that computes a
+    result misses its old entries, which a hand-kept version number could forget to do."""
+    import importlib.util
+
+    from toklab import __version__
+
+    state = hashlib.sha256(__version__.encode())
+    for module in sorted(set(modules)):
+        found = importlib.util.find_spec(module)
+        origin = found.origin if found is not None else None
+        state.update(module.encode() + b"\0")
+        state.update(Path(origin).read_bytes() if origin and origin != "built-in" else b"?")
+    return state.hexdigest()[:32]
+
+
+def load(key: CacheKey) -> bytes | None:
+    """The verified payload stored under `key`, or None (a miss). An entry whose seal names another
+    key (copied or moved here) is discarded like a corrupt one."""
+    path = key.path()
+    raw = read_entry(path) if path is not None else None
+    if raw is None:
+        return None
+    stored, _, payload = raw.partition(b"\n")
+    if stored != key.digest.encode():
+        _discard(path, "was written for another key (copied or moved from elsewhere in the cache)")
+        return None
+    return payload
+
+
+def store(key: CacheKey, payload: bytes) -> bool:
+    """Keep `payload` under `key`; False (reported once) when the cache cannot be written."""
+    path = key.path()
+    return path is not None and write_entry(path, key.digest.encode() + b"\n" + payload)
+
+
+def load_frame(key: CacheKey):
+    """The verified table stored under `key` (a polars DataFrame), or None on a miss."""
+    import polars as pl
+
+    payload = load(key)
+    return None if payload is None else pl.read_parquet(io.BytesIO(payload))
+
+
+def store_frame(key: CacheKey, frame) -> bool:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer)
+    return store(key, buffer.getvalue())
+
+
 def write_entry(path: Path, payload: bytes) -> bool:
-    """Store `payload` with its checksum; False (reported once) when the cache cannot be written."""
+    """Store `payload` at `path` with its checksum (the framing under `store`); False (reported
+    once) when the cache cannot be written."""
     try:
         atomic_write_bytes(path, seal(payload, MAGIC))
     except OSError as exc:
@@ -61,7 +150,7 @@ def write_entry(path: Path, payload: bytes) -> bool:
 
 
 def read_entry(path: Path) -> bytes | None:
-    """The verified payload, or None when the entry is absent or fails verification."""
+    """The verified payload at `path`, or None when the entry is absent or fails verification."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -75,52 +164,26 @@ def read_entry(path: Path) -> bytes | None:
     return payload
 
 
-def keyed_entry(kind: str, *key_parts: str, suffix: str) -> Path | None:
-    """Where the result computed under `key_parts` is kept: `$TOKLAB_HOME/<kind>/<hash><suffix>`.
-    The parts must name everything the result depends on (tokenizer, corpus and checkpoint content
-    hashes, options, the code's version), so an entry never answers for content it did not measure."""
-    folder = cache_dir_or_none(kind)
-    return None if folder is None else folder / f"{short_hash(chr(10).join(key_parts), 32)}{suffix}"
-
-
-def frame_entry(kind: str, *key_parts: str) -> Path | None:
-    """`keyed_entry` for a table (parquet)."""
-    return keyed_entry(kind, *key_parts, suffix=".parquet")
-
-
-def read_frame(path: Path | None):
-    """The verified table at `path` (a polars DataFrame), or None on a miss."""
-    import polars as pl
-
-    payload = read_entry(path) if path is not None else None
-    return None if payload is None else pl.read_parquet(io.BytesIO(payload))
-
-
-def write_frame(path: Path | None, frame) -> None:
-    if path is not None:
-        buffer = io.BytesIO()
-        frame.write_parquet(buffer)
-        write_entry(path, buffer.getvalue())
-
-
-def write_with_sidecar(path: Path, payload: bytes) -> bool:
-    """Write a file other libraries open by path, plus the digest that `verify_sidecar` checks."""
+def write_with_sidecar(path: Path, payload: bytes, key: CacheKey) -> bool:
+    """Write a file other libraries open by path, plus the digests (of the file, and of the key it
+    was made for) that `verify_sidecar` checks."""
     try:
         atomic_write_bytes(path, payload)
-        atomic_write_bytes(_sidecar(path), digest(payload).encode())
+        atomic_write_bytes(_sidecar(path), f"{digest(payload)} {key.digest}".encode())
     except OSError as exc:
         _report_unwritable(path.parent, exc)
         return False
     return True
 
 
-def verify_sidecar(path: Path) -> bool:
-    """True when `path` exists and matches its recorded digest; a mismatch is discarded."""
+def verify_sidecar(path: Path, key: CacheKey) -> bool:
+    """True when `path` exists, matches its recorded digest and was made for `key`; a mismatch is
+    discarded."""
     if not path.exists():
         return False
     try:
-        expected = _sidecar(path).read_text(encoding="ascii").strip()
-        ok = file_sha256(path) == expected
+        expected = _sidecar(path).read_text(encoding="ascii").split()
+        ok = expected == [file_sha256(path), key.digest]
     except (OSError, UnicodeDecodeError):
         ok = False
     if not ok:

@@ -7,12 +7,9 @@ local corpus copies, e.g. one holding `flores200/`).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
-from typing import Iterator
 
 
 def cache_root() -> Path:
@@ -47,42 +44,25 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `final`; rename it into place only on success.
-
-    An interrupted writer leaves at most a stray temporary file, never a corrupt result.
-    """
-    final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_bytes(final: Path, data: bytes) -> None:
-    with atomic_path(final) as tmp:
-        tmp.write_bytes(data)
+# Atomic writes live in toklab.outputs (permissions under the umask, links followed, devices
+# written in place, one-line errors); re-exported here, where every writer imports them from.
+from toklab.outputs import atomic_path, atomic_write_bytes  # noqa: E402,F401
 
 
 def stamp(target: str) -> tuple:
-    """What changes when the file (or the files directly in the directory) at `target` changes:
+    """What changes when the file (or the files anywhere under the directory) at `target` changes:
     part of every in-process memo key, so a memo never answers for content edited since."""
     path = Path(target).expanduser()
     try:
         if path.is_dir():
-            return tuple(sorted((p.name, *_file_stamp(p)) for p in path.iterdir() if p.is_file()))
+            return tuple(sorted((str(p.relative_to(path)), *_file_stamp(p)) for p in path.rglob("*") if p.is_file()))
         return _file_stamp(path) if path.exists() else ()
     except OSError:
         return ()
 
 
-def _file_stamp(path: Path) -> tuple[int, int, int]:
+def _file_stamp(path: Path) -> tuple[int, int, int, int]:
+    """Size, inode, mtime and ctime. The ctime is the kernel's: any write or `utime` sets it to now,
+    so a file edited in place under restored size, mtime and inode still gets a new stamp."""
     info = path.stat()
-    return info.st_mtime_ns, info.st_size, info.st_ino
+    return info.st_mtime_ns, info.st_ctime_ns, info.st_size, info.st_ino

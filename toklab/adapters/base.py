@@ -114,6 +114,12 @@ class Adapter:
             parts.append(f"package:{self.package.replace(' ', '@')}")
         return "|".join(parts)
 
+    @property
+    def code_modules(self) -> tuple[str, ...]:
+        """The lab's modules that make this adapter's answers (its class and its bases): part of the
+        cache key of every result computed with it."""
+        return tuple(cls.__module__ for cls in type(self).__mro__ if cls.__module__.startswith("toklab."))
+
     def describe(self) -> dict:
         """Facts for `toklab tokenizers show`; adapters add their pipeline details."""
         return {

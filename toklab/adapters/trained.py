@@ -18,9 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from toklab.cache import verify_sidecar, work_dir, write_with_sidecar
+from toklab.cache import CacheKey, cache_key, verify_sidecar, work_dir, write_with_sidecar
 from toklab.errors import SpecError
-from toklab.paths import short_hash
 from toklab.spec import Spec
 from toklab.suggest import nearest
 
@@ -126,14 +125,16 @@ def _spm_train(spm, model, kind: str, vocab: int, texts: list[str], coverage: fl
     )
 
 
-TRAIN_VERSION = 2  # bump when training code changes what a spec produces
-
-
-def trained_path(spec: Spec, corpora: list) -> Path:
-    suffix = ".model" if spec.get("impl") == "spm" else ".json"
+def trained_key(spec: Spec, corpora: list) -> CacheKey:
+    """A trained tokenizer depends on its spec, its corpora's full content hashes and this module's
+    code (the trainer settings live here)."""
     content = [f"{c.signature}\n{c.content_hash}" for c in corpora]  # the full hash, not the signature's prefix
-    key = short_hash("\n".join([spec.canonical, *content, f"train:{TRAIN_VERSION}"]), 32)
-    return work_dir("tokenizers", f"{spec.target}-{spec.get('vocab')}-{key}{suffix}")
+    return cache_key("tokenizers", spec.canonical, *content, code=[__name__])
+
+
+def trained_path(spec: Spec, key: CacheKey) -> Path:
+    suffix = ".model" if spec.get("impl") == "spm" else ".json"
+    return work_dir("tokenizers", f"{spec.target}-{spec.get('vocab')}-{key.digest[:32]}{suffix}")
 
 
 def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) -> Path:
@@ -143,8 +144,9 @@ def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) ->
     vocab, impl = _params(spec)
     corpus = load_corpus(spec.get("corpus") or DEFAULTS["corpus"])
     dev = load_corpus(spec.get("dev") or spec.get("corpus") or DEFAULTS["corpus"]) if spec.target == "paritybpe" else None
-    path = trained_path(spec, [corpus] + ([dev] if dev is not None else []))
-    if verify_sidecar(path):
+    key = trained_key(spec, [corpus] + ([dev] if dev is not None else []))
+    path = trained_path(spec, key)
+    if verify_sidecar(path, key):
         return path
     if progress:
         progress(f"training {spec.canonical} on {corpus.frame.height:,} documents")
@@ -157,7 +159,7 @@ def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) ->
         tok, trainer = _hf_components(spec.target, vocab)
         tok.train_from_iterator(texts, trainer=trainer, length=len(texts))
         payload = tok.to_str().encode("utf-8")
-    if not write_with_sidecar(path, payload):  # cache not writable: a private temporary copy
+    if not write_with_sidecar(path, payload, key):  # cache not writable: a private temporary copy
         path = Path(tempfile.mkdtemp(prefix="toklab-tokenizers-")) / path.name
         path.write_bytes(payload)
     return path

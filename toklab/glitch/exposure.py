@@ -29,14 +29,13 @@ import polars as pl
 
 from corpora import Corpus
 from toklab.adapters.base import Adapter
-from toklab.cache import frame_entry, read_frame, write_frame
+from toklab.cache import cache_key, load_frame, store_frame
 from toklab.errors import SpecError
 from toklab.glitch.scan import GlitchScan
 from toklab.signature import build
 
 FRAGMENTS = ("partial_utf8", "invalid_byte")
 TOP_RANKED = 1000  # ids of the ranking, past the categories, counted as suspicious
-HISTOGRAM_VERSION = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,13 +47,13 @@ class Exposure:
 def token_histograms(adapter: Adapter, corpus: Corpus, progress: Callable[[str], None] | None = None
                      ) -> pl.DataFrame:
     """How often each id is produced per language (lang, id, count; nonzero counts only)."""
-    path = frame_entry("histograms", adapter.signature, corpus.signature, corpus.content_hash,
-                       f"histogram:{HISTOGRAM_VERSION}")
-    frame = read_frame(path)
+    key = cache_key("histograms", adapter.signature, corpus.signature, corpus.content_hash,
+                    code=(__name__, *adapter.code_modules))
+    frame = load_frame(key)
     if frame is None:
         frame = pl.concat([_histogram(adapter, lang, part["text"].to_list(), progress)
                            for lang, part in corpus.by_lang().items()])
-        write_frame(path, frame)
+        store_frame(key, frame)
     elif progress:
         for lang in corpus.langs:
             progress(lang)

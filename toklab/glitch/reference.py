@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from corpora import Corpus
-from toklab.cache import frame_entry, read_frame, write_frame
+from toklab.cache import cache_key, load_frame, store_frame
 from toklab.errors import SpecError
 
 WORD_START = "\x01"
@@ -77,11 +77,11 @@ def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
         raise SpecError("the word-list reference needs the `wordfreq` package: pip install wordfreq "
                         "(or pass --no-words)") from None
     signature = f"words:wordfreq-{version('wordfreq')}|per_language:{per_language}"
-    path = frame_entry("references", signature)
-    cached = read_frame(path)
+    key = cache_key("references", signature, code=[__name__])
+    cached = load_frame(key)
     if cached is None:
         cached = _build_word_rows(wordfreq, per_language)
-        write_frame(path, cached)
+        store_frame(key, cached)
     return Reference(cached, signature, holds_symbols=False, lowercase=True, resolution=WORD_LIST_RESOLUTION)
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from corpora import Corpus
 from toklab.adapters.base import Adapter
-from toklab.cache import frame_entry, read_frame, write_frame
+from toklab.cache import cache_key, load_frame, store_frame
 from toklab.glitch.categories import categorise
 from toklab.glitch.charclass import character_flag
 from toklab.glitch.mismatch import FLOOR, free_ranking, is_word_like, mismatch
@@ -31,7 +31,8 @@ from toklab.signature import build
 
 # Bump whenever a change to this package would change a ranking: cached evidence written by other
 # versions of the code then stops answering.
-SCAN_VERSION = 2
+SCAN_CODE = tuple(f"toklab.glitch.{name}" for name in (  # the modules whose code makes a scan
+    "scan", "categories", "charclass", "mismatch", "reasons", "reference", "signals"))
 # A token the reference corpus produces this often is ordinary text's: its string need not be searched.
 PRODUCED_OFTEN = 3
 
@@ -68,12 +69,12 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
 def weight_free_evidence(adapter: Adapter, corpus: Corpus | None, references: list[Reference]) -> pl.DataFrame:
     """Categories, character classes, string-frequency mismatch, the weight-free rank and its reason in
     words for every id (sorted by id), kept in the cache under the tokenizer's and the references' content."""
-    path = frame_entry("glitch", adapter.signature, *(r.signature for r in references),
-                       corpus.content_hash if corpus is not None else "corpus:none", f"scan:{SCAN_VERSION}")
-    frame = read_frame(path)
+    key = cache_key("glitch", adapter.signature, *(r.signature for r in references),
+                    corpus.content_hash if corpus is not None else "corpus:none", code=SCAN_CODE + adapter.code_modules)
+    frame = load_frame(key)
     if frame is None:
         frame = _weight_free_evidence(adapter, corpus, references)
-        write_frame(path, frame)
+        store_frame(key, frame)
     return frame
 
 

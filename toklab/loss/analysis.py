@@ -32,7 +32,7 @@ import polars as pl
 
 from corpora import Corpus
 from toklab.adapters.base import Adapter, FlatAnalysis
-from toklab.cache import frame_entry, read_frame, write_frame
+from toklab.cache import cache_key, load_frame, store_frame
 from toklab.loss.alignment import METHOD as ALIGNMENT
 from toklab.loss.alignment import align, lost_and_edits
 from toklab.loss.attribution import PIPELINE_STAGES, STAGES, Pipeline, attribute
@@ -70,9 +70,6 @@ def split_char_tokens(adapter: Adapter, texts: list[str], flat: FlatAnalysis) ->
 # lossy documents in a language, a seeded random sample of them is attributed and the stage counts
 # scaled to the language's exact lost-character total (the sample size is in the signature).
 ATTRIBUTION_SAMPLE = 500
-# Bump whenever a change to this package would change a measured number: cached rows written by
-# other versions of the code then stop answering.
-LOSS_VERSION = 1
 
 
 def attribution_sample(lossy: int, limit: int, seed: int = 0) -> np.ndarray:
@@ -170,12 +167,13 @@ def cached_loss_rows(adapter: Adapter, corpus: Corpus, progress: Callable[[str],
                      sample: int) -> pl.DataFrame:
     """`loss_rows` without examples, kept in the cache under the tokenizer's and the corpus's
     content hashes (a report or a repeated `toklab loss` reads it instead of measuring again)."""
-    path = frame_entry("loss", adapter.signature, corpus.signature, corpus.content_hash, f"sample:{sample}",
-                       f"loss:{LOSS_VERSION}")
-    frame = read_frame(path)
+    key = cache_key("loss", adapter.signature, corpus.signature, corpus.content_hash, f"sample:{sample}",
+                    code=(__name__, "toklab.loss.alignment", "toklab.loss.attribution", "toklab.token_offsets",
+                          *adapter.code_modules))
+    frame = load_frame(key)
     if frame is None:
         frame, _ = loss_rows(adapter, corpus, 0, progress, sample)
-        write_frame(path, frame)
+        store_frame(key, frame)
     elif progress:
         for lang in corpus.langs:
             progress(lang)

@@ -176,20 +176,18 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus | CorpusStream, option
     return AuditResult(frame, summarise(frame, options.pivot), signature)
 
 
-ROWS_VERSION = 1  # bump when tokenizer_rows computes anything differently
-
-
 def _tokenizer_frame(adapter: Adapter, corpus: Corpus, options: AuditOptions,
                      progress: Callable[[str], None] | None) -> pl.DataFrame:
     """One tokenizer's rows, kept in the verified cache under everything they depend on (the
     tokenizer's and the corpus's content hashes, every option): a repeated audit reads them back
     instead of redoing percentiles and bootstrap for every language."""
-    from toklab.cache import frame_entry, read_frame, write_frame
-    from toklab.premium.measure import MEASURE_VERSION
+    from toklab.cache import cache_key, load_frame, store_frame
+    from toklab.premium.measure import MEASURE_CODE
 
-    path = frame_entry("audit-rows", adapter.signature, corpus.signature, corpus.content_hash, options.signature(),
-                       options.measure.key(), f"rows:{ROWS_VERSION}|measure:{MEASURE_VERSION}")
-    cached = read_frame(path)
+    key = cache_key("audit-rows", adapter.signature, corpus.signature, corpus.content_hash, options.signature(),
+                    options.measure.key(), code=(__name__, "toklab.premium.inflation", *MEASURE_CODE,
+                                                 *adapter.code_modules))
+    cached = load_frame(key)
     if cached is not None:
         for lang in corpus.langs if progress else ():
             progress(lang)
@@ -197,7 +195,7 @@ def _tokenizer_frame(adapter: Adapter, corpus: Corpus, options: AuditOptions,
     measures = LanguageMeasures.of_documents(measure(adapter, corpus, options.measure, progress))
     joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None
     frame = pl.DataFrame(tokenizer_rows(adapter, measures, options, joined)).select(COLUMNS)
-    write_frame(path, frame)
+    store_frame(key, frame)
     return frame
 
 

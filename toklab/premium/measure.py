@@ -3,7 +3,8 @@
 The result is a polars frame, one row per (lang, doc_id): bytes, chars, units, tokens,
 unk_chars, continued units; plus the language's Rényi efficiency. The cache key is content-
 addressed: the tokenizer signature (with its artifact hash), the corpus signature (with the
-content hash of its texts), the options and MEASURE_VERSION; the entry is checksummed and
+content hash of its texts), the options and the source of the code that measures; the entry is
+sealed with its key and
 verified on every read (`toklab.cache`), so a repeated audit reads it instead of encoding again
 and an edited corpus, a changed tokenizer file or a damaged entry is measured afresh.
 """
@@ -15,7 +16,6 @@ import dataclasses
 import itertools
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 import numpy as np
@@ -23,16 +23,13 @@ import polars as pl
 
 from corpora import Corpus
 from toklab.adapters.base import Adapter, FlatAnalysis
-from toklab.cache import frame_entry, read_frame, write_frame
+from toklab.cache import CacheKey, cache_key, load_frame, store_frame
 from toklab.memo import memo_dict
 from toklab.premium.word_units import Units, continued_per_doc, find_units
 from toklab.token_offsets import global_boundaries
 
 NORMAL_FORMS = ("none", "nfc", "nfd", "nfkc", "nfkd")
 RENYI_ALPHA = 2.5
-# Bump whenever a change to this module (or what it calls) would change a measured number:
-# entries written by other versions of the code then stop answering.
-MEASURE_VERSION = 4
 
 Progress = Callable[[str], None]  # called once per language done
 T = TypeVar("T")
@@ -207,15 +204,18 @@ def language_frame(texts: dict[str, LanguageText], measured: dict[str, dict]) ->
     )
 
 
-def cache_file(adapter: Adapter, corpus: Corpus, options: MeasureOptions) -> Path | None:
-    return frame_entry("measurements", adapter.signature, corpus.signature, corpus.content_hash, options.key(),
-                       f"measure:{MEASURE_VERSION}")
+MEASURE_CODE = (__name__, "toklab.premium.word_units", "toklab.token_offsets")  # what computes a measurement
+
+
+def measurement_key(adapter: Adapter, corpus: Corpus, options: MeasureOptions) -> CacheKey:
+    return cache_key("measurements", adapter.signature, corpus.signature, corpus.content_hash, options.key(),
+                     code=MEASURE_CODE + adapter.code_modules)
 
 
 def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureOptions(),
             progress: Progress | None = None, use_cache: bool = True) -> pl.DataFrame:
-    path = cache_file(adapter, corpus, options) if use_cache else None
-    cached = read_frame(path)
+    key = measurement_key(adapter, corpus, options) if use_cache else None
+    cached = load_frame(key) if key is not None else None
     if cached is not None:
         if progress:
             for lang in corpus.langs:
@@ -233,7 +233,8 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
         if progress:
             progress(lang)
     frame = language_frame(texts, columns)
-    write_frame(path, frame)
+    if key is not None:
+        store_frame(key, frame)
     return frame
 
 

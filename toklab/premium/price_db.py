@@ -153,17 +153,28 @@ def stale(dated: str, today: dt.date) -> bool:
 
 def refreshed_snapshot(today: dt.date) -> Snapshot | None:
     """The newest refresh kept in the cache, verified; None when there is none."""
-    from toklab.cache import cache_dir_or_none, read_entry
+    from toklab.cache import cache_dir_or_none, load
 
     folder = cache_dir_or_none("prices")
     if folder is None:
         return None
     for path in sorted(folder.glob("genai-prices-*.json"), reverse=True):
-        payload = read_entry(path)
-        if payload is not None:
+        try:
             day = dt.date.fromisoformat(path.stem.removeprefix("genai-prices-"))
+        except ValueError:  # not a name the lab writes
+            continue
+        payload = load(_refresh_key(day))
+        if payload is not None:
             return Snapshot.of(_providers(payload), f"genai-prices refresh of {day}", today, fetched=min(day, today))
     return None
+
+
+def _refresh_key(day: dt.date):
+    """The cache key of the refresh fetched on `day` (its file is named by the day, so the newest can
+    be found; the seal binds the day, so a file renamed to another day is refused)."""
+    from toklab.cache import cache_key
+
+    return cache_key("prices", f"genai-prices-refresh:{day}", code=[], name=f"genai-prices-{day}.json")
 
 
 def _providers(payload: bytes):
@@ -187,7 +198,7 @@ def refresh(today: dt.date, url: str | None = None) -> Snapshot:
     import httpx2
     from genai_prices.update_prices import DEFAULT_UPDATE_URL
 
-    from toklab.cache import cache_dir_or_none, write_entry
+    from toklab.cache import store
     from toklab.errors import MissingFileError
 
     url = url or os.environ.get("TOKLAB_PRICES_URL") or DEFAULT_UPDATE_URL
@@ -198,7 +209,5 @@ def refresh(today: dt.date, url: str | None = None) -> Snapshot:
     except Exception as exc:  # network, HTTP status, or a payload the package cannot read
         raise MissingFileError(f"could not refresh prices from {url} ({type(exc).__name__}); the bundled "
                                "genai-prices snapshot stays in use — go online, or pass --prices FILE") from None
-    folder = cache_dir_or_none("prices")
-    if folder is not None:
-        write_entry(folder / f"genai-prices-{today}.json", response.content)
+    store(_refresh_key(today), response.content)
     return Snapshot.of(providers, f"genai-prices refresh of {today}", today, fetched=today)

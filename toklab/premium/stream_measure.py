@@ -17,7 +17,6 @@ import dataclasses
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
@@ -25,10 +24,9 @@ import polars as pl
 
 from corpora.stream import CorpusStream, ParsedBlock, StreamTally
 from toklab.adapters.base import Adapter, FlatAnalysis
-from toklab.cache import cache_dir_or_none, read_entry, write_entry
-from toklab.paths import short_hash
+from toklab.cache import CacheKey, cache_key, load, store
 from toklab.premium.measure import (
-    MEASURE_VERSION,
+    MEASURE_CODE,
     LanguageText,
     MeasureOptions,
     measure_language,
@@ -135,8 +133,8 @@ def measure_stream(adapter: Adapter, stream: CorpusStream, options: MeasureOptio
                    use_cache: bool = True) -> tuple[LanguageMeasures, StreamTally]:
     """`options.executor`: "local" (this process, `options.jobs` threads) or "ray" (a Ray task per
     block; toklab.premium.ray_measure). Either gives the same measures, cached under one key."""
-    path = _cache_file(adapter, stream, options) if use_cache else None
-    cached = _read_cached(path)
+    key = _cache_key(adapter, stream, options) if use_cache else None
+    cached = _read_cached(key) if key is not None else None
     if cached is not None:
         return cached
     if options.executor == "ray":
@@ -158,31 +156,26 @@ def measure_stream(adapter: Adapter, stream: CorpusStream, options: MeasureOptio
     for lang in list(sums):  # first appearance: the order of a corpus loaded whole
         docs[lang], totals[lang] = sums.pop(lang).result(adapter.vocab_size, options.renyi_alpha)
     measures = LanguageMeasures(docs, totals)
-    _write_cached(path, measures, tally)
+    if key is not None:
+        _write_cached(key, measures, tally)
     return measures, tally
 
 
-def _cache_file(adapter: Adapter, stream: CorpusStream, options: MeasureOptions) -> Path | None:
-    folder = cache_dir_or_none("measurements")
-    if folder is None:
-        return None
-    key = short_hash("\n".join([adapter.signature, stream.spec.canonical, stream.content_hash, options.key(),
-                                f"measure:{MEASURE_VERSION}", "stream"]), 32)
-    return folder / f"{key}.stream"
+def _cache_key(adapter: Adapter, stream: CorpusStream, options: MeasureOptions) -> CacheKey:
+    return cache_key("measurements", adapter.signature, stream.spec.canonical, stream.content_hash, options.key(),
+                     "stream", code=(__name__, "corpora.stream", *MEASURE_CODE, *adapter.code_modules), suffix=".stream")
 
 
-def _write_cached(path: Path | None, measures: LanguageMeasures, tally: StreamTally) -> None:
-    if path is None:
-        return
+def _write_cached(key: CacheKey, measures: LanguageMeasures, tally: StreamTally) -> None:
     docs = pl.concat([part.with_columns(lang=pl.lit(lang, dtype=pl.Categorical)) for lang, part in measures.docs.items()])
     buffer = io.BytesIO()
     docs.write_parquet(buffer)
     header = {"totals": measures.totals, "tally": {**dataclasses.asdict(tally), "langs": sorted(tally.langs)}}
-    write_entry(path, json.dumps(header).encode() + b"\n" + buffer.getvalue())
+    store(key, json.dumps(header).encode() + b"\n" + buffer.getvalue())
 
 
-def _read_cached(path: Path | None) -> tuple[LanguageMeasures, StreamTally] | None:
-    payload = read_entry(path) if path is not None else None
+def _read_cached(key: CacheKey) -> tuple[LanguageMeasures, StreamTally] | None:
+    payload = load(key)
     if payload is None:
         return None
     header_line, _, parquet = payload.partition(b"\n")

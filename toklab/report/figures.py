@@ -10,31 +10,29 @@ import hashlib
 import io
 from collections.abc import Callable
 from importlib.metadata import version
-from pathlib import Path
 
 import polars as pl
 
-from toklab.cache import keyed_entry, read_entry, write_entry
+from toklab.cache import cache_key, load, store
 from toklab.loss.attribution import STAGES
-from toklab.paths import file_sha256
 
 DPI = 110
 
 
-def drawn_png(key: str, inputs: pl.DataFrame, draw: Callable) -> bytes | None:
-    """The PNG `draw()` makes from `inputs` (None when it draws nothing), kept in the cache under the
-    content of the inputs and of this module's code: a changed number or a changed drawing misses."""
+def drawn_png(name: str, inputs: pl.DataFrame, draw: Callable, *arguments) -> bytes | None:
+    """The PNG `draw(inputs, *arguments)` makes (None when it draws nothing), kept in the cache under
+    the content of the inputs, the drawing function, its arguments and this module's code: a
+    changed number, a changed option or a changed drawing misses."""
     table = io.BytesIO()
     inputs.write_ipc(table)
-    path = keyed_entry("figures", key, hashlib.sha256(table.getvalue()).hexdigest(), file_sha256(Path(__file__)),
-                       f"matplotlib:{version('matplotlib')}", suffix=".png")
-    cached = read_entry(path) if path is not None else None
+    key = cache_key("figures", name, draw.__qualname__, repr(arguments), hashlib.sha256(table.getvalue()).hexdigest(),
+                    f"matplotlib:{version('matplotlib')}", code=[__name__], suffix=".png")
+    cached = load(key)
     if cached is not None:
         return cached or None
-    figure = draw()
+    figure = draw(inputs, *arguments)
     png = save_png(figure) if figure is not None else b""
-    if path is not None:
-        write_entry(path, png)
+    store(key, png)
     return png or None
 
 

@@ -294,30 +294,30 @@ def figure_specs(data: ReportData) -> list[FigureSpec]:
     premium vs BPB only with a byte run)."""
     corpus, pivot = data.corpus.spec.canonical, data.pivot
     languages, prices = data.languages, data.price_rows
-    build: list[tuple[str, str, str, pl.DataFrame, Callable, list[str]]] = [
+    # (key, title, caption, the drawing function and its arguments after the table, provenance)
+    build: list[tuple[str, str, str, pl.DataFrame, tuple[Callable, tuple], list[str]]] = [
         ("premium", "Premium per language, coloured by script",
          f"Tokens each language needs for the content {pivot} says in one token ({corpus}); log scale.", languages,
-         lambda: figures.language_bars(languages, "premium", "tokenizer", "", "premium (×)", log=True,
-                                       reference=1.0), ["audit"]),
+         (figures.language_bars, ("premium", "tokenizer", "", "premium (×)", True, 1.0)), ["audit"]),
         ("prices", "Price of the same content per language",
          f"Cost of the content of {CONTENT_TOKENS:,} {pivot} tokens at the blended {_mix(data)} input:output "
-         "price, per model (hollow markers: estimates, counted with a stand-in tokenizer).", prices, lambda: figures.prices_per_language(prices, ""), ["prices"]),
+         "price, per model (hollow markers: estimates, counted with a stand-in tokenizer).", prices,
+         (figures.prices_per_language, ("",)), ["prices"]),
         ("exposure", "Glitch exposure per language",
          f"Share of each language's tokens that are byte fragments, in another glitch category or among the top "
          f"{data.options.glitch_top} of the glitch ranking.", languages,
-         lambda: figures.language_bars(languages, "exposure", "tokenizer", "", "share of tokens"),
-         _glitch_keys(data)),
+         (figures.language_bars, ("exposure", "tokenizer", "", "share of tokens")), _glitch_keys(data)),
         ("loss", "Characters lost, by pipeline stage",
          "The lossiest languages of every tokenizer that loses anything, stacked by the stage that lost them.",
-         languages, lambda: figures.loss_by_stage(languages, ""), ["loss"]),
+         languages, (figures.loss_by_stage, ("",)), ["loss"]),
     ]
     if "bpb" in languages.columns:
         build.append(("bpb", "Premium vs bits per byte",
                       "Each language's premium under each tokenizer against the byte model's BPB on the same text.",
-                      languages, lambda: figures.premium_vs_bpb(languages, ""), ["audit", "bpb"]))
+                      languages, (figures.premium_vs_bpb, ("",)), ["audit", "bpb"]))
     specs = []
-    for key, title, caption, inputs, draw, provenance in build:
-        png = figures.drawn_png(key, inputs, draw)
+    for key, title, caption, inputs, (draw, arguments), provenance in build:
+        png = figures.drawn_png(key, inputs, draw, *arguments)
         if png is not None:
             specs.append(FigureSpec(key, title, caption, png, provenance))
     return specs
