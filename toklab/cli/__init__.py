@@ -13,12 +13,20 @@ import warnings
 import click
 
 from toklab import __version__
+from toklab.display import visible
 from toklab.errors import ToklabError
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """Handled problems (a discarded cache entry, an unwritable cache) are one line on stderr."""
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {visible(str(message))}", err=True)
+
+
+def _error_line(message: str) -> None:
+    """`error: …` on stderr. Messages quote what the user gave (a path, a language, a spec): control
+    and bidi characters in it are shown as escapes, so the line stays one line and cannot act on
+    the terminal; letters of every script stay as they are."""
+    click.echo(f"error: {visible(message)}", err=True)
 
 
 # Each command's module is imported only when that command runs, so `toklab --help` and a command
@@ -76,14 +84,14 @@ class LabGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ToklabError as exc:
-            click.echo(f"error: {exc}", err=True)
+            _error_line(str(exc))
             ctx.exit(exc.exit_code)
         except click.exceptions.NoArgsIsHelpError as exc:  # `toklab byte` alone: its help, as a user asked
             click.echo(exc.ctx.get_help() if exc.ctx is not None else exc.format_message())
             ctx.exit(0)
         except click.UsageError as exc:  # a bad flag value: one line too, naming the flag
             hint = f" (see: {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
-            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            _error_line(f"{exc.format_message()}{hint}")
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

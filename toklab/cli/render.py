@@ -13,9 +13,12 @@ from typing import Any
 
 import polars as pl
 from rich.console import Console
+from rich.errors import MarkupError
 from rich.markup import escape
+from rich.segment import Segment
 from rich.table import Table
 
+from toklab.display import json_safe, visible
 from toklab.paths import atomic_path
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -25,23 +28,52 @@ FORMATS = ("table", "csv", "json", "parquet")
 PIPED_WIDTH = 10_000
 
 
+class SafeConsole(Console):
+    """A rich console that writes no control character but its own styles and cursor moves.
+
+    Data (language names, token strings, paths) is made visible where it enters a string or a cell
+    (`text_cell`), so tables keep their widths; this is the last line of defence for anything
+    printed without it: strings are made visible before rich parses them (line breaks kept), every
+    rendered segment after, and data that is not valid rich markup prints as plain text instead
+    of raising."""
+
+    def render_str(self, text: str, **kwargs):
+        text = visible(text, keep="\n\t")
+        try:
+            return super().render_str(text, **kwargs)
+        except MarkupError:  # e.g. a '[/x]' in a path: shown as it is, not a traceback
+            return super().render_str(text, **{**kwargs, "markup": False})
+
+    def render(self, renderable, options=None):
+        for segment in super().render(renderable, options):
+            if segment.control is None and visible(segment.text, keep="\n\t") != segment.text:
+                segment = Segment(visible(segment.text, keep="\n\t"), segment.style)
+            yield segment
+
+
 def stdout_console() -> Console:
     width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PIPED_WIDTH
-    return Console(highlight=False, soft_wrap=False, emoji=False, width=width)  # ':train:' is not an emoji
+    return SafeConsole(highlight=False, soft_wrap=False, emoji=False, width=width)  # ':train:' is not an emoji
 
 
 def stderr_console() -> Console:
-    return Console(stderr=True, highlight=False, emoji=False)
+    return SafeConsole(stderr=True, highlight=False, emoji=False)
+
+
+def text_cell(value: Any) -> str:
+    """Text from data for a rich string or cell: control characters shown as escapes, rich markup
+    escaped (token strings like '[unused0]' and names like '[/x]' are text)."""
+    return escape(visible(str(value)))
 
 
 def signature_line(console: Console, signature: str) -> None:
-    console.print(f"[dim]signature: {escape(signature)}[/dim]", soft_wrap=True)
+    console.print(f"[dim]signature: {text_cell(signature)}[/dim]", soft_wrap=True)
 
 
 def frame_table(frame: pl.DataFrame, title: str | None = None, floats: int = 3) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
+    table = Table(title=None if title is None else text_cell(title), title_justify="left", header_style="bold")
     for column, dtype in frame.schema.items():
-        table.add_column(column, justify="right" if dtype.is_numeric() else "left")
+        table.add_column(text_cell(column), justify="right" if dtype.is_numeric() else "left")
     for row in frame.iter_rows():
         table.add_row(*(_cell(v, floats) for v in row))
     return table
@@ -54,7 +86,7 @@ def _cell(value: Any, floats: int) -> str:
         return f"{value:,.{floats}f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return escape(str(value))  # token strings like '[unused0]' are not rich markup
+    return text_cell(value)
 
 
 def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None, signature: str) -> None:
@@ -70,9 +102,10 @@ def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None, signature: s
         with atomic_path(output) as tmp:
             frame.write_parquet(tmp, metadata={"toklab_signature": signature})
         return
-    text = frame.write_csv() if fmt == "csv" else json.dumps(
+    # csv keeps the raw text (a data format); json writes control and bidi characters as \u escapes
+    text = frame.write_csv() if fmt == "csv" else json_safe(json.dumps(
         {"signature": signature, "rows": frame.to_dicts()}, ensure_ascii=False, indent=1, default=str
-    )
+    ))
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
@@ -81,7 +114,7 @@ def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None, signature: s
 
 
 def write_json(payload: dict, output: Path | None = None) -> None:
-    text = json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n"
+    text = json_safe(json.dumps(payload, ensure_ascii=False, indent=1, default=str)) + "\n"
     if output is None:
         sys.stdout.write(text)
         return
