@@ -122,3 +122,20 @@ def test_controls_lead_the_character_classes():
     })
     ranked = free_ranking(frame).sort("free_rank")
     assert ranked["id"].to_list() == [4, 2, 1, 0, 3]
+
+
+@pytest.mark.parametrize("with_corpus", [False, True])
+def test_scan_signature_says_when_no_reference_text_was_used(tmp_path, with_corpus):
+    """With neither word lists nor a corpus the signature must say `reference:none` (a generator
+    tested for truth once dropped it); with a reference it must name that one instead."""
+    adapter = load_tokenizer(ranks_file(tmp_path))
+    corpus = None
+    if with_corpus:
+        corpus_file = tmp_path / "reference.jsonl"
+        corpus_file.write_text(json.dumps({"text": "the thing is", "lang": "eng_Latn"}) + "\n")
+        corpus = load_corpus(f"jsonl:{corpus_file}")
+    result = scan(adapter, corpus, words=False)
+    fields = result.signature.split("|")
+    assert ("reference:none" in fields) is not with_corpus
+    assert any(f.startswith("corpus:jsonl:") for f in fields) is with_corpus
+    assert len(result.references) == int(with_corpus)

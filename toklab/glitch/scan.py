@@ -60,7 +60,8 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
         frame = with_reasons(found.joined(frame).drop("why"), adapter)  # the reasons now include the embedding's
         model = "P(untrained-like | embedding signals); the weight-free rank is `free_rank`"
     frame = frame.select(pl.exclude("why"), "why")
-    signature = build(adapter.signature, *(r.signature for r in references) or ["reference:none"],
+    # A list, not a generator: a generator is always true, and "no reference" would vanish.
+    signature = build(adapter.signature, *([r.signature for r in references] or ["reference:none"]),
                       found.signature if found is not None else "weights:none",
                       f"method:evidence+mismatch(zipf,survival+1,resolution,produced_often={PRODUCED_OFTEN})")
     return GlitchScan(frame.sort("rank"), model, [r.signature for r in references], found, signature)
