@@ -126,3 +126,16 @@ def test_ray_executor_refuses_a_corpus_held_in_memory(flores_ready, tiktoken_rea
     with pytest.raises(SpecError, match="streamed corpus"):
         run_audit(adapters(tiktoken_ready), load_corpus("flores200?split=dev&langs=eng_Latn,fra_Latn"),
                   AuditOptions(measure=MeasureOptions(executor="ray")))
+
+
+def test_unreachable_ray_address_is_one_line_not_a_wait(tiny_parallel, monkeypatch):
+    import socket
+
+    from tests.test_errors_cli import assert_one_line_error
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{port}")
+    result = run_cli("audit", "-t", "bytes:utf8", "--corpus", f"file:{tiny_parallel}", "--executor", "ray")
+    assert_one_line_error(result, f"RAY_ADDRESS=127.0.0.1:{port}", "unset RAY_ADDRESS")

@@ -37,9 +37,38 @@ def _ray():
         raise SpecError("--executor ray needs Ray: pip install 'toklab[ray]' (or pip install ray)") from None
     if not ray.is_initialized():
         env = {name: os.environ[name] for name in FORWARDED if name in os.environ}
-        ray.init(address=os.environ.get("RAY_ADDRESS") or None, runtime_env={"env_vars": env},
-                 include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        address = os.environ.get("RAY_ADDRESS") or None
+        if address:
+            check_reachable(address)
+        try:
+            ray.init(address=address, runtime_env={"env_vars": env},
+                     include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+        except (ConnectionError, RuntimeError) as exc:  # something answers there, but not a Ray cluster
+            first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            raise SpecError(f"RAY_ADDRESS={address}: could not join a Ray cluster there ({first}); fix the "
+                            "address, or unset RAY_ADDRESS to run Ray on this machine") from None
     return ray
+
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """Refuse an unreachable cluster address at once: Ray itself waits for it indefinitely."""
+    import socket
+
+    host_port = address.split("://", 1)[-1]
+    if host_port in ("auto", "local") or ":" not in host_port:
+        return  # Ray's own lookup of a running local instance, which fails fast
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc) or type(exc).__name__
+        raise SpecError(f"RAY_ADDRESS={address}: no Ray cluster answers there within {timeout:g} s ({reason}); "
+                        "start it (ray start --head), fix the address, or unset RAY_ADDRESS to run Ray on this "
+                        "machine") from None
 
 
 def _measure_remote(spec: str, signature: str, frame, options: MeasureOptions):
