@@ -10,7 +10,7 @@ from corpora import load_corpus
 from corpora.stream import STREAMABLE, open_stream
 from toklab.cli.options import corpus_spec_from_flags, format_option, output_option, plot_option
 from toklab.cli.progress import progress_callback
-from toklab.cli.render import signature_line, stdout_console, write_frame
+from toklab.cli.render import signature_line, stdout_console, text_cell, write_frame
 from toklab.premium.audit import (
     DEFAULT_TOKENIZERS,
     METHODS,
@@ -21,6 +21,7 @@ from toklab.premium.audit import (
 )
 from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
 from toklab.premium.measure import NORMAL_FORMS, MeasureOptions
+from toklab.display import visible
 from toklab.registry import load_tokenizer
 
 BAR_WIDTH = 24
@@ -38,8 +39,9 @@ def summary_table(result: AuditResult) -> Table:
         table.add_column(column, justify="left" if "(" in column or column == "tokenizer" else "right")
     for row in result.summary.iter_rows(named=True):
         table.add_row(
-            row["tokenizer"], f"{row['median_premium']:.2f}×", f"{row['max_premium']:.2f}× {row['max_lang']}",
-            f"{row['min_premium']:.2f}× {row['min_lang']}", f"{row['gini']:.3f}", str(row["ge_2x"]),
+            text_cell(row["tokenizer"]), f"{row['median_premium']:.2f}×",
+            f"{row['max_premium']:.2f}× {text_cell(row['max_lang'])}",
+            f"{row['min_premium']:.2f}× {text_cell(row['min_lang'])}", f"{row['gini']:.3f}", str(row["ge_2x"]),
             str(row["ge_4x"]), str(row["ge_8x"]), str(row["not_comparable"]),
         )
     return table
@@ -53,12 +55,12 @@ def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) ->
         order = order[:top] + [None] + order[-bottom:]
     scale = float(first["premium"].max())
     table = Table(header_style="bold", title_justify="left",
-                  title=f"Premium per language, sorted by {names[0]}" + ("" if show_all else " (top and bottom; --all for every language)"))
+                  title=f"Premium per language, sorted by {text_cell(names[0])}" + ("" if show_all else " (top and bottom; --all for every language)"))
     table.add_column("language", no_wrap=True, max_width=22, overflow="ellipsis")
     table.add_column("code", style="dim")
     for name in names:
-        table.add_column(name.split(":", 1)[-1][-28:], justify="right")
-    table.add_column(f"{names[0].split(':', 1)[-1][-20:]}", justify="left")
+        table.add_column(text_cell(name.split(":", 1)[-1][-28:]), justify="right")
+    table.add_column(text_cell(names[0].split(":", 1)[-1][-20:]), justify="left")
     by_key = {(r["tokenizer"], r["lang"]): r for r in rows.iter_rows(named=True)}
     flagged = 0
     for lang in order:
@@ -73,7 +75,8 @@ def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) ->
             interval = f" [dim][{r['premium_lo']:.2f}–{r['premium_hi']:.2f}][/dim]" if r["premium_lo"] is not None else ""
             cells.append(f"{r['premium']:.2f}×{interval}{mark}")
         first_row = by_key[(names[0], lang)]
-        table.add_row(first_row["lang_name"].split(" (")[0], lang, *cells, f"[cyan]{bar(first_row['premium'], scale)}[/cyan]")
+        table.add_row(text_cell(first_row["lang_name"].split(" (")[0]), text_cell(lang), *cells,
+                      f"[cyan]{bar(first_row['premium'], scale)}[/cyan]")
     return table, flagged
 
 
@@ -141,7 +144,7 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
 
         per_language_bars(result.rows, "premium", "tokenizer", plot, f"Tokenization premium vs {pivot} "
                           f"({loaded.spec}, method {method})", "premium (×)", log=True, reference=1.0)
-        click.echo(f"wrote {plot}", err=True)
+        click.echo(f"wrote {visible(str(plot))}", err=True)
 
 
 def _print_report(result: AuditResult | None, frame: pl.DataFrame, show_all: bool, top: int) -> None:

@@ -8,8 +8,9 @@ import click
 import polars as pl
 
 from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option
-from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
+from toklab.cli.render import frame_table, signature_line, stdout_console, text_cell, write_frame
 from toklab.compare.comparison import SCHEME_HELP
+from toklab.display import visible
 
 
 def _protocols(_ctx, _param, value: str) -> tuple[str, ...]:
@@ -81,7 +82,7 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
         from toklab.cli.plots import schemes_on_one_axis
 
         schemes_on_one_axis(rows, plot, "bits per byte per language, every scheme on one axis")
-        click.echo(f"wrote {plot}", err=True)
+        click.echo(f"wrote {visible(str(plot))}", err=True)
     if fmt != "table":
         write_frame(rows, fmt, output, signature)
         return
@@ -95,7 +96,8 @@ def compare_cmd(schemes, langs, per_lang, minutes, preset, quick, no_compressors
     wide = rows.filter(pl.col("protocol") == shown).pivot(on="scheme", index="lang", values="bpb").sort("lang")
     console.print(frame_table(wide, title=f"BPB per language (protocol {shown})"))
     for scheme, value in correlation.items():
-        console.print(f"correlation across languages of {scheme}'s token premium with its BPB gap to the byte model: {value:+.2f}")
+        console.print(f"correlation across languages of {text_cell(scheme)}'s token premium with its BPB gap to the "
+                      f"byte model: {value:+.2f}")
     if not no_compressors:
         console.print(COMPRESSOR_PROTOCOLS)
     console.print(f"{held}; ran {seconds / 60:.1f} min")

@@ -7,7 +7,7 @@ import polars as pl
 
 from corpora import LOADERS, SOURCES, load_corpus
 from toklab.cli.options import json_format_option
-from toklab.cli.render import frame_table, signature_line, stdout_console, write_json
+from toklab.cli.render import frame_table, signature_line, stdout_console, text_cell, write_json
 
 
 @click.group("corpora")
@@ -60,7 +60,7 @@ def show_cmd(spec: str, fmt: str) -> None:
     shown = stats if stats.height <= 20 else pl.concat([stats.head(10), stats.tail(10)])
     console.print(frame_table(shown, title=f"{corpus.spec.canonical} — {stats.height} languages"
                               + (" (first and last 10)" if stats.height > 20 else "")))
-    console.print(f"read from {corpus.source}; documents aligned across languages: "
+    console.print(f"read from {text_cell(corpus.source)}; documents aligned across languages: "
                   + ("[green]yes[/green]" if aligned else "[yellow]no[/yellow]"))
     if corpus.replacements:
         console.print(f"[yellow]{corpus.replacements} invalid UTF-8 sequences replaced[/yellow]")

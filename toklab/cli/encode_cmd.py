@@ -6,7 +6,8 @@ import click
 from rich.text import Text
 
 from toklab.cli.options import json_format_option
-from toklab.cli.render import signature_line, stdout_console, write_json
+from toklab.cli.render import signature_line, stdout_console, text_cell, write_json
+from toklab.display import visible
 from toklab.registry import load_tokenizer
 
 COLOURS = ("on dark_blue", "on dark_green", "on dark_red", "on dark_magenta", "on dark_cyan")
@@ -44,11 +45,11 @@ def encode_cmd(spec: str, text: str, fmt: str) -> None:
     line = Text()
     for n, token in enumerate(tokens):
         style = COLOURS[n % len(COLOURS)] + ("" if token["whole_chars"] else " italic")
-        line.append(token["text"].replace("\n", "\\n"), style=style)
+        line.append(visible(token["text"]), style=style)  # a newline as \n, an ESC as \x1b: one line, inert
     console.print(line)
     console.print(" ".join(f"{t['id']}" for t in tokens), style="dim")
     console.print(f"{len(ids)} tokens · {len(text.encode('utf-8'))} bytes · {len(text)} characters")
     decoded = adapter.decode(ids)
     if decoded != text:
-        console.print(f"[yellow]round trip differs:[/yellow] {decoded!r}")
+        console.print(f"[yellow]round trip differs:[/yellow] {text_cell(repr(decoded))}")
     signature_line(console, adapter.signature)

@@ -11,7 +11,8 @@ from corpora import load_corpus
 from toklab.adapters.base import NotMeasurable
 from toklab.cli.options import corpus_spec_from_flags, format_option, output_option
 from toklab.cli.progress import progress_callback
-from toklab.cli.render import frame_table, signature_line, stdout_console, write_frame
+from toklab.cli.render import frame_table, signature_line, stdout_console, text_cell, write_frame
+from toklab.display import visible
 from toklab.loss import STAGES, run_loss
 from toklab.registry import load_tokenizer
 
@@ -21,8 +22,8 @@ DEFAULT = ("tiktoken:cl100k_base", "bytes:utf8")
 def highlighted(text: str, lost: tuple[int, ...], style: str = "bold black on yellow") -> Text:
     out = Text()
     marked = set(lost)
-    for i, ch in enumerate(text):
-        out.append(ch, style=style if i in marked else None)
+    for i, ch in enumerate(text):  # a control character in corpus text shown as \x1b, not acted on
+        out.append(visible(ch), style=style if i in marked else None)
     return out
 
 
@@ -36,7 +37,7 @@ def show_text(spec: str, text: str) -> None:
         console.print(f"[bold]normaliser[/bold]   {escape(repr(normalized))}" + ("" if normalized != text else "  (unchanged)"))
         console.print(f"[bold]pre-tokens[/bold]   {escape(repr(pieces))}")
     except NotMeasurable as exc:
-        console.print(f"[bold]pipeline[/bold]     not measurable ({exc})")
+        console.print(f"[bold]pipeline[/bold]     not measurable ({text_cell(exc)})")
     ids = adapter.encode(text)
     shown = [adapter.token_string(i) or adapter.token_bytes(i) for i in ids]
     console.print(f"[bold]tokens[/bold]       {escape(repr(shown))}")
@@ -91,7 +92,7 @@ def loss_cmd(tokenizers, corpus, split, langs, examples, one_text, fmt, output) 
                                   title=f"Worst languages, loss by stage (share of characters{note})"))
     for name, shown in samples.items():
         for text, roundtrip, lost in shown[:examples]:
-            console.print(f"[bold]{name}[/bold]")
+            console.print(f"[bold]{text_cell(name)}[/bold]")
             console.print(Text("  in : ").append(highlighted(text[:300], tuple(i for i in lost if i < 300))))
-            console.print(f"  out: {roundtrip[:300]}")
+            console.print(f"  out: {text_cell(roundtrip[:300])}")
     signature_line(console, result.signature)

@@ -13,7 +13,7 @@ from rich.table import Table
 from corpora import load_corpus
 from toklab.cli.options import FiniteFloat, corpus_spec_from_flags, format_option, output_option, writable_target
 from toklab.cli.progress import progress_callback
-from toklab.cli.render import signature_line, stderr_console, stdout_console, write_frame
+from toklab.cli.render import signature_line, stderr_console, stdout_console, text_cell, write_frame
 from toklab.premium.audit import AuditOptions, run_audit
 from toklab.premium.closed_counts import gather
 from toklab.premium.counts_file import write_counts_file
@@ -141,7 +141,7 @@ def _list_table(frame: pl.DataFrame) -> Table:
             counted = escape(p["tokenizer"]) + ("" if p["exact"] else " [yellow](estimate)[/yellow]")
         context = f"{p['context_window']:,}" if p["context_window"] else "—"
         table.add_row(escape(p["model"]), escape(p["provider"]), counted, _money(p["input_per_1m"]),
-                      _money(p["output_per_1m"]), _money(p["cached_input_per_1m"]), context, p["dated"])
+                      _money(p["output_per_1m"]), _money(p["cached_input_per_1m"]), context, text_cell(p["dated"]))
     return table
 
 

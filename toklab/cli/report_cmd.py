@@ -10,6 +10,7 @@ import click
 from corpora import load_corpus
 from toklab.cli.options import corpus_spec_from_flags, protocol_option, writable_target
 from toklab.cli.progress import progress_callback
+from toklab.display import visible
 from toklab.glitch.exposure import TOP_RANKED
 from toklab.premium.audit import DEFAULT_TOKENIZERS
 from toklab.premium.pricing import DEFAULT_MODELS, parse_count_with, parse_mix
@@ -81,5 +82,5 @@ def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, coun
     with progress_callback("measuring", planned_steps(adapters, loaded, options)) as advance:
         data = collect(adapters, loaded, options, advance)
     written = write_report(data, output, fmt, overwrite)
-    click.echo(f"wrote {', '.join(str(p) for p in written)} ({len(loaded.langs)} languages × {len(adapters)} "
+    click.echo(f"wrote {', '.join(visible(str(p)) for p in written)} ({len(loaded.langs)} languages × {len(adapters)} "
                f"tokenizers, {time.perf_counter() - started:.1f} s)", err=True)

@@ -8,7 +8,7 @@ import click
 
 from toklab import aliases
 from toklab.cli.options import json_format_option
-from toklab.cli.render import signature_line, stdout_console, write_json
+from toklab.cli.render import signature_line, stdout_console, text_cell, write_json
 from toklab.adapters.packaged import EXTRA, PACKAGED, describe_packaged
 from toklab.registry import SCHEMES, load_tokenizer
 
@@ -96,5 +96,5 @@ def show_cmd(spec: str, fmt: str) -> None:
             continue
         if isinstance(value, dict) and len(value) > 12:
             value = f"{len(value)} tokens: " + ", ".join(f"{k}={v}" for k, v in list(value.items())[:12]) + ", …"
-        console.print(f"[bold]{key:>18}[/bold]  {value}", overflow="fold")
+        console.print(f"[bold]{key:>18}[/bold]  {text_cell(value)}", overflow="fold")  # special tokens are data
     signature_line(console, info["signature"])
