@@ -25,15 +25,17 @@ from urllib.parse import quote
 # What `visible` rewrites: C0 and C1 controls and DEL; the line and paragraph separators; lone
 # surrogates (from undecodable argv or file names: they cannot even be encoded for output); and
 # the invisible format characters that can hide or reorder text — soft hyphen, Arabic letter mark,
-# Mongolian vowel separator, zero-width space, LRM/RLM, the bidi embeddings, overrides and
-# isolates, word joiner and invisible operators, deprecated format characters, BOM, interlinear
-# annotation, musical format characters and tag characters. Left alone on purpose: ZWNJ and ZWJ
-# (U+200C/D, spelling in Indic and Arabic scripts and emoji), the visible prepended concatenation
-# marks (U+0600–0605, U+06DD, ...), Egyptian and Duployan format controls (part of their scripts),
-# variation selectors and combining marks, and a tag sequence that spells an emoji flag.
+# Mongolian vowel separator, LRM/RLM, the bidi embeddings, overrides and isolates, word joiner and
+# invisible operators, deprecated format characters, BOM, interlinear annotation, musical format
+# characters and tag characters. Left alone on purpose: ZWSP, ZWNJ and ZWJ (U+200B–D: the word
+# breaks of Khmer, Thai and Myanmar text — 3 of 4 Khmer lines of FLORES hold one — and spelling in
+# Indic and Arabic scripts and emoji; none reorders text or acts on a terminal), the visible
+# prepended concatenation marks (U+0600–0605, U+06DD, ...), Egyptian and Duployan format controls
+# (part of their scripts), variation selectors and combining marks, and a tag sequence that spells
+# an emoji flag.
 _C0 = "\x00-\x1f"
 _UNSAFE_BEYOND_C0 = (
-    "\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f"
+    "\x7f-\x9f\u00ad\u061c\u180e\u200e\u200f\u2028-\u202e\u2060-\u206f"
     "\ufeff\ufff9-\ufffb\ud800-\udfff\U0001d173-\U0001d17a\U000e0000-\U000e007f"
 )
 _UNSAFE_CHARS = _C0 + _UNSAFE_BEYOND_C0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from toklab.display import plot_label
 from toklab.paths import atomic_path
 
 
@@ -42,11 +43,11 @@ def schemes_on_one_axis(rows: pl.DataFrame, path: Path, title: str, order_by: st
         for i, scheme in enumerate(schemes):
             one = part.filter((pl.col("scheme") == scheme) & pl.col("lang").is_in(langs))
             ax.scatter([position[lang] for lang in one["lang"]], one["bpb"].to_list(), s=14, marker=markers[i % len(markers)],
-                       color=palette[i % len(palette)], label=scheme, linewidths=0.4,
+                       color=palette[i % len(palette)], label=plot_label(scheme), linewidths=0.4,
                        zorder=3 if scheme == order_by else 2)
-        ax.set_xticks(range(len(langs)), langs, rotation=90, fontsize=5.5)
+        ax.set_xticks(range(len(langs)), [plot_label(lang) for lang in langs], rotation=90, fontsize=5.5)
         ax.set_xlim(-0.7, len(langs) - 0.3)
-        ax.set_title(f"protocol: {protocol} (languages sorted by {order_by})", fontsize=10, loc="left")
+        ax.set_title(plot_label(f"protocol: {protocol} (languages sorted by {order_by})"), fontsize=10, loc="left")
         ax.set_ylabel("bits per byte (log scale)")
         ax.set_yscale("log")
         from matplotlib.ticker import ScalarFormatter
@@ -58,7 +59,7 @@ def schemes_on_one_axis(rows: pl.DataFrame, path: Path, title: str, order_by: st
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.985), ncol=len(schemes), fontsize=9,
                markerscale=1.6)
-    fig.suptitle(title, y=0.998, fontsize=12)
+    fig.suptitle(plot_label(title), y=0.998, fontsize=12)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     with atomic_path(Path(path)) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
@@ -85,7 +86,7 @@ def write_loss_curve(metrics_csv: Path, png: Path, validation_csv: Path | None =
     ax.set_xlabel("step")
     ax.set_ylabel("bits per byte")
     ax.grid(alpha=0.3)
-    ax.set_title(f"{metrics_csv.parent.name}: training and validation BPB")
+    ax.set_title(plot_label(f"{metrics_csv.parent.name}: training and validation BPB"))
     fig.tight_layout()
     with atomic_path(png) as tmp:
         fig.savefig(tmp, dpi=100, format="png")

@@ -1,7 +1,9 @@
 """The report's figures as matplotlib Figures (no pyplot state: safe to build several), and PNG bytes
 (cached: redrawing 204-language panels is most of a warm report's time).
 
-matplotlib is imported inside each function, so importing this module costs nothing.
+matplotlib is imported inside each function, so importing this module costs nothing. Every label
+that can hold data (a language code, a tokenizer, model or script name, a title) goes through
+`plot_label`: a `$` in a name would start mathtext (drawn as math, or a failed drawing).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from importlib.metadata import version
 import polars as pl
 
 from toklab.cache import cache_key, load, store
+from toklab.display import plot_label
 from toklab.loss.attribution import STAGES
 
 DPI = 110
@@ -68,9 +71,9 @@ def _log_axis(ax, axis: str = "y") -> None:
 def _script_legend(figure, colours: dict[str, tuple], title: str) -> None:
     from matplotlib.patches import Patch
 
-    handles = [Patch(color=c, label=s) for s, c in colours.items()]
+    handles = [Patch(color=c, label=plot_label(s)) for s, c in colours.items()]
     figure.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.975), ncol=min(len(handles), 16),
-                  fontsize=8, title=title, title_fontsize=8)
+                  fontsize=8, title=plot_label(title), title_fontsize=8)
 
 
 def language_bars(frame: pl.DataFrame, value: str, group: str, title: str, ylabel: str, log: bool = False,
@@ -90,16 +93,16 @@ def language_bars(frame: pl.DataFrame, value: str, group: str, title: str, ylabe
                 if not ok:
                     patch.set_hatch("////")
                     patch.set_edgecolor("black")
-        ax.set_xticks(range(part.height), part["lang"].to_list(), rotation=90, fontsize=5.5)
+        ax.set_xticks(range(part.height), [plot_label(lang) for lang in part["lang"]], rotation=90, fontsize=5.5)
         ax.set_xlim(-0.7, part.height - 0.3)
-        ax.set_title(str(name), fontsize=10, loc="left")
-        ax.set_ylabel(ylabel)
+        ax.set_title(plot_label(name), fontsize=10, loc="left")
+        ax.set_ylabel(plot_label(ylabel))
         if log:
             _log_axis(ax)
         if reference is not None:
             ax.axhline(reference, color="black", linewidth=0.8, linestyle="--")
         ax.grid(axis="y", alpha=0.3)
-    figure.suptitle(title, y=0.995, fontsize=12)
+    figure.suptitle(plot_label(title), y=0.995, fontsize=12)
     _script_legend(figure, colours, "script (hatched: >10% of characters became unknown tokens)")
     figure.tight_layout(rect=(0, 0, 1, 0.92))
     return figure
@@ -123,15 +126,15 @@ def prices_per_language(price_rows: pl.DataFrame, title: str):
         estimate = bool(part["estimate"][0])
         colour = colours[i % len(colours)]
         ax.scatter([order[lang] for lang in part["lang"]], part["content_cost"].to_list(), s=14, marker=markers[i % 10],
-                   label=model + (" (estimate: stand-in tokenizer)" if estimate else ""),
+                   label=plot_label(model) + (" (estimate: stand-in tokenizer)" if estimate else ""),
                    facecolors="none" if estimate else colour, edgecolors=colour)
-    ax.set_xticks(range(first.height), first["lang"].to_list(), rotation=90, fontsize=5.5)
+    ax.set_xticks(range(first.height), [plot_label(lang) for lang in first["lang"]], rotation=90, fontsize=5.5)
     ax.set_xlim(-0.7, first.height - 0.3)
     ax.set_ylabel("USD for the content of 1M pivot tokens (blended price)")
     _log_axis(ax)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", ncols=2 if len(models) > 8 else 1)
-    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_title(plot_label(title), fontsize=12, loc="left")
     figure.tight_layout()
     return figure
 
@@ -152,12 +155,12 @@ def loss_by_stage(languages: pl.DataFrame, title: str, top: int = 25):
             shares = [100 * (v or 0.0) for v in part[stage].to_list()]
             ax.bar(range(part.height), shares, bottom=bottom, label=stage, color=f"C{i}", width=0.8)
             bottom = [b + s for b, s in zip(bottom, shares)]
-        ax.set_xticks(range(part.height), part["lang"].to_list(), rotation=90, fontsize=7)
+        ax.set_xticks(range(part.height), [plot_label(lang) for lang in part["lang"]], rotation=90, fontsize=7)
         ax.set_ylabel("% of characters lost")
-        ax.set_title(name, fontsize=10, loc="left")
+        ax.set_title(plot_label(name), fontsize=10, loc="left")
         ax.grid(axis="y", alpha=0.3)
     axes[0, 0].legend(fontsize=8, ncol=len(STAGES), loc="upper right")
-    figure.suptitle(title, fontsize=12)
+    figure.suptitle(plot_label(title), fontsize=12)
     figure.tight_layout()
     return figure
 
@@ -173,10 +176,10 @@ def premium_vs_bpb(languages: pl.DataFrame, title: str):
         ax.scatter(part["premium"].to_list(), part["bpb"].to_list(), s=12,
                    color=[colours[s] for s in part["script"]])
         _log_axis(ax, "x")
-        ax.set_xlabel(f"premium (×), {name}")
+        ax.set_xlabel(plot_label(f"premium (×), {name}"))
         ax.set_ylabel("bits per byte, byte model")
         ax.grid(alpha=0.3)
-    figure.suptitle(title, y=0.995, fontsize=12)
+    figure.suptitle(plot_label(title), y=0.995, fontsize=12)
     _script_legend(figure, colours, "script")
     figure.tight_layout(rect=(0, 0, 1, 0.8))
     return figure

@@ -5,8 +5,12 @@ sorting (click a column) and filtering (text, script)."""
 from __future__ import annotations
 
 import base64
-from html import escape
 
+# Every string put into the page goes through `escape`: html.escape of the text with its control
+# and bidi characters shown as escapes (a language name cannot add a tag, close an attribute or
+# reorder a row). Ids and fragment links are built with `html_id`.
+from toklab.display import html_id
+from toklab.display import html_text as escape
 from toklab.report.collect import CONTENT_TOKENS, ReportData
 from toklab.report.layout import (
     Cell,
@@ -179,14 +183,14 @@ def _figures(data: ReportData, figures: list[FigureSpec]) -> str:
 
 def _methodology(data: ReportData) -> str:
     terms = "".join(f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in methodology(data))
-    signatures = "".join(f'<details id="prov-{p.key}"><summary>{escape(p.title)}</summary>'
+    signatures = "".join(f'<details id="prov-{html_id(p.key)}"><summary>{escape(p.title)}</summary>'
                          f"<code>{escape(p.signature)}</code></details>" for p in data.provenance.values())
     return (f'<section id="methodology"><h2>Methodology</h2><dl class="method">{terms}</dl>'
             f"<h3>Provenance (full signatures)</h3>{signatures}</section>")
 
 
 def provenance_links(keys: list[str], data: ReportData) -> str:
-    links = " · ".join(f'<a href="#prov-{escape(k)}">{escape(data.provenance[k].label)}</a>' for k in keys)
+    links = " · ".join(f'<a href="#prov-{html_id(k)}">{escape(data.provenance[k].label)}</a>' for k in keys)
     return f'<p class="provenance">Provenance: {links}</p>'
 
 
@@ -206,10 +210,11 @@ def table_html(table: Table, data: ReportData) -> str:
     rows = []
     for i, cells in enumerate(table.rows):
         attributes = table.row_attributes[i] if table.row_attributes else {}
-        extra = "".join(f' {k}="{escape(v)}"' for k, v in attributes.items())
+        extra = "".join(f' {k}="{escape(html_id(v) if k == "id" else v)}"' for k, v in attributes.items())
         rows.append(f"<tr{extra}>" + "".join(cell_html(c) for c in cells) + "</tr>")
-    return (f'<h3 id="t-{table.key}">{escape(table.title)}</h3><div class="scroll">'
-            f'<table class="sortable" id="table-{table.key}" aria-labelledby="t-{table.key}">'
+    key = html_id(table.key)
+    return (f'<h3 id="t-{key}">{escape(table.title)}</h3><div class="scroll">'
+            f'<table class="sortable" id="table-{key}" aria-labelledby="t-{key}">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
             + provenance_links(table.provenance, data))
 
@@ -225,6 +230,6 @@ def language_controls(data: ReportData) -> str:
 
 def figure_html(figure: FigureSpec, data: ReportData) -> str:
     source = base64.b64encode(figure.png).decode("ascii")
-    return (f'<figure id="fig-{figure.key}"><h3>{escape(figure.title)}</h3>'
+    return (f'<figure id="fig-{html_id(figure.key)}"><h3>{escape(figure.title)}</h3>'
             f'<img alt="{escape(figure.title)}" src="data:image/png;base64,{source}">'
             f"<figcaption>{escape(figure.caption)}</figcaption>{provenance_links(figure.provenance, data)}</figure>")
