@@ -115,10 +115,22 @@ def assert_same_weights(a, b) -> None:
         assert torch.equal(tensor, b[name]), name
 
 
-def test_time_budget_rerun_with_recorded_steps_is_bit_exact(tiny_parallel, tmp_path):
+TICK = 0.125  # seconds per clock reading, a binary fraction: the planned step count is exact
+
+
+@pytest.fixture
+def ticking_clock(monkeypatch):
+    """The trainer's clock advances TICK per reading (two per step) instead of with the wall:
+    a time budget becomes the same step count on a fast machine and a loaded one."""
+    readings = iter(range(1, 10**9))
+    monkeypatch.setattr(Trainer, "clock", staticmethod(lambda: next(readings) * TICK))
+
+
+def test_time_budget_rerun_with_recorded_steps_is_bit_exact(tiny_parallel, tmp_path, ticking_clock):
     timed = tmp_path / "timed"
-    assert run_cli(*tiny_args(tiny_parallel, timed, "--minutes", "0.01")).exit_code == 0
+    assert run_cli(*tiny_args(tiny_parallel, timed, "--minutes", "0.02")).exit_code == 0
     steps = json.loads((timed / "config.json").read_text())["train"]["steps"]
+    assert steps == 5 + int((1.2 - 5 * TICK) / TICK) == 9  # planned at step 5 from TICK s per step
     rerun = tmp_path / "rerun"
     assert run_cli(*tiny_args(tiny_parallel, rerun, "--steps", str(steps))).exit_code == 0
     assert_same_weights(weights(timed), weights(rerun))
@@ -128,10 +140,10 @@ class Killed(Exception):
     """Stands for kill -9: the process ends without saving; only the periodic checkpoint is left."""
 
 
-def test_time_budget_kill_and_resume_is_bit_exact(tiny_parallel, tmp_path):
+def test_time_budget_kill_and_resume_is_bit_exact(tiny_parallel, tmp_path, ticking_clock):
     model_cfg, train_cfg = C.preset("tiny")
     train_cfg = dataclasses.replace(train_cfg, corpus=f"file:{tiny_parallel}", steps=0, minutes=0.05,
-                                    checkpoint_every=4)  # 3 s: the plan (at step 5) is made long before
+                                    checkpoint_every=4)  # 3 s of ticks: 24 steps, planned at step 5
 
     def kill(report) -> None:
         if report.step == 10:
@@ -142,6 +154,7 @@ def test_time_budget_kill_and_resume_is_bit_exact(tiny_parallel, tmp_path):
     saved = load_checkpoint(tmp_path / "killed" / CHECKPOINT)
     assert saved["step"] == 8 and saved["planned"]  # the plan was fixed at step 5 and saved
     planned = saved["train_cfg"]["steps"]
+    assert planned == 5 + int((3.0 - 5 * TICK) / TICK) == 24
     resumed = start_or_resume(tmp_path / "killed", None, None, resume=True)
     resumed.run()
     fresh = Trainer(tmp_path / "fresh", model_cfg, dataclasses.replace(train_cfg, steps=planned, minutes=0.0))
