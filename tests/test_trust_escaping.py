@@ -301,3 +301,37 @@ def test_reports_show_names_inert(hostile_corpus, tiktoken_ready, tmp_path):
     cells = {cell for row in page.rows for cell in row}
     for name in HOSTILE:
         assert any(visible(name) in cell for cell in cells), name
+
+
+def _terminal():
+    """A SafeConsole that believes it writes to a colour terminal (styles and cursor moves on)."""
+    import io
+
+    from toklab.cli.render import SafeConsole
+
+    return SafeConsole(file=io.StringIO(), force_terminal=True, color_system="standard", width=100)
+
+
+def test_console_on_a_terminal_writes_only_its_own_escapes(monkeypatch):
+    """On a real terminal rich writes CSI style codes itself; a progress label, a Text built from
+    data, a markup string and a table cell must add no OSC, BEL, C1, bidi or raw CSI of their own."""
+    import polars as pl
+    from rich.text import Text
+
+    from toklab.cli import progress
+    from toklab.cli.render import frame_table
+
+    console = _terminal()
+    monkeypatch.setattr(progress, "stderr_console", lambda: console)
+    with progress.progress_callback("encoding", 2) as advance:
+        for name in HOSTILE:
+            advance(name)
+    console.print(Text("raw " + HOSTILE[0]))  # a Text object skips markup parsing: caught when rendered
+    console.print(f"[bold]{HOSTILE[0]}[/bold] {HOSTILE[-3]}")
+    console.print(frame_table(pl.DataFrame({"lang": HOSTILE})))
+    written = console.file.getvalue()
+    own_codes = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", written)  # rich's styles and cursor moves
+    own_codes = own_codes.replace("\r", "")  # rich returns the cursor to redraw the bar
+    assert not RAW_CONTROL.search(own_codes), repr(RAW_CONTROL.search(own_codes))
+    assert "\x07" not in written and "\x1b]" not in written and "\x9b" not in written
+    assert "\\x1b]0;title\\x07" in written and "[/x]" in written

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from toklab.cli.render import stderr_console
+from toklab.cli.render import stderr_console, text_cell
 
 
 @contextlib.contextmanager
@@ -18,7 +18,8 @@ def progress_callback(description: str, total: int) -> Iterator:
         task = bar.add_task(description, total=total)
 
         def advance(label: str = "") -> None:
-            bar.update(task, advance=1, description=f"{description} {label}".strip())
+            # a label is data (a language name): shown as text, never read as rich markup
+            bar.update(task, advance=1, description=f"{description} {text_cell(label)}".strip())
 
         yield advance
 
@@ -37,7 +38,7 @@ class TrainingProgress:
 
     def log(self, message: str) -> None:
         self.bar.console.print(message, markup=False, highlight=False)
-        self.bar.update(self.task, description=message[:48], completed=0, total=None, detail="")
+        self.bar.update(self.task, description=text_cell(message[:48]), completed=0, total=None, detail="")
 
     def on_step(self, report) -> None:
         # before a time budget is fixed as steps, progress is the share of the time budget
