@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from byte_model.data import Vocabulary
+from toklab.display import visible
 
 
 @torch.no_grad()
@@ -32,5 +33,7 @@ def generate(model, vocab: Vocabulary, prompt_ids: list[int], max_new: int, temp
 
 
 def show_bytes(data: bytes) -> str:
-    """Decoded text where the bytes are valid UTF-8; each invalid byte shown as `\\xNN`."""
-    return data.decode("utf-8", errors="backslashreplace")
+    """Decoded text where the bytes are valid UTF-8; each invalid byte shown as `\\xNN`, and so is
+    a control character the model wrote (an ESC sequence sampled from web text would act on the
+    terminal); line breaks and tabs stay."""
+    return visible(data.decode("utf-8", errors="backslashreplace"), keep="\n\t")

@@ -335,3 +335,11 @@ def test_console_on_a_terminal_writes_only_its_own_escapes(monkeypatch):
     assert not RAW_CONTROL.search(own_codes), repr(RAW_CONTROL.search(own_codes))
     assert "\x07" not in written and "\x1b]" not in written and "\x9b" not in written
     assert "\\x1b]0;title\\x07" in written and "[/x]" in written
+
+
+def test_sampled_bytes_are_shown_inert():
+    """`toklab byte sample` prints what the model wrote: its line breaks, but no control character."""
+    from byte_model.sample import show_bytes
+
+    assert show_bytes("naïve नमस्ते\nline\tend".encode()) == "naïve नमस्ते\nline\tend"
+    assert show_bytes(b"a\x1b[2J\x07\xff\xe2\x80\xae\r") == "a\\x1b[2J\\x07\\xff\\u202e\\r"
