@@ -41,6 +41,8 @@ _UNSAFE_BEYOND_C0 = (
 _UNSAFE_CHARS = _C0 + _UNSAFE_BEYOND_C0
 _EMOJI_TAG_SEQUENCE = "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f"  # e.g. the flag of Scotland
 _UNSAFE = re.compile(f"({_EMOJI_TAG_SEQUENCE})|[{_UNSAFE_CHARS}]")
+_ANY_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")  # the quick test: one character class, no alternation
+_UNSAFE_IN_LINES = re.compile(f"[\x00-\x08\x0b-\x1f{_UNSAFE_BEYOND_C0}]")  # all but \t and \n
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -58,7 +60,7 @@ def visible(text: str, keep: str = "") -> str:
     Ordinary text of any script comes back unchanged (the common case costs one regex search).
     The result holds no character that `visible` would rewrite, so applying it twice changes nothing.
     """
-    if _UNSAFE.search(text) is None:
+    if _ANY_UNSAFE.search(text) is None:
         return text
 
     def shown(match: re.Match) -> str:
@@ -67,6 +69,12 @@ def visible(text: str, keep: str = "") -> str:
         return _escape_char(match[0])
 
     return _UNSAFE.sub(shown, text)
+
+
+def visible_lines(text: str) -> str:
+    """`visible`, keeping line breaks and tabs: for toklab's own multi-line terminal output, where
+    every printed piece passes (so the common case is one search)."""
+    return text if _UNSAFE_IN_LINES.search(text) is None else visible(text, keep="\n\t")
 
 
 def is_visible(text: str) -> bool:

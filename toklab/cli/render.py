@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.segment import Segment
 from rich.table import Table
 
-from toklab.display import json_safe, visible
+from toklab.display import json_safe, visible, visible_lines
 from toklab.paths import atomic_path
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -38,7 +38,7 @@ class SafeConsole(Console):
     of raising."""
 
     def render_str(self, text: str, **kwargs):
-        text = visible(text, keep="\n\t")
+        text = visible_lines(text)
         try:
             return super().render_str(text, **kwargs)
         except MarkupError:  # e.g. a '[/x]' in a path: shown as it is, not a traceback
@@ -46,8 +46,10 @@ class SafeConsole(Console):
 
     def render(self, renderable, options=None):
         for segment in super().render(renderable, options):
-            if segment.control is None and visible(segment.text, keep="\n\t") != segment.text:
-                segment = Segment(visible(segment.text, keep="\n\t"), segment.style)
+            if segment.control is None:
+                shown = visible_lines(segment.text)
+                if shown is not segment.text:
+                    segment = Segment(shown, segment.style)
             yield segment
 
 
