@@ -5,7 +5,7 @@ terminal, a bidi override reorders what a reader sees, a `<script>` runs in the 
 `|` breaks a Markdown table. Every way toklab shows data goes through one of these functions:
 
 - `visible`: control and invisible format characters written as escapes (`\\x1b`, `\\n`,
-  `\\u202e`); letters of every script, combining marks, ZWJ/ZWNJ and emoji stay as they are.
+  `\\u202e`); letters of every script, combining marks, ZWSP/ZWNJ/ZWJ and emoji stay as they are.
   The terminal, the HTML and the Markdown all start from it, so a name reads the same in all three.
 - `markdown_text` / `markdown_code`: Markdown that shows the text and nothing else (no HTML, no
   table break, no emphasis, link or heading).
