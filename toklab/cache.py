@@ -57,8 +57,8 @@ def cache_dir_or_none(kind: str) -> Path | None:
 @dataclasses.dataclass(frozen=True)
 class CacheKey:
     """Everything a cached result depends on, as one value: the kind of result, its inputs
-    (tokenizer and corpus signatures, content hashes, options) and a fingerprint of the code that
-    computes it (`code_fingerprint`; no version number to remember to bump). The entry's file is
+    (tokenizer and corpus signatures, content hashes, options) and a digest of the source of the code that
+    computes it (`source_digest`; no version number to remember to bump). The entry's file is
     named by the key's digest and its seal holds that digest, so an entry copied or moved under
     another key is refused on reading."""
 
@@ -84,11 +84,11 @@ class CacheKey:
 
 def cache_key(kind: str, *inputs: object, code: Sequence[str], suffix: str = "", name: str = "") -> CacheKey:
     """The key of a result of `kind` computed from `inputs` by the modules named in `code`."""
-    return CacheKey(kind, tuple(str(part) for part in inputs), code_fingerprint(*code), suffix, name)
+    return CacheKey(kind, tuple(str(part) for part in inputs), source_digest(*code), suffix, name)
 
 
 @functools.lru_cache(maxsize=None)
-def code_fingerprint(*modules: str) -> str:
+def source_digest(*modules: str) -> str:
     """sha256 of the toklab version and the source of `modules`: editing the code that computes a
     result misses its old entries, which a hand-kept version number could forget to do."""
     import importlib.util
