@@ -12,12 +12,13 @@ import os
 
 import polars as pl
 
+from corpora.align import align_mode, shared_documents
 from corpora.download import Progress
 from corpora.flores import load_flores
 from corpora.frame import Corpus
 from corpora.readers import load_jsonl, load_parquet, load_text
 from corpora.sources import SOURCES
-from toklab.errors import SpecError
+from toklab.errors import CorpusError, SpecError
 from toklab.memo import memo_dict
 from toklab.paths import data_root, stamp
 from toklab.spec import Spec
@@ -26,9 +27,9 @@ from toklab.suggest import nearest
 LOADERS = {"flores200": load_flores, "file": load_text, "jsonl": load_jsonl, "parquet": load_parquet}
 # The parameters each corpus scheme reads; any other is refused.
 KEYS = {"flores200": frozenset({"split", "langs", "path", "errors"}),
-        "file": frozenset({"lang", "langs", "split", "errors", "keep", "max_doc_mb"}),
-        "jsonl": frozenset({"text", "lang", "langs", "id", "errors", "keep", "max_doc_mb"}),
-        "parquet": frozenset({"text", "langs", "max_doc_mb"})}
+        "file": frozenset({"lang", "langs", "split", "errors", "keep", "max_doc_mb", "align"}),
+        "jsonl": frozenset({"text", "lang", "langs", "id", "errors", "keep", "max_doc_mb", "align"}),
+        "parquet": frozenset({"text", "langs", "max_doc_mb", "align"})}
 
 __all__ = ["Corpus", "load_corpus", "LOADERS", "SOURCES"]
 
@@ -40,7 +41,9 @@ def parse_corpus_spec(text: str | Spec) -> Spec:
             f"unknown corpus scheme {spec.scheme!r} in {text!s}; known: {', '.join(LOADERS)}"
             + nearest(spec.scheme, LOADERS)
         )
-    return spec.check_keys(KEYS[spec.scheme], "corpus spec")
+    spec = spec.check_keys(KEYS[spec.scheme], "corpus spec")
+    align_mode(spec)  # a bad value is refused before any file is read
+    return spec
 
 
 _MEMO: dict[tuple, Corpus] = memo_dict("corpora")
@@ -54,7 +57,7 @@ def load_corpus(text: str | Spec, progress: Progress | None = None) -> Corpus:
            *(os.environ.get(v) for v in ("TOKLAB_DATA", "TOKLAB_HOME", "TOKLAB_FLORES200_URL")))
     if key not in _MEMO:
         loader = LOADERS[spec.scheme]
-        _MEMO[key] = loader(spec, progress) if spec.scheme == "flores200" else only_langs(loader(spec), spec)
+        _MEMO[key] = loader(spec, progress) if spec.scheme == "flores200" else shared_only(only_langs(loader(spec), spec))
     return _MEMO[key]
 
 
@@ -74,3 +77,15 @@ def only_langs(corpus: Corpus, spec: Spec) -> Corpus:
         return corpus
     langs = parse_langs(spec, corpus.langs)
     return dataclasses.replace(corpus, frame=corpus.frame.filter(pl.col("lang").is_in(langs)))
+
+
+def shared_only(corpus: Corpus) -> Corpus:
+    """`align=shared` keeps the documents every (requested) language holds, and records how many
+    each language dropped, for the signature; without it, alignment is checked where it matters."""
+    if align_mode(corpus.spec) is None:
+        return corpus
+    frame, dropped = shared_documents(corpus.frame)
+    if not frame.height:
+        raise CorpusError(f"{corpus.spec}: align=shared leaves no documents: no doc_id is held by all "
+                          f"{len(corpus.langs)} languages; check the ids, or narrow the languages with langs=")
+    return dataclasses.replace(corpus, frame=frame, dropped=dropped)

@@ -21,6 +21,8 @@ class Corpus:
     replacements: int = 0  # invalid UTF-8 sequences replaced at the user's request
     source: str = ""  # where the text was read from (a directory, a file)
     cleaned: tuple[tuple[str, int], ...] = ()  # e.g. (("bom_stripped", 1), ("crlf_normalised", 997))
+    # ?align=shared: documents left out per language because some language lacks their id
+    dropped: tuple[tuple[str, int], ...] | None = None
 
     @property
     def langs(self) -> list[str]:
@@ -42,6 +44,7 @@ class Corpus:
         if self.replacements:
             parts.append(f"utf8_replaced:{self.replacements}")
         parts.extend(f"{name}:{count}" for name, count in self.cleaned if count)
+        parts.extend(aligned_part(self.dropped))
         return "|".join(parts)
 
     @functools.cached_property
@@ -88,6 +91,16 @@ class Corpus:
             pieces.extend(part.filter(pl.col("split") == split)["text"].to_list())
             pieces.append("")
         return " ".join(pieces)
+
+
+def aligned_part(dropped: tuple[tuple[str, int], ...] | None) -> list[str]:
+    """`align:shared|dropped:N|dropped_by_lang:a=n,…` for a corpus narrowed to its shared documents."""
+    if dropped is None:
+        return []
+    parts = ["align:shared", f"dropped:{sum(n for _, n in dropped)}"]
+    if dropped:
+        parts.append("dropped_by_lang:" + ",".join(f"{lang}={n}" for lang, n in dropped))
+    return parts
 
 
 def _runs(column: pl.Series) -> list[tuple[str, int, int]]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 import re
+import stat
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +16,7 @@ from corpora.decode import clean_text, decode_utf8, parse_keep, split_lines
 from corpora.flores import check_alignment
 from corpora.frame import SCHEMA, Corpus, make_frame
 from toklab.errors import CorpusError, MissingFileError
+from toklab.languages import is_language_code
 from toklab.spec import Spec
 
 MAX_DOC_MB = 16  # documented limit: one document (line) above it is refused unless max_doc_mb= raises it
@@ -25,8 +28,9 @@ def doc_limit_mb(spec: Spec) -> float:
         limit_mb = float(spec.get("max_doc_mb", str(MAX_DOC_MB)))
     except ValueError:
         limit_mb = -1.0
-    if not limit_mb > 0:
-        raise CorpusError(f"{spec}: max_doc_mb={spec.get('max_doc_mb')!r} must be a number of megabytes above 0")
+    if not (limit_mb > 0 and math.isfinite(limit_mb)):  # inf would lift the limit, and overflow the line cap
+        raise CorpusError(f"{spec}: max_doc_mb={spec.get('max_doc_mb')!r} must be a finite number of megabytes "
+                          f"above 0 (default {MAX_DOC_MB}), e.g. max_doc_mb=64")
     return limit_mb
 
 
@@ -63,10 +67,41 @@ def _typed(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
 
 
 def _existing(spec: Spec) -> Path:
+    """The corpus path: a regular file, or for `file:` a directory. A device, FIFO or socket is
+    refused before it is opened: /dev/zero never ends, and a FIFO blocks until someone writes."""
     path = Path(spec.target).expanduser()
     if not path.exists():
         raise MissingFileError(f"{path} does not exist (corpus spec {spec})")
+    kind = path_kind(path)
+    if kind == "directory" and spec.scheme != "file":
+        raise CorpusError(f"{path} is a directory; a {spec.scheme}: corpus is one file — name the file "
+                          f"(a directory of one text file per language is read with file:{path})")
+    if kind not in ("file", "directory"):
+        raise CorpusError(f"{path} is a {kind}, not a regular file; a corpus is read from a file "
+                          f"{'or a directory ' if spec.scheme == 'file' else ''}— copy the text into one and name it")
     return path
+
+
+def path_kind(path: Path) -> str:
+    """'file', 'directory', or what else the path is (after following links)."""
+    mode = path.stat().st_mode
+    kinds = ((stat.S_ISREG, "file"), (stat.S_ISDIR, "directory"), (stat.S_ISCHR, "character device"),
+             (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"))
+    return next((name for test, name in kinds if test(mode)), "special file")
+
+
+def read_bytes(path: Path) -> bytes:
+    """A corpus file's bytes; an unreadable file is one line naming it and the system's reason."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror or exc}); check that it exists and that you "
+                          "may read it") from None
+
+
+def no_documents(where: str, why: str) -> CorpusError:
+    return CorpusError(f"{where}: the corpus holds no documents ({why}); a corpus needs at least one line or "
+                       "record — check the path, or fill the file")
 
 
 def load_text(spec: Spec) -> Corpus:
@@ -76,7 +111,7 @@ def load_text(spec: Spec) -> Corpus:
     frames, counts, replaced = [], {}, 0
     cleaned = {"bom_stripped": 0, "crlf_normalised": 0}
     for file in text_files(path):
-        frame, n_bad, removed = parse_text(Block(file, file.read_bytes()), spec, text_file_lang(path, file, spec))
+        frame, n_bad, removed = parse_text(Block(file, read_bytes(file)), spec, text_file_lang(path, file, spec))
         frames.append(frame)
         replaced += n_bad
         cleaned = {k: cleaned[k] + removed[k] for k in cleaned}
@@ -84,20 +119,47 @@ def load_text(spec: Spec) -> Corpus:
     if len(counts) > 1:
         check_alignment(counts, None)
     frame = check_document_sizes(pl.concat(frames), spec, str(path))
+    if not frame.height:
+        raise no_documents(str(path), "every file is empty" if len(counts) > 1 else "the file is empty")
     return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, replaced, str(path),
                   tuple(cleaned.items()))
 
 
 def text_files(path: Path) -> list[Path]:
-    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")) if path.is_dir() else [path]
+    """A file, or the files of a directory (hidden ones skipped), each named by its language: one
+    that is not a plain file, not named by a language code, or a second file of one language is
+    refused, naming it — measured, it would be a language called README, or two merged."""
+    if not path.is_dir():
+        return [path]
+    files = sorted(p for p in path.iterdir() if not p.name.startswith("."))
     if not files:
-        raise CorpusError(f"{path}: directory holds no text files")
+        raise CorpusError(f"{path}: directory holds no text files; put one file per language in it "
+                          "(fra_Latn.txt, eng_Latn.txt, …)")
+    by_lang: dict[str, Path] = {}
+    for file in files:
+        kind = path_kind(file)
+        if kind != "file":
+            raise CorpusError(f"{file} is a {kind}; a corpus directory holds one text file per language — move it "
+                              "out of the folder")
+        lang = file_lang(file)
+        if not is_language_code(lang):
+            raise CorpusError(f"{file}: {lang!r} is not a language code, so this file would be measured as a language; "
+                              "move it out of the folder, or name files by language code like fra_Latn.txt or fr.txt")
+        same = by_lang.setdefault(lang.lower().replace("-", "_"), file)
+        if same != file:
+            raise CorpusError(f"{same.name} and {file.name} in {path} both name language {lang}; keep one file per "
+                              "language (join them into one, or move one out of the folder)")
     return files
+
+
+def file_lang(file: Path) -> str:
+    """`fra_Latn.txt`, `fra_Latn.dev.txt` → fra_Latn: the name up to its first dot."""
+    return file.name.split(".")[0]
 
 
 def text_file_lang(path: Path, file: Path, spec: Spec) -> str:
     """A directory names each file's language (`fra_Latn.txt`); a single file takes ?lang=."""
-    lang = spec.get("lang") if not path.is_dir() else file.name.split(".")[0]
+    lang = spec.get("lang") if not path.is_dir() else file_lang(file)
     return lang or "und"
 
 
@@ -115,9 +177,11 @@ def parse_text(block: Block, spec: Spec, lang: str) -> tuple[pl.DataFrame, int, 
 
 def load_jsonl(spec: Spec) -> Corpus:
     path = _existing(spec)
-    block = Block(path, path.read_bytes())
+    block = Block(path, read_bytes(path))
     frame, replaced, cleaned = parse_jsonl(block, spec)
     frame = check_document_sizes(frame, spec, str(path))
+    if not frame.height:
+        raise no_documents(str(path), "the file is empty" if not block.raw.strip() else "no records, only blank lines")
     return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, replaced, str(path),
                   tuple(cleaned.items()))
 
@@ -156,36 +220,89 @@ def parse_jsonl(block: Block, spec: Spec) -> tuple[pl.DataFrame, int, dict[str, 
     return _jsonl_lines(text, block, spec), replaced, cleaned
 
 
+@dataclasses.dataclass(frozen=True)
+class JsonFields:
+    """The record fields a corpus reads: text (required), lang, split and the document id."""
+
+    text: str
+    lang: str
+    id: str
+    split: str = "split"
+
+    @classmethod
+    def of(cls, spec: Spec) -> "JsonFields":
+        return cls(spec.get("text", "text"), spec.get("lang", "lang"), spec.get("id", "doc_id"))
+
+    @property
+    def strings(self) -> tuple[str, ...]:
+        return self.text, self.lang, self.split
+
+
 def _jsonl_fast(block: Block, spec: Spec) -> pl.DataFrame | None:
+    """polars' reading of a plain block, or None when it could differ from the line reader's:
+    polars turns a number, boolean or object into its JSON text where a string is expected (the
+    line reader refuses them), keeps the first of two equal keys (json keeps the last), and reads
+    a lone surrogate escape as NUL. The line reader is the reference; this only saves time."""
     raw = block.raw
     if not raw or b"\r" in raw or raw.startswith(b"\xef\xbb\xbf") or b"\n\n" in raw or raw.startswith(b"\n"):
         return None
-    if _lone_surrogate_escapes(raw):
-        return None  # polars reads a lone \\ud800 as NUL; the line reader keeps what json.loads gives
-    text_key, lang_key, id_key = spec.get("text", "text"), spec.get("lang", "lang"), spec.get("id", "doc_id")
+    escapes = b"\\u" in raw  # a scan at memory speed; the regexes below take ten times as long
+    if escapes and _lone_surrogate_escapes(raw):
+        return None  # polars reads a lone \\ud800 as NUL; the line reader refuses it, naming the line
+    if escapes and ASCII_ESCAPE.search(raw):
+        return None  # a key may be spelled with escapes ("te\\u0078t"): only the line reader sees it is "text"
+    fields = JsonFields.of(spec)
     try:
         frame = pl.read_ndjson(io.BytesIO(raw), infer_schema_length=None)
     except Exception:  # polars' parse errors: the line-by-line reader says which line
         return None
     lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
-    wanted = {text_key: pl.Utf8, lang_key: pl.Utf8, "split": pl.Utf8, id_key: pl.Int64}
-    if frame.height != lines or text_key not in frame.columns or frame[text_key].null_count():
+    wanted = {fields.text: pl.Utf8, fields.lang: pl.Utf8, fields.split: pl.Utf8, fields.id: pl.Int64}
+    if frame.height != lines or fields.text not in frame.columns or frame[fields.text].null_count():
         return None
     if any(frame.schema[key] != dtype for key, dtype in wanted.items() if key in frame.columns):
         return None
-    if any(frame[key].null_count() for key in (lang_key, "split", id_key) if key in frame.columns):
+    if any(frame[key].null_count() for key in (fields.lang, fields.split, fields.id) if key in frame.columns):
         return None
-    ids = frame[id_key] if id_key in frame.columns else pl.int_range(block.first_line - 1, block.first_line - 1 + lines,
-                                                                      eager=True)
+    if not all(_literal_fields(raw, key, key in fields.strings) == lines for key in wanted if key in frame.columns):
+        return None
+    if fields.lang in frame.columns and not _plain_langs(frame[fields.lang]):
+        return None
+    ids = frame[fields.id] if fields.id in frame.columns else pl.int_range(block.first_line - 1, block.first_line - 1 + lines,
+                                                                            eager=True)
     return pl.DataFrame({
         "doc_id": ids.cast(pl.Int64),
-        "lang": frame[lang_key] if lang_key in frame.columns else pl.repeat("und", lines, eager=True),
-        "split": frame["split"] if "split" in frame.columns else pl.repeat("all", lines, eager=True),
-        "text": frame[text_key],
+        "lang": frame[fields.lang] if fields.lang in frame.columns else pl.repeat("und", lines, eager=True),
+        "split": frame[fields.split] if fields.split in frame.columns else pl.repeat("all", lines, eager=True),
+        "text": frame[fields.text],
     }, schema=SCHEMA)
 
 
+def _literal_fields(raw: bytes, key: str, string: bool) -> int:
+    """How often `"key":` occurs, spelled plainly, when every occurrence has a string value (when
+    `string`); -1 when some has another. Equal to the number of lines only when every record names
+    the field once, plainly (an escaped key, a repeated key or a nested one changes the count),
+    with the expected kind of value: then polars' column holds what the line reader would accept."""
+    name = json.dumps(key, ensure_ascii=False).encode()
+    # The usual spellings, counted at memory speed: the quoted name occurs only as such keys.
+    total = raw.count(name)
+    for spelling in ((name + b': "', name + b':"') if string else (name + b":",)):
+        if raw.count(spelling) == total:
+            return total
+    # Anything else (a space before the colon, a value spelled like the key, a tab): by regex.
+    keys = len(re.findall(re.escape(name) + rb"[ \t]*:", raw))
+    if not string:
+        return keys
+    strings = len(re.findall(re.escape(name) + rb'[ \t]*:[ \t]*"', raw))
+    return keys if strings == keys else -1
+
+
+def _plain_langs(langs: pl.Series) -> bool:
+    return not (langs.str.len_bytes() == 0).any() and langs.str.strip_chars().equals(langs)
+
+
 SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+ASCII_ESCAPE = re.compile(rb"\\u00[0-7]")  # \u0000-\u007f: JSON writers escape only controls this way
 SURROGATE_PAIR = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F]")
 
 
@@ -198,40 +315,106 @@ def _lone_surrogate_escapes(raw: bytes) -> bool:
 
 
 def _jsonl_lines(raw: str, block: Block, spec: Spec) -> pl.DataFrame:
-    path = block.path
-    text_key, lang_key = spec.get("text", "text"), spec.get("lang", "lang")
-    id_key = spec.get("id", "doc_id")
+    """Records line by line, each checked (`_record`); errors name the file and line."""
+    fields = JsonFields.of(spec)
     rows: dict[str, list] = {"doc_id": [], "lang": [], "split": [], "text": []}
     for line_no, line in enumerate(split_lines(raw), block.first_line):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-            text = record[text_key]
-        except json.JSONDecodeError as exc:
-            raise CorpusError(f"{path}, line {line_no}: not valid JSON ({exc.msg}, column {exc.colno})") from None
-        except (KeyError, TypeError):
-            raise CorpusError(f"{path}, line {line_no}: no field {text_key!r}; name it with ?text=FIELD") from None
-        if not isinstance(text, str):
-            raise CorpusError(f"{path}, line {line_no}: field {text_key!r} is {type(text).__name__} "
-                              f"{json.dumps(text)[:40]}, not a string; fix the record or name the text field with ?text=FIELD")
-        rows["doc_id"].append(_doc_id(record.get(id_key, line_no - 1), f"{path}, line {line_no}", id_key))
-        rows["lang"].append(str(record.get(lang_key, "und")))
-        rows["split"].append(str(record.get("split", "all")))
+        doc_id, lang, split, text = _record(line, fields, f"{block.path}, line {line_no}", line_no - 1)
+        rows["doc_id"].append(doc_id)
+        rows["lang"].append(lang)
+        rows["split"].append(split)
         rows["text"].append(text)
     return make_frame(rows)
 
 
+class _Object(dict):
+    """A JSON object that remembers which keys it held more than once (json keeps the last)."""
+
+    repeated: frozenset = frozenset()
+
+
+def _object(pairs: list[tuple[str, object]]) -> _Object:
+    record = _Object(pairs)
+    if len(record) != len(pairs):
+        keys = [key for key, _ in pairs]
+        record.repeated = frozenset(key for key in keys if keys.count(key) > 1)
+    return record
+
+
+JSON_KINDS = ((bool, "a boolean"), (dict, "an object"), (list, "an array"), (str, "a string"),
+              ((int, float), "a number"), (type(None), "null"))
+
+
+def _json_kind(value) -> str:
+    return next((name for types, name in JSON_KINDS if isinstance(value, types)), "a value")
+
+
+def _kind(value) -> str:
+    """`a number 12345`, `null`: what a JSON value is, shown (cut to 40 characters)."""
+    kind = _json_kind(value)
+    return kind if value is None else f"{kind} {json.dumps(value)[:40]}"
+
+
+def _record(line: str, fields: JsonFields, where: str, position: int) -> tuple[int, str, str, str]:
+    """(doc_id, lang, split, text) of one JSON line, or a one-line error naming the field."""
+    try:
+        record = json.loads(line, object_pairs_hook=_object)
+    except json.JSONDecodeError as exc:
+        raise CorpusError(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+    except RecursionError:
+        raise CorpusError(f"{where}: JSON nested too deeply to read; flatten the record") from None
+    if not isinstance(record, dict):
+        raise CorpusError(f"{where}: the line is {_json_kind(record)}, not a JSON object; "
+                          f'write one object per line, like {{"text": "…", "lang": "fra_Latn"}}')
+    repeated = sorted(record.repeated & {fields.text, fields.lang, fields.split, fields.id})
+    if repeated:
+        raise CorpusError(f"{where}: field {repeated[0]!r} appears twice in one record (readers disagree on which one "
+                          "counts); keep one")
+    if fields.text not in record:
+        raise CorpusError(f"{where}: no field {fields.text!r}; name it with ?text=FIELD")
+    text = _string(record, fields.text, where, "fix the record or name the text field with ?text=FIELD")
+    lang = _string(record, fields.lang, where, 'write the language code as a string, e.g. "fra_Latn"', "und")
+    if not lang or lang.strip() != lang:
+        raise CorpusError(f"{where}: field {fields.lang!r} is {json.dumps(lang)}, which would be a language of its "
+                          'own; write the code alone, e.g. "fra_Latn", or drop the field')
+    split = _string(record, fields.split, where, 'write the split as a string, e.g. "dev"', "all")
+    doc_id = _doc_id(record[fields.id], where, fields.id) if fields.id in record else position
+    return doc_id, lang, split, text
+
+
+def _string(record: dict, key: str, where: str, fix: str, default: str | None = None) -> str:
+    """A string field: the same answer from both readers (polars would turn 12345 into "12345")."""
+    if key not in record and default is not None:
+        return default
+    value = record[key]
+    if not isinstance(value, str):
+        raise CorpusError(f"{where}: field {key!r} is {_kind(value)}, not a string; {fix}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CorpusError(f"{where}: field {key!r} holds a lone surrogate escape \\u{ord(value[exc.start]):04x} (character "
+                          f"{exc.start}), which cannot be encoded as UTF-8; write the character itself, or a full "
+                          "surrogate pair") from None
+    return value
+
+
+INT64 = (-(1 << 63), (1 << 63) - 1)
+INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
 def _doc_id(value, where: str, key: str) -> int:
-    """Document ids align languages, so they must be integers (or integer strings)."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or (isinstance(value, str) and not _is_int(value)):
+    """Document ids align languages, so they must be integers (or integer strings) of 64 bits."""
+    text = value.strip() if isinstance(value, str) else None
+    if isinstance(value, bool) or not (isinstance(value, int) or (text is not None and INTEGER.fullmatch(text))):
         raise CorpusError(f"{where}: {key!r} is {json.dumps(value)[:40]}, not an integer; parallel documents are "
                           f"aligned by integer ids — fix it, or drop the field to number documents by line")
-    return int(value)
-
-
-def _is_int(text: str) -> bool:
-    return text.strip().lstrip("+-").isdigit()
+    number = int(value)
+    if not INT64[0] <= number <= INT64[1]:
+        raise CorpusError(f"{where}: {key!r} is {str(value)[:40]}, outside the 64-bit range of document ids; "
+                          "renumber the documents")
+    return number
 
 
 def load_parquet(spec: Spec) -> Corpus:
@@ -241,6 +424,8 @@ def load_parquet(spec: Spec) -> Corpus:
     except Exception as exc:  # polars raises ComputeError/OSError subclasses on bad files
         raise unreadable_parquet(path, exc) from None
     frame = check_document_sizes(parquet_frame(frame, path, spec), spec, str(path))
+    if not frame.height:
+        raise no_documents(str(path), "the Parquet file has 0 rows")
     return Corpus(Spec(spec.scheme, str(path.resolve()), spec.params), frame, 0, str(path))
 
 

@@ -13,18 +13,22 @@ text) of about BLOCK_BYTES of input each, parsed by the same readers that load a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from pathlib import Path
 from typing import Iterator
 
 import polars as pl
 
+from corpora.align import align_mode, shared_documents
 from corpora.flores import check_alignment
+from corpora.frame import aligned_part
 from corpora.readers import (
     Block,
     _existing,
     check_document_sizes,
     doc_limit_mb,
+    no_documents,
     parquet_frame,
     parse_jsonl,
     parse_text,
@@ -45,6 +49,7 @@ class ParsedBlock:
     frame: pl.DataFrame
     replaced: int = 0  # invalid UTF-8 sequences replaced (errors=replace)
     cleaned: tuple[tuple[str, int], ...] = ()  # byte-order marks stripped, CRLF normalised
+    dropped: tuple[tuple[str, int], ...] | None = None  # align=shared, on the first block: documents left out
 
 
 @dataclasses.dataclass
@@ -56,8 +61,11 @@ class StreamTally:
     langs: set = dataclasses.field(default_factory=set)
     replaced: int = 0
     cleaned: dict = dataclasses.field(default_factory=lambda: {"bom_stripped": 0, "crlf_normalised": 0})
+    dropped: tuple | list | None = None  # align=shared: (language, documents left out) pairs
 
     def add(self, block: ParsedBlock) -> None:
+        if block.dropped is not None:
+            self.dropped = block.dropped
         self.docs += block.frame.height
         self.bytes += int(block.frame["text"].str.len_bytes().sum() or 0)
         self.langs.update(block.frame["lang"].unique().to_list())
@@ -85,19 +93,51 @@ class CorpusStream:
         if tally.replaced:
             parts.append(f"utf8_replaced:{tally.replaced}")
         parts.extend(f"{name}:{count}" for name, count in tally.cleaned.items() if count)
+        parts.extend(aligned_part(tally.dropped))
         return "|".join(parts)
 
     def blocks(self) -> Iterator[ParsedBlock]:
-        wanted = _wanted_langs(self.spec)
+        shared = self._shared_ids
         seen: set[str] = set()
-        for block in self._parsed():
-            frame = block.frame if wanted is None else block.frame.filter(pl.col("lang").is_in(sorted(wanted)))
+        docs = 0
+        for number, block in enumerate(self._wanted()):
+            frame = block.frame
             seen.update(frame["lang"].unique().to_list())
-            yield dataclasses.replace(block, frame=check_document_sizes(frame, self.spec, self.spec.target))
+            docs += frame.height
+            if shared is not None:
+                frame = frame.filter(pl.col("doc_id").is_in(shared[0].implode()))
+            yield dataclasses.replace(block, frame=check_document_sizes(frame, self.spec, self.spec.target),
+                                      dropped=shared[1] if shared is not None and number == 0 else None)
+        wanted = _wanted_langs(self.spec)
         missing = sorted(wanted - seen) if wanted else []
         if missing:
             raise SpecError(f"{self.spec}: no documents of language {', '.join(missing)} in the corpus "
                             f"(languages found: {', '.join(sorted(seen)[:12]) or 'none'})")
+        if not docs:
+            raise no_documents(self.spec.target, "every file is empty" if len(self.files) > 1 else
+                               "no lines or records in the file")
+
+    def _wanted(self) -> Iterator[ParsedBlock]:
+        """The parsed blocks, holding only the languages asked for (`langs=`)."""
+        wanted = _wanted_langs(self.spec)
+        for block in self._parsed():
+            yield block if wanted is None else dataclasses.replace(
+                block, frame=block.frame.filter(pl.col("lang").is_in(sorted(wanted))))
+
+    @functools.cached_property  # the files are hashed, so one pass serves every tokenizer of an audit
+    def _shared_ids(self) -> tuple[pl.Series, tuple[tuple[str, int], ...]] | None:
+        """align=shared: the ids every language holds and what each language drops, from a first
+        pass over the files that keeps only (lang, doc_id) — 16 bytes or so per document."""
+        if align_mode(self.spec) is None:
+            return None
+        ids = [block.frame.select(pl.col("lang").cast(pl.Categorical), "doc_id") for block in self._wanted()]
+        frame = pl.concat(ids).with_columns(pl.col("lang").cast(pl.Utf8)) if ids else pl.DataFrame(
+            {"lang": [], "doc_id": []}, schema={"lang": pl.Utf8, "doc_id": pl.Int64})
+        kept, dropped = shared_documents(frame)
+        if frame.height and not kept.height:
+            raise CorpusError(f"{self.spec}: align=shared leaves no documents: no doc_id is held by all "
+                              f"{frame['lang'].n_unique()} languages; check the ids, or narrow the languages with langs=")
+        return kept["doc_id"].unique(), dropped
 
     def _parsed(self) -> Iterator[ParsedBlock]:
         if self.spec.scheme == "parquet":
@@ -151,7 +191,12 @@ def files_sha256(files: tuple[Path, ...], root: Path) -> str:
 def line_blocks(path: Path, block_bytes: int, line_limit: int) -> Iterator[Block]:
     """Blocks of whole lines, about `block_bytes` each; a line longer than `line_limit` is refused
     before it is read whole (a file without newlines must not take all memory)."""
-    with open(path, "rb") as handle:
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror or exc}); check that it exists and that you may "
+                          "read it") from None
+    with handle:
         carry, offset, line = b"", 0, 1
         while chunk := handle.read(block_bytes):
             data = carry + chunk

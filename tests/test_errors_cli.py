@@ -80,9 +80,9 @@ def test_invalid_utf8_replaced_on_request(tmp_path):
 
 
 def test_misaligned_parallel_files(tmp_path):
-    (tmp_path / "a.txt").write_text("1\n2\n3\n", encoding="utf-8")
-    (tmp_path / "b.txt").write_text("1\n2\n", encoding="utf-8")
-    assert_one_line_error(run_cli("corpora", "show", f"file:{tmp_path}"), "misaligned", "b.txt has 2 lines")
+    (tmp_path / "en.txt").write_text("1\n2\n3\n", encoding="utf-8")  # files named by language code
+    (tmp_path / "fr.txt").write_text("1\n2\n", encoding="utf-8")
+    assert_one_line_error(run_cli("corpora", "show", f"file:{tmp_path}"), "misaligned", "fr.txt has 2 lines")
 
 
 def test_unknown_flores_language(flores_ready):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from importlib import resources
 
 SCRIPTS = {
@@ -36,6 +37,21 @@ def language_name(code: str) -> str:
     if name is None:
         return code
     return f"{name} ({SCRIPTS.get(script, script)})" if script else name
+
+
+# ISO 639 (2 or 3 letters), then BCP-47-style subtags joined by - or _: a script (Latn), a region
+# (BR, 419) or a variant (valencia, 1996). FLORES codes (fra_Latn) are one case. Words like README,
+# LICENSE or notes are not: their first part is longer than 3 letters.
+_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_](?:[A-Za-z]{4}|[A-Za-z]{2}|[0-9]{3}|[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*")
+
+
+def is_language_code(name: str) -> bool:
+    """Whether `name` is shaped like a language code.
+
+    >>> [is_language_code(n) for n in ("fra_Latn", "en", "fra", "zh-Hant", "pt_BR", "es-419", "README", "notes")]
+    [True, True, True, True, True, True, False, False]
+    """
+    return _CODE.fullmatch(name) is not None
 
 
 def is_spaceless(code: str) -> bool:

@@ -10,9 +10,10 @@ import numpy as np
 import polars as pl
 
 from corpora import Corpus
+from corpora.align import check_parallel
 from corpora.stream import CorpusStream
 from toklab.adapters.base import Adapter
-from toklab.errors import SpecError
+from toklab.errors import CorpusError, SpecError
 from toklab.languages import language_name, script_of
 from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions, aligned, gini, paired_bootstrap
 from toklab.premium.measure import MeasureOptions, measure, measure_joined
@@ -88,6 +89,9 @@ def tokenizer_rows(adapter: Adapter, measures: LanguageMeasures, options: AuditO
     pivot_joined = None
     if joined is not None:
         pivot_joined = joined.filter(pl.col("lang") == options.pivot)["joined_tokens"][0]
+        if not pivot_joined:
+            raise CorpusError(f"pivot {options.pivot} joins to 0 tokens under {adapter.name}: a premium divides by "
+                              "them; choose another --pivot or check the tokenizer")
     parts = {lang: part if part["doc_id"].is_sorted() else part.sort("doc_id") for lang, part in measures.docs.items()}
     aligned_tokens = {}
     for lang, part in parts.items():
@@ -171,6 +175,8 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus | CorpusStream, option
         raise SpecError(f"--executor {options.measure.executor} runs over the blocks of a streamed corpus (file:, jsonl:, "
                         f"parquet:); {corpus.spec} is measured in this process")
     check_languages(corpus.spec, corpus.langs, options.pivot)
+    check_documents(f"corpus {corpus.spec}", corpus.frame.select("lang", "doc_id", bytes=pl.col("text").str.len_bytes()),
+                    options.pivot)  # before any encoding
     frame = pl.concat([_tokenizer_frame(adapter, corpus, options, progress) for adapter in adapters])
     signature = build(tokenizers_part(adapters), corpus.signature, options.signature())
     return AuditResult(frame, summarise(frame, options.pivot), signature)
@@ -193,6 +199,7 @@ def _tokenizer_frame(adapter: Adapter, corpus: Corpus, options: AuditOptions,
             progress(lang)
         return cached
     measures = LanguageMeasures.of_documents(measure(adapter, corpus, options.measure, progress))
+    check_pivot_tokens(f"corpus {corpus.spec}", adapter, measures, options.pivot)
     joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None
     frame = pl.DataFrame(tokenizer_rows(adapter, measures, options, joined)).select(COLUMNS)
     store_frame(key, frame)
@@ -209,6 +216,10 @@ def _run_streamed(adapters: Sequence[Adapter], stream: CorpusStream, options: Au
     for adapter in adapters:
         measures, tally = measure_stream(adapter, stream, options.measure, progress)
         check_languages(stream.spec, sorted(measures.totals), options.pivot)
+        where = f"corpus {stream.spec}"
+        check_documents(where, pl.concat([part.select("doc_id", "bytes").with_columns(lang=pl.lit(lang))
+                                          for lang, part in measures.docs.items()]), options.pivot)
+        check_pivot_tokens(where, adapter, measures, options.pivot)
         rows.extend(tokenizer_rows(adapter, measures, options, None))
     frame = pl.DataFrame(rows).select(COLUMNS)
     signature = build(tokenizers_part(adapters), stream.signature(tally), options.signature())
@@ -221,6 +232,32 @@ def check_languages(spec, langs: list[str], pivot: str) -> None:
     if len(langs) < 2:
         raise SpecError(f"corpus {spec} holds only the pivot {pivot!r}: a premium needs at least one "
                         "other language; add one with --langs (e.g. --langs fra_Latn)")
+
+
+def check_documents(where: str, docs: pl.DataFrame, pivot: str) -> None:
+    """What would make a premium silently wrong, refused in one line: documents not paired one to
+    one with the pivot's (corpora.align), and a language with no text at all (its premium would
+    read 0, or every premium would divide by 0). `docs`: lang, doc_id, bytes per document."""
+    check_parallel(docs, pivot, where)
+    totals = docs.group_by("lang", maintain_order=True).agg(pl.col("bytes").sum(), docs=pl.len())
+    empty = totals.filter(pl.col("bytes") == 0)
+    if not empty.height:
+        return
+    first = (empty.filter(pl.col("lang") == pivot) if pivot in empty["lang"] else empty).row(0, named=True)
+    others = f" ({empty.height - 1} other language{'s' if empty.height > 2 else ''} too)" if empty.height > 1 else ""
+    if first["lang"] == pivot:
+        raise CorpusError(f"{where}: the pivot {pivot} has no text (0 bytes in {first['docs']} documents){others}, so "
+                          "every premium would divide by 0 tokens; choose another --pivot or fix the corpus")
+    raise CorpusError(f"{where}: language {first['lang']} has no text (0 bytes in {first['docs']} documents){others}, "
+                      "so its premium would read 0; fix the corpus, or leave the language out with --langs")
+
+
+def check_pivot_tokens(where: str, adapter: Adapter, measures: LanguageMeasures, pivot: str) -> None:
+    """A pivot with text but no tokens (a tokenizer that drops it all) cannot be divided by."""
+    totals = measures.totals[pivot]
+    if not int(totals["tokens"]):
+        raise CorpusError(f"{where}: the pivot {pivot} has 0 tokens under {adapter.name} ({int(totals['bytes']):,} bytes "
+                          "of text), so every premium would divide by 0; choose another --pivot or check the tokenizer")
 
 
 @dataclasses.dataclass(frozen=True)
