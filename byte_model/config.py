@@ -37,6 +37,7 @@ class ModelConfig:
     rate: int = 4  # downsampling rate R
     local_window: int = 64  # attention window of the local (byte-rate) blocks
     local_mlp_mult: int = 1  # MLP width of the local blocks, in d_model
+    conv_kernel: int = 0  # canine: downsampling kernel in bytes, at least rate (0 = rate)
     gbst_blocks: tuple[int, ...] = (1, 2, 3, 4)  # GBST candidate block sizes
 
     @property

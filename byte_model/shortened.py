@@ -33,6 +33,16 @@ def blocks_of(x: torch.Tensor, rate: int) -> torch.Tensor:
     return F.pad(x, (0, 0, 0, short * rate - T)).view(B, short, rate, C)
 
 
+def windows_of(x: torch.Tensor, rate: int, kernel: int) -> torch.Tensor:
+    """(B, T, C) → (B, ⌈T/R⌉, kernel, C): the `kernel` positions ending where each block ends, in
+    order; zeros before the first byte and after a partial last block. kernel = R: the blocks."""
+    if kernel == rate:
+        return blocks_of(x, rate)
+    short = math.ceil(x.size(1) / rate)
+    padded = F.pad(x, (0, 0, kernel - rate, short * rate - x.size(1)))
+    return padded.unfold(1, kernel, rate).transpose(2, 3)  # unfold puts the window last
+
+
 def upsample_causal(short: torch.Tensor, start: torch.Tensor, rate: int, length: int) -> torch.Tensor:
     """(B, n, C) → (B, length, C): byte t gets short[⌊(t+1)/R⌋ − 1], or `start` before the
     first block is complete, so no byte sees a block that ends after it."""
@@ -101,21 +111,24 @@ class Shortened(LanguageModel):
 
 class Canine(Shortened):
     """CANINE-style: a local block with windowed attention over the byte (+ hashed n-gram)
-    embeddings, then CANINE's strided convolution (kernel = stride = R: one linear map of each
-    block's R vectors, in order) down to the short sequence."""
+    embeddings, then CANINE's strided convolution (stride R, kernel R unless `conv_kernel` says
+    more: one linear map of the vectors ending at each block's end, in order) down to the short
+    sequence. A kernel wider than R reaches back into the blocks before (still causal); it is the
+    fine step, d_model² parameters a byte, with which `architectures.matched` equals the plain
+    model's size at rates that deep layers and local MLP widths alone cannot."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__(cfg)
         self.local_in = Block(cfg, window=cfg.local_window, mlp_mult=cfg.local_mlp_mult)
-        self.downsample = nn.Linear(cfg.rate * cfg.d_model, cfg.d_model, bias=False)
+        self.kernel = cfg.conv_kernel or cfg.rate
+        self.downsample = nn.Linear(self.kernel * cfg.d_model, cfg.d_model, bias=False)
         self.reset_parameters()
 
     def byte_rate(self, x, cos, sin):
         return self.local_in(x, cos, sin)
 
     def shorten(self, fine):
-        blocks = blocks_of(fine, self.cfg.rate)
-        return self.downsample(blocks.flatten(2))
+        return self.downsample(windows_of(fine, self.cfg.rate, self.kernel).flatten(2))
 
     def byte_rate_flops(self, ctx: int) -> float:
         return blocks_flops([self.local_in], ctx, self.cfg.d_model, self.cfg.local_window)

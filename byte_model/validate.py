@@ -51,6 +51,9 @@ def _architecture(model: ModelConfig) -> None:
         raise SpecError(f"--set arch={model.arch}: must be one of {', '.join(ARCHITECTURES)}")
     for name in ("rate", "local_window", "local_mlp_mult"):
         _positive(name, getattr(model, name))
+    if model.conv_kernel and model.conv_kernel < model.rate:  # narrower than the stride: bytes skipped
+        raise SpecError(f"--set conv_kernel={model.conv_kernel}: must be 0 (= the rate) or at least "
+                        f"rate={model.rate}")
     if not model.gbst_blocks or any(size < 1 for size in model.gbst_blocks):
         raise SpecError(f"--set gbst_blocks={','.join(map(str, model.gbst_blocks))}: give block sizes of at least 1, "
                         "e.g. gbst_blocks=1,2,3,4")
