@@ -53,15 +53,27 @@ def check_document_sizes(frame: pl.DataFrame, spec: Spec, where: str) -> pl.Data
 
 
 def _typed(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
-    """Cast to the corpus schema, naming the first column and row that does not fit."""
+    """Cast to the corpus schema, naming the first column and row that does not fit. Only text
+    columns are text and only whole numbers (or integer strings) are ids: a cast would turn a
+    number into the text "12345", True into "true" and an id of 1.5 into 1."""
     for column, dtype in SCHEMA.items():
-        cast = frame[column].cast(dtype, strict=False)
-        bad = (cast.is_null() & frame[column].is_not_null()) | (frame[column].is_null() if column in ("doc_id", "text") else False)
+        source = frame[column]
+        wanted = "integers" if dtype == pl.Int64 else "text"
+        if not (source.dtype == pl.Null or source.dtype in (pl.Utf8, pl.Categorical, pl.Enum)
+                or (dtype == pl.Int64 and source.dtype.is_integer())):
+            raise CorpusError(f"{path}: column {column!r} holds {source.dtype} values, not {wanted}; write it as "
+                              f"{wanted}{' (or drop it to number documents by row)' if column == 'doc_id' else ''}")
+        cast = source.cast(dtype, strict=False)
+        bad = (cast.is_null() & source.is_not_null()) | source.is_null()
+        if column == "lang":  # an empty or padded code would be a language of its own
+            bad = bad | (cast.str.len_bytes() == 0) | (cast.str.strip_chars() != cast)
         if bad.any():
             row = int(bad.arg_max())
-            raise CorpusError(f"{path}: column {column!r}, row {row}: {str(frame[column][row])[:40]!r} is not "
-                              f"{'an integer' if dtype == pl.Int64 else 'text'}; fix the column "
-                              f"{'(or drop it to number documents by row)' if column == 'doc_id' else ''}".rstrip())
+            value = "null" if source[row] is None else repr(str(source[row])[:40])
+            raise CorpusError(f"{path}: column {column!r}, row {row}: {value} is not "
+                              f"{'a 64-bit integer' if dtype == pl.Int64 else 'a language code' if column == 'lang' else 'text'};"
+                              f" fix the column {'(or drop it to number documents by row)' if column == 'doc_id' else ''}"
+                              .rstrip())
         frame = frame.with_columns(cast.alias(column))
     return frame
 

@@ -7,6 +7,7 @@ Premiums are checked against values computed by hand with `bytes:utf8` (tokens =
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -167,6 +168,17 @@ def test_language_without_text_is_refused(tmp_path, empty_lang, needles, method)
     assert_one_line_error(run_cli("audit", "-t", "bytes:utf8", "--corpus", f"file:{folder}"), *needles)
 
 
+@pytest.mark.parametrize("streamed", [False, True])
+def test_pivot_documents_without_text_leave_no_nan_in_the_interval(tmp_path, streamed):
+    # resamples that draw only eng's empty documents have no premium: they are left out, not NaN or inf
+    spec = write_corpus(tmp_path, records({"eng_Latn": ["", "", "abc"], "fra_Latn": ["a", "b", "cd"]}), "jsonl")
+    rows = premiums(spec, streamed)
+    assert rows["fra_Latn"]["premium"] == pytest.approx(4 / 3)
+    for row in rows.values():
+        assert all(math.isfinite(row[key]) for key in ("premium_lo", "premium_hi", "ratio_p10", "ratio_p90")), row
+    assert rows["eng_Latn"]["premium_lo"] == rows["eng_Latn"]["premium_hi"] == 1.0
+
+
 # --- 3. what a corpus folder may hold -------------------------------------------------------------------------
 
 
@@ -269,6 +281,23 @@ def test_a_bad_record_is_named_in_either_reader(tmp_path, record, needles):
         clear_memos("corpora")
         assert_one_line_error(run_cli("corpora", "show", f"jsonl:{path}"), str(path), *needles)
         assert_one_line_error(run_cli("audit", "-t", "bytes:utf8", "--corpus", f"jsonl:{path}"), *needles)
+
+
+@pytest.mark.parametrize("columns, needles", [
+    ({"doc_id": [1.0, 1.5]}, ("column 'doc_id' holds Float64", "not integers")),  # a cast would read 1.5 as 1
+    ({"text": [12345, 2]}, ("column 'text' holds Int64", "not text")),  # a cast would read "12345"
+    ({"text": [True, False]}, ("column 'text' holds Boolean",)),
+    ({"lang": [5, 6]}, ("column 'lang' holds Int64",)),
+    ({"lang": ["fra", None]}, ("column 'lang', row 1: null",)),
+    ({"lang": ["fra", ""]}, ("column 'lang', row 1: ''", "language code")),
+    ({"split": ["dev", None]}, ("column 'split', row 1: null",)),
+    ({"doc_id": pl.Series([1, 2 ** 63], dtype=pl.UInt64)}, ("column 'doc_id', row 1", "64-bit integer")),
+])
+def test_parquet_columns_of_the_wrong_kind_are_refused(tmp_path, columns, needles):
+    path = tmp_path / "c.parquet"
+    pl.DataFrame({"text": ["a", "b"]} | columns).write_parquet(path)
+    for args in (("corpora", "show", f"parquet:{path}"), ("audit", "-t", "bytes:utf8", "--corpus", f"parquet:{path}")):
+        assert_one_line_error(run_cli(*args), str(path), *needles)
 
 
 def test_streamed_blocks_read_what_the_whole_file_reads(tmp_path):

@@ -65,7 +65,7 @@ def bootstrap_intervals(weights: np.ndarray, lang_tokens: np.ndarray, pivot_toke
     """Intervals for many languages at once: column j of the (docs × languages) matrices is one
     language and its aligned pivot. One matrix product instead of a pass over the weights per
     language; exact either way, since weights and counts are integers (float64 sums below 2^53)."""
-    ratios = (weights @ lang_tokens.astype(np.float64)) / (weights @ pivot_tokens.astype(np.float64))
+    ratios = _ratios(weights @ lang_tokens.astype(np.float64), weights @ pivot_tokens.astype(np.float64))
     return _percentiles(ratios, level)
 
 
@@ -85,13 +85,25 @@ def paired_bootstrap(lang_tokens: np.ndarray, pivot_tokens: np.ndarray,
     for first in range(0, options.resamples, RESAMPLE_BLOCK):
         rows = min(RESAMPLE_BLOCK, options.resamples - first)
         weights = _weights(rng.integers(0, n, size=(rows, n)))
-        ratios.append((weights @ lang) / (weights @ pivot))
+        ratios.append(_ratios(weights @ lang, weights @ pivot))
     return _percentiles(np.concatenate(ratios), level=options.level)
 
 
+def _ratios(lang_totals: np.ndarray, pivot_totals: np.ndarray) -> np.ndarray:
+    """Each resample's premium; NaN where the resample drew only pivot documents without tokens
+    (empty lines): a ratio with no pivot tokens is undefined, not infinite."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = lang_totals / pivot_totals
+    ratios[pivot_totals == 0] = np.nan
+    return ratios
+
+
 def _percentiles(ratios: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The interval over the resamples whose premium is defined (all of them unless the pivot has
+    documents without tokens; the pivot as a whole always has some, checked by the audit)."""
     tail = (1 - level) / 2 * 100
-    low, high = np.percentile(ratios, [tail, 100 - tail], axis=0)
+    percentile = np.nanpercentile if np.isnan(ratios).any() else np.percentile  # the same numbers otherwise
+    low, high = percentile(ratios, [tail, 100 - tail], axis=0)
     return low, high
 
 
