@@ -96,7 +96,11 @@ def _existing(spec: Spec) -> Path:
 
 def path_kind(path: Path) -> str:
     """'file', 'directory', or what else the path is (after following links)."""
-    mode = path.stat().st_mode
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # a dangling link, a folder we may not enter
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror or exc}); check that it exists and that you may "
+                          "read it") from None
     kinds = ((stat.S_ISREG, "file"), (stat.S_ISDIR, "directory"), (stat.S_ISCHR, "character device"),
              (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"))
     return next((name for test, name in kinds if test(mode)), "special file")
@@ -143,7 +147,10 @@ def text_files(path: Path) -> list[Path]:
     refused, naming it — measured, it would be a language called README, or two merged."""
     if not path.is_dir():
         return [path]
-    files = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+    try:
+        files = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot list the folder ({exc.strerror or exc}); check that you may read it") from None
     if not files:
         raise CorpusError(f"{path}: directory holds no text files; put one file per language in it "
                           "(fra_Latn.txt, eng_Latn.txt, …)")

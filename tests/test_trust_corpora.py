@@ -214,6 +214,9 @@ def test_a_folder_or_device_inside_a_corpus_folder_is_refused(tmp_path):
     (tmp_path / "dev").rmdir()
     (tmp_path / "fra_Latn.txt").symlink_to("/dev/zero")
     assert_one_line_error(run_cli("corpora", "show", f"file:{tmp_path}"), "fra_Latn.txt is a character device")
+    (tmp_path / "fra_Latn.txt").unlink()
+    (tmp_path / "fra_Latn.txt").symlink_to(tmp_path / "gone.txt")  # a dangling link: not a language left out
+    assert_one_line_error(run_cli("corpora", "show", f"file:{tmp_path}"), "fra_Latn.txt: cannot be read")
 
 
 # --- 4. one answer from both JSON-lines readers ---------------------------------------------------------------
