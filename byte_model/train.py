@@ -7,6 +7,7 @@ Library code: progress goes to a callback; the CLI renders it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import signal
@@ -36,6 +37,7 @@ from byte_model.runtime import autocast, distributed_env, init_distributed, pick
 from byte_model.schedule import lr_factor
 from byte_model.validate import validate
 from toklab.errors import CorruptFileError, SpecError, ToklabError
+from toklab.outputs import append_text, atomic_path
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.pt"  # the weights with the lowest validation BPB so far
@@ -338,16 +340,28 @@ class Trainer:
         else:
             state.evals_without_gain += 1
         if self.rank == 0:
-            with open(self.run_dir / VALIDATION, "a", encoding="utf-8") as fh:
-                if fh.tell() == 0:
-                    fh.write("step,elapsed_s,val_bpb,best_val_bpb\n")
-                fh.write(f"{state.step},{state.elapsed:.3f},{value:.5f},{state.best_val:.5f}\n")
+            append_text(self.run_dir / VALIDATION, f"{state.step},{state.elapsed:.3f},{value:.5f},{state.best_val:.5f}\n",
+                        header="step,elapsed_s,val_bpb,best_val_bpb\n")
         if cfg.early_stop and state.evals_without_gain >= cfg.early_stop:
             state.stopped_early = (f"stopped early at step {state.step}: validation BPB did not improve in "
                                    f"{cfg.early_stop} evaluations (best {state.best_val:.4f} at step {state.best_step})")
         return value
 
-    def run(self) -> TrainState:
+    def run(self, folder_locked: bool = False) -> TrainState:
+        """Train to the end of the budget. The run folder is locked for the whole run (a second
+        process writing into it is refused), unless the caller already holds its lock."""
+        from toklab.errors import OutputError
+
+        try:
+            with contextlib.nullcontext() if folder_locked or self.rank != 0 else run_folder_lock(self.run_dir):
+                return self._run()
+        except OutputError as exc:  # a full disk mid-run: the last checkpoint stays whole
+            if not (self.run_dir / CHECKPOINT).is_file():
+                raise
+            raise OutputError(f"{exc}; then continue with: toklab byte train --resume {self.run_dir}",
+                              exc.errno, exc.strerror) from None
+
+    def _run(self) -> TrainState:
         cfg = self.state.train_cfg
         batch_bytes = cfg.batch_size * self.state.model_cfg.ctx * self.bytes_per_id * self.world
         self.write_config()
@@ -388,10 +402,9 @@ class Trainer:
         if self.rank != 0:
             return
         if self.state.step % cfg.log_every == 0 or self.state.step == 1:
-            with open(self.run_dir / METRICS, "a", encoding="utf-8") as fh:
-                if fh.tell() == 0:
-                    fh.write("step,elapsed_s,loss,bpb,lr_factor,bytes_per_s\n")
-                fh.write(f"{row.step},{row.elapsed:.3f},{row.loss:.5f},{row.bpb:.5f},{row.lr:.5f},{row.bytes_per_s:.1f}\n")
+            append_text(self.run_dir / METRICS,
+                        f"{row.step},{row.elapsed:.3f},{row.loss:.5f},{row.bpb:.5f},{row.lr:.5f},{row.bytes_per_s:.1f}\n",
+                        header="step,elapsed_s,loss,bpb,lr_factor,bytes_per_s\n")
         if self.on_step:
             self.on_step(row)
 
@@ -402,7 +415,7 @@ class Trainer:
 
         from toklab.paths import atomic_path
 
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)  # 0777 minus the umask, like every output folder
         payload = {"model": C.to_dict(self.state.model_cfg), "train": C.to_dict(self.state.train_cfg),
                    "budget": self.budget_line(), "params": self.n_params, "signature": self.signature,
                    "corpus_hash": self.corpus_hash, "tokenizer_sha256": self.vocab.artifact_hash}
@@ -410,13 +423,28 @@ class Trainer:
             tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
 
 
+def run_folder_lock(run_dir: Path):
+    """The run folder held by this process alone (see toklab.outputs.folder_lock)."""
+    from toklab.outputs import folder_lock
+
+    return folder_lock(Path(run_dir), "run folder", "wait for it to finish, or choose another --out")
+
+
+def _first_non_finite(tensor: torch.Tensor) -> float:
+    return tensor[~torch.isfinite(tensor)].flatten()[0].item()
+
+
 def truncate_metrics(path: Path, step: int) -> None:
     """On resume, drop metric rows logged after the checkpoint's step."""
     if not path.exists():
         return
     lines = path.read_text(encoding="utf-8").splitlines()
-    kept = [lines[0]] + [ln for ln in lines[1:] if int(ln.split(",")[0]) <= step]
-    path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    # A row cut short by a full disk or a kill has no whole step number: dropped with the rest.
+    kept = [lines[0]] + [ln for ln in lines[1:] if ln.split(",")[0].isdigit() and ln.count(",") == lines[0].count(",")
+                         and int(ln.split(",")[0]) <= step]
+    with atomic_path(path) as tmp:  # replaced whole: a failure leaves the old log, not half of it
+        tmp.write_text("\n".join(kept) + "\n", encoding="utf-8")
+
 
 
 def resume_config(payload: dict, steps: int | None) -> tuple[C.ModelConfig, C.TrainConfig]:
@@ -431,7 +459,7 @@ def resume_config(payload: dict, steps: int | None) -> tuple[C.ModelConfig, C.Tr
 
 
 def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C.TrainConfig | None,
-                    resume: bool, steps: int | None = None, **callbacks) -> Trainer:
+                    resume: bool, steps: int | None = None, folder_locked: bool = False, **callbacks) -> Trainer:
     if resume:
         payload = load_checkpoint(Path(run_dir) / CHECKPOINT)
         model_cfg, train_cfg = resume_config(payload, steps)
@@ -439,8 +467,10 @@ def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C
         trainer.restore(payload)
         if steps is not None:
             trainer.state.planned = f"extended to {steps:,} steps at step {trainer.state.step}"
-        truncate_metrics(Path(run_dir) / METRICS, trainer.state.step)
-        truncate_metrics(Path(run_dir) / VALIDATION, trainer.state.step)
+        if trainer.rank == 0:  # never cut the logs of a run another process is still writing
+            with contextlib.nullcontext() if folder_locked else run_folder_lock(run_dir):
+                truncate_metrics(Path(run_dir) / METRICS, trainer.state.step)
+                truncate_metrics(Path(run_dir) / VALIDATION, trainer.state.step)
         return trainer
     assert model_cfg is not None and train_cfg is not None
     return Trainer(run_dir, model_cfg, train_cfg, **callbacks)

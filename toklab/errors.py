@@ -36,3 +36,20 @@ class CorpusError(ToklabError):
 
 class ClosedModelError(SpecError):
     """A model name whose tokenizer is not public: never silently substituted."""
+
+
+class OutputError(ToklabError, OSError):
+    """A file or folder the lab was asked to write cannot be written (disk full, read-only, a
+    folder or a device where a file was named). Also an OSError, so code that carries on when a
+    cache cannot be written (`except OSError`) keeps doing so; `errno` holds the system's code."""
+
+    def __init__(self, message: str, code: int | None = None, reason: str | None = None) -> None:
+        super().__init__(message)  # one argument: str(exc) is the message, never "[Errno N] …"
+        self.errno, self.strerror = code, reason  # what an OSError handler reads
+
+    def __str__(self) -> str:  # OSError's own would print "[Errno N] reason" instead of the line
+        return str(self.args[0])
+
+
+class FolderInUseError(ToklabError):
+    """A run or experiment folder another toklab process is writing right now."""

@@ -23,6 +23,8 @@ import polars as pl
 
 from corpora import load_corpus
 from toklab.bench.timing import timed
+from toklab.errors import ToklabError
+from toklab.outputs import output_error, shown
 from toklab.registry import load_tokenizer
 
 RSS_GOAL_MB = 1536
@@ -64,14 +66,17 @@ def write_corpus(path: Path, size_bytes: int) -> tuple[int, int]:
     base = load_corpus("flores200").frame
     span = int(base["doc_id"].max()) + 1
     docs = text_bytes = written = repeat = 0
-    with open(path, "wb") as handle:
-        while written < size_bytes:
-            block = base.with_columns(pl.col("doc_id") + repeat * span)
-            block.write_ndjson(handle)
-            written = handle.tell()
-            docs += block.height
-            text_bytes += int(block["text"].str.len_bytes().sum())
-            repeat += 1
+    try:
+        with open(path, "wb") as handle:
+            while written < size_bytes:
+                block = base.with_columns(pl.col("doc_id") + repeat * span)
+                block.write_ndjson(handle)
+                written = handle.tell()
+                docs += block.height
+                text_bytes += int(block["text"].str.len_bytes().sum())
+                repeat += 1
+    except OSError as exc:  # a full disk is likely at 2 GB: one line, and the folder is removed by the caller
+        raise output_error(path, exc, "the benchmark corpus") from None
     return docs, text_bytes
 
 
@@ -99,8 +104,10 @@ def audit_in_child(spec: str, corpus: Path, jobs: int) -> tuple[float, float]:
         with open(log, "wb") as errors:
             returncode = subprocess.call(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
         seconds = time.perf_counter() - start
-        if returncode != 0:
-            raise RuntimeError(f"the streamed audit failed: {log.read_text(errors='replace')[-2000:]}")
+        if returncode != 0:  # the child's own one-line error (or a traceback's last line) says why
+            said = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+            raise ToklabError(f"the streamed audit of {shown(corpus)} failed (exit {returncode}): "
+                              f"{shown(said[-1]) if said else 'no message'}")
         return seconds, int(peak_file.read_text()) / 1024
 
 
@@ -125,7 +132,11 @@ STEPS = 3  # progress calls: one as each phase ends
 def bench_stream(spec: str = "tiktoken:cl100k_base", size_gb: float = 2.0, jobs: int = 2,
                  folder: Path | None = None, progress: Callable[[str], None] | None = None) -> StreamBench:
     step = progress or (lambda _label: None)
-    with tempfile.TemporaryDirectory(dir=folder) as work:
+    try:
+        scratch = tempfile.TemporaryDirectory(dir=folder)
+    except OSError as exc:
+        raise output_error(folder or tempfile.gettempdir(), exc, "a temporary folder in") from None
+    with scratch as work:
         corpus = Path(work) / "flores-repeated.jsonl"
         docs, text_bytes = write_corpus(corpus, int(size_gb * 1e9))
         step("corpus written")

@@ -6,7 +6,10 @@ reaches a user for a bad input.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
+import os
 import sys
 import warnings
 
@@ -96,6 +99,33 @@ class LabGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except OSError as exc:  # output redirected to a full disk: one line, not a traceback
+            if not _stdout_failed(exc):
+                raise
+            _error_line(f"could not write to standard output: {exc.strerror or exc} (errno {exc.errno}); free space "
+                        "where it is redirected, or write a file with -o")
+            ctx.exit(2)
+
+
+def _stdout_failed(exc: OSError) -> bool:
+    """Whether `exc` is standard output failing: a full disk (or quota, or size limit) while stdout
+    is redirected. Every file the lab writes reports its own errors (OutputError), so a bare one
+    of these is the redirected stdout. Its unwritten text goes to /dev/null, so that the exit does
+    not fail again."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO) or _is_terminal(sys.stdout):
+        return False  # EPIPE (the reader left, `| head`) is click's: it ends quietly
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return True
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):
+        return False
 
 
 @click.group(cls=LabGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -68,8 +68,8 @@ def bench_loss_cmd(tokenizers, corpus: str) -> None:
 @click.option("--size-gb", type=click.FloatRange(min=0.01), default=2.0, show_default=True,
               help="Size of the generated JSON-lines corpus.")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Threads of the audit.")
-@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the temporary corpus (default: the system's temporary folder).")
+@click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, writable=True, path_type=Path),
+              default=None, help="An existing folder for the temporary corpus (default: the system's temporary folder).")
 def bench_stream_cmd(spec: str, size_gb: float, jobs: int, folder: Path | None) -> None:
     """A streamed audit of a generated corpus larger than memory should be, vs the raw encoder.
 

@@ -5,6 +5,7 @@ torch is imported inside each command, so `toklab --help` and every other comman
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -69,19 +70,33 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
       toklab byte train --resume RUN_DIR --steps 5000          # extend a finished run
       torchrun --nproc_per_node=2 -m toklab byte train --preset cpu --set threads=1
     """
-    from byte_model.train import start_or_resume
+    from byte_model.runtime import distributed_env
+    from byte_model.train import run_folder_lock
 
-    replaced: list[Path] = []
     if resume_dir:
         _refuse_with_resume(ctx, sets, run_dir, minutes, force)
         trainer_args = dict(run_dir=resume_dir, model_cfg=None, train_cfg=None, resume=True, steps=steps)
     else:
         model_cfg, train_cfg = C.configs_for(preset, parse_sets(sets), minutes, steps)
         run_dir = run_dir or default_run_dir(preset)
-        replaced = _claim_run_dir(run_dir, force)
+        if run_dir.exists() and not run_dir.is_dir():
+            raise SpecError(f"--out {run_dir}: a file of that name exists; name a directory")
         trainer_args = dict(run_dir=run_dir, model_cfg=model_cfg, train_cfg=train_cfg, resume=False)
+    folder = trainer_args["run_dir"]
+    # Held from the check of the folder to its last file: two runs started together into one
+    # folder would otherwise both "succeed" with mixed configs, checkpoints and metrics. Only rank
+    # 0 writes; a --resume of a folder that does not exist fails on its checkpoint instead.
+    locking = distributed_env()[0] == 0 and (not resume_dir or folder.is_dir())
+    with run_folder_lock(folder) if locking else contextlib.nullcontext():
+        replaced = [] if resume_dir else _claim_run_dir(run_dir, force)
+        _train(trainer_args, replaced, folder_locked=locking)
+
+
+def _train(trainer_args: dict, replaced: list[Path], folder_locked: bool) -> None:
+    from byte_model.train import start_or_resume
+
     with TrainingProgress() as progress:
-        trainer = start_or_resume(**trainer_args, on_step=progress.on_step)
+        trainer = start_or_resume(**trainer_args, on_step=progress.on_step, folder_locked=folder_locked)
         if trainer.rank == 0:
             for path in replaced:  # only now: a new run that cannot start leaves the old one intact
                 path.unlink(missing_ok=True)
@@ -89,7 +104,7 @@ def train_cmd(ctx, preset, minutes, steps, sets, run_dir, resume_dir, force) -> 
             counts = trainer.n_params
             stderr_console().print(f"{trainer.budget_line()}\nrun {trainer.run_dir} · {counts['non_embedding']:,} "
                                    f"non-embedding parameters ({counts['total']:,} total) · device {trainer.device}")
-        state = trainer.run()
+        state = trainer.run(folder_locked=folder_locked)
     if trainer.rank == 0:
         from byte_model.train import BEST, METRICS, VALIDATION
         from toklab.cli.plots import write_loss_curve

@@ -2,45 +2,99 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
 from toklab.cli.render import FORMATS
+from toklab.errors import OutputError
+from toklab.outputs import check_writable, replaces_a_file, shown
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format."
 )
+
+
 def writable_target(ctx, param, value: Path | None) -> Path | None:
     """Check that an output file can be written before any work starts (a read-only or missing
-    folder found after an hour of encoding would lose the hour)."""
+    folder found after an hour of encoding would lose the hour), and that it is something an
+    output may go to: a regular file (or a link to one), /dev/null, a terminal or a pipe; never a
+    folder, a disk or a socket."""
     if value is None:
         return None
-    import os
-    import tempfile
-
     folder = value.parent if str(value.parent) else Path(".")
     if not folder.is_dir():
         problem = "is a file, not a folder" if folder.exists() else "does not exist; create it first"
-        raise click.BadParameter(f"{value}: {folder} {problem}", ctx, param)
+        raise click.BadParameter(f"{shown(value)}: {shown(folder)} {problem}", ctx, param)
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{value.name}.", suffix=".probe", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise click.BadParameter(f"{value}: folder {folder} is not writable ({exc.strerror})", ctx, param)
+        check_writable(value)
+    except OutputError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
     return value
 
 
-output_option = click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=writable_target,
-    help="Write to FILE (atomically) instead of stdout.",
-)
+OVERWRITE = "toklab_overwrite"  # ctx.meta key: --overwrite was given
+
+
+def new_target(ctx, param, value: Path | None) -> Path | None:
+    """A writable output that replaces no existing file unless --overwrite was given (the lab's
+    rule, as for reports and runs: nothing a person made is replaced without asking). Devices and
+    pipes are written, not replaced, so they need no --overwrite."""
+    value = writable_target(ctx, param, value)
+    if value is not None and replaces_a_file(value) and not ctx.meta.get(OVERWRITE):
+        raise click.BadParameter(f"{shown(value)} already exists: pass --overwrite to replace it, or choose another "
+                                 "name", ctx, param)
+    return value
+
+
+def _remember_overwrite(ctx, param, value: bool) -> bool:
+    ctx.meta[OVERWRITE] = value
+    return value
+
+
+# Eager, so it is known when the file options' callbacks run, whatever the order on the command line.
+_overwrite_flag = click.option("--overwrite", is_flag=True, is_eager=True, expose_value=False,
+                               callback=_remember_overwrite, help="Replace output files that already exist.")
+
+
+def _with_overwrite(func):
+    """Add --overwrite once to a command, however many of its options write files."""
+    if not any(param.name == "overwrite" for param in getattr(func, "__click_params__", [])):
+        func = _overwrite_flag(func)
+    return func
+
+
+def _format_checked(func):
+    """Refuse a -o the chosen format would ignore (a table goes to the terminal) and a parquet
+    with nowhere to go, before the work rather than after it."""
+    @functools.wraps(func)
+    def checked(*args, **kwargs):
+        fmt, output = kwargs.get("fmt"), kwargs.get("output")
+        if output is not None and fmt == "table":
+            raise click.UsageError(f"-o {shown(output)}: the table format prints to the terminal; add --format "
+                                   "csv, json or parquet to write a file")
+        if output is None and fmt == "parquet":
+            raise click.UsageError("--format parquet needs -o FILE (parquet is binary, not for the terminal)")
+        return func(*args, **kwargs)
+
+    return checked
+
+
+def output_option(func):
+    """-o FILE (with --overwrite): the command's result as csv/json/parquet, written atomically."""
+    func = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        callback=new_target, help="Write to FILE (atomically) instead of stdout.")(_format_checked(func))
+    return _with_overwrite(func)
 
 
 def plot_option(help_text: str = "Write a PNG plot to FILE."):
-    return click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                        callback=writable_target, help=help_text)
+    def decorate(func):
+        func = click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                            callback=new_target, help=help_text)(func)
+        return _with_overwrite(func)
+
+    return decorate
 
 
 def protocol_option(func):

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from corpora import load_corpus
-from toklab.cli.options import FiniteFloat, corpus_spec_from_flags, format_option, output_option, writable_target
+from toklab.cli.options import FiniteFloat, corpus_spec_from_flags, format_option, new_target, output_option
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import signature_line, stderr_console, stdout_console, text_cell, write_frame
 from toklab.premium.audit import AuditOptions, run_audit
@@ -43,7 +43,8 @@ from toklab.registry import load_tokenizer
 @click.option("--sample", type=click.IntRange(min=1), default=100, show_default=True,
               help="Documents per language the vendors count (the same seeded sample in every language).")
 @click.option("--save-counts", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              callback=writable_target, help="Write the vendor counts to FILE, to share with people without a key.")
+              callback=new_target, help="Write the vendor counts to FILE, to share with people without a key "
+              "(an existing FILE only with --overwrite: counts cost API calls).")
 @click.option("--corpus", default="flores200", show_default=True, help="Parallel corpus spec.")
 @click.option("--split", default=None, help="Corpus split(s).")
 @click.option("--langs", default=None, help="Comma-separated language codes.")

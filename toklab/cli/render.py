@@ -5,6 +5,7 @@ Only the CLI calls these; analyzers return polars frames.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -101,8 +102,10 @@ def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None, signature: s
     if fmt == "parquet":
         if output is None:
             raise click_usage("--format parquet needs -o FILE")
+        buffer = io.BytesIO()  # polars reports a full disk in parquet as "invalid thrift"; Python says ENOSPC
+        frame.write_parquet(buffer, metadata={"toklab_signature": signature})
         with atomic_path(output) as tmp:
-            frame.write_parquet(tmp, metadata={"toklab_signature": signature})
+            tmp.write_bytes(buffer.getvalue())
         return
     # csv keeps the raw text (a data format); json writes control and bidi characters as \u escapes
     text = frame.write_csv() if fmt == "csv" else json_safe(json.dumps(

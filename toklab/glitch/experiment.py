@@ -23,6 +23,7 @@ import polars as pl
 from toklab.cache import work_dir
 from toklab.glitch.mismatch import never_producible
 from toklab.glitch.signals import auroc, average_precision, corpus_counts, precision_at, spearman
+from toklab.outputs import folder_lock
 from toklab.paths import atomic_path, short_hash
 from toklab.signature import build
 
@@ -137,16 +138,24 @@ class ExperimentResult:
 
 def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lambda _m: None,
                    on_step: Callable | None = None) -> ExperimentResult:
+    folder = work_dir("experiments", f"glitch-{short_hash(json.dumps(dataclasses.asdict(config)))}")
+    # The same configuration shares one folder: a second run of it at the same time would rewrite
+    # the corpora and the LM under the first, so it is refused until the first ends.
+    with folder_lock(folder, "experiment folder", "wait for the same experiment to finish"):
+        return _run_in(folder, config, on_log, on_step)
+
+
+def _run_in(folder: Path, config: ExperimentConfig, on_log: Callable[[str], None],
+            on_step: Callable | None) -> ExperimentResult:
     import torch
     from safetensors.numpy import save_file
 
     from byte_model import config as C
-    from byte_model.train import Trainer
+    from byte_model.train import METRICS, VALIDATION, Trainer
     from corpora import load_corpus
     from toklab import load_tokenizer
     from toklab.glitch.scan import scan
 
-    folder = work_dir("experiments", f"glitch-{short_hash(json.dumps(dataclasses.asdict(config)))}")
     corpus_a, corpus_b, injected = build_corpora(config, folder)
     spec = f"train:bytebpe?vocab={config.vocab}&corpus=jsonl:{corpus_a}"
     on_log(f"tokenizer {spec}")
@@ -160,11 +169,14 @@ def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lam
                               minutes=config.minutes, steps=0 if config.minutes > 0 else config.steps, compile="off",
                               checkpoint_every=10**9, seed=config.seed, warmup_steps=20,
                               val_fraction=0.0)  # every line of B is trained on: the counts must be exact
+    for log in (METRICS, VALIDATION):  # a rerun starts its logs afresh, not appended to the last run's
+        (folder / "lm" / log).unlink(missing_ok=True)
     trainer = Trainer(folder / "lm", model_cfg, train_cfg, on_step=on_step)
     trainer.run()
     weights = folder / "lm" / "embeddings.safetensors"
     embedding = trainer.model.embed.weight.detach().to(torch.float32).cpu().numpy()[: adapter.vocab_size]
-    save_file({"embed_tokens.weight": np.ascontiguousarray(embedding)}, str(weights))
+    with atomic_path(weights) as tmp:  # whole or absent, under the umask like every output
+        save_file({"embed_tokens.weight": np.ascontiguousarray(embedding)}, str(tmp))
     kept = [lang for lang in config.langs if lang not in config.left_out]
     reference = load_corpus(f"flores200?split=devtest&langs={','.join(kept)}")
     on_log("scanning the vocabulary")

@@ -40,8 +40,10 @@ def write_counts_file(frame: pl.DataFrame, path) -> None:
     table = pl.DataFrame(rows, schema=COUNTS_SCHEMA, orient="row").sort("model", "lang", "doc_id")
     suffix = _suffix(path)
     with atomic_path(path) as tmp:
-        if suffix == ".parquet":
-            table.write_parquet(tmp)
+        if suffix == ".parquet":  # through Python's file: a full disk is ENOSPC, not polars' "invalid thrift"
+            buffer = io.BytesIO()
+            table.write_parquet(buffer)
+            tmp.write_bytes(buffer.getvalue())
         elif suffix == ".jsonl":
             table.write_ndjson(tmp)
         else:

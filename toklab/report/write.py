@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from toklab.errors import SpecError
-from toklab.paths import atomic_path
+from toklab.outputs import atomic_path, replaces_a_file, shown
 from toklab.report.collect import ReportData
 from toklab.report.html import render_html
 from toklab.report.layout import figure_specs
@@ -25,15 +26,18 @@ def write_report(data: ReportData, output: Path, fmt: str = "html", overwrite: b
         files = {output.parent / figure_file(output.stem, f): f.png for f in figures}
         files[output] = render_markdown(data, output.stem, figures).encode("utf-8")
     refuse_to_replace(list(files), overwrite)
-    for path, payload in files.items():
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(payload)
+    # Every file is written before any is renamed into place: a full disk half-way leaves the old
+    # report whole (never a new page beside old figures), and no temporary file behind.
+    with contextlib.ExitStack() as stack:
+        for path, payload in files.items():
+            stack.enter_context(atomic_path(path, "report")).write_bytes(payload)
     return list(files)
 
 
 def refuse_to_replace(paths: list[Path], overwrite: bool) -> None:
-    """An error naming the files that exist, unless replacing them was asked for."""
-    existing = [str(path) for path in paths if path.exists()]
+    """An error naming the files that exist, unless replacing them was asked for. /dev/null, a
+    terminal or a pipe is written, not replaced: no --overwrite needed."""
+    existing = [shown(path) for path in paths if replaces_a_file(path)]
     if existing and not overwrite:
         raise SpecError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}: pass --overwrite "
                         "to replace, or choose another -o")
