@@ -139,6 +139,10 @@ def test_dev_null_is_written_not_replaced(tiny_parallel):
     after = os.stat("/dev/null")
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev and after.st_ino == before.st_ino
     assert report(tiny_parallel, Path("/dev/null")).exit_code == 0  # no --overwrite: nothing is replaced
+    # Markdown puts its figures beside the page: beside /dev/null they would land in /dev
+    assert_one_line_error(report(tiny_parallel, Path("/dev/null"), "--format", "md"), "PNGs beside it",
+                          "--format html")
+    assert not list(Path("/dev").glob("null*.png"))
 
 
 def test_a_pipe_is_written_in_place_and_never_hangs(tiny_parallel, tmp_path):

@@ -125,22 +125,25 @@ def _refusal(mode: int) -> str | None:
     return None
 
 
+def writes_in_place(final: Path) -> bool:
+    """True for /dev/null, a terminal, a pipe, /dev/stdout: opened and written, never renamed over."""
+    if _STREAM_PATH.match(os.path.abspath(final)):
+        return True
+    _target, info = write_target(Path(final))
+    return info is not None and not stat.S_ISREG(info.st_mode)
+
+
 def check_writable(final: Path) -> None:
     """Raise the OutputError that writing `final` would raise for where it is (a folder, a disk,
     a dangling link, a folder without write permission), before any work is done."""
     final = Path(final)
-    if _STREAM_PATH.match(os.path.abspath(final)):
-        in_place = True
-    else:
-        target, info = write_target(final)
-        in_place = info is not None and not stat.S_ISREG(info.st_mode)
-    if in_place:  # opened, not created: the device or pipe itself must be writable
+    if writes_in_place(final):  # opened, not created: the device or pipe itself must be writable
         if not os.access(final, os.W_OK):
             raise OutputError(f"could not write {shown(final)}: permission denied; choose a file you can write to",
                               errno.EACCES)
         return
     try:
-        tmp = _new_temporary(target)
+        tmp = _new_temporary(write_target(final)[0])
         os.unlink(tmp)
     except OSError as exc:
         raise output_error(final, exc) from None

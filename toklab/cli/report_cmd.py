@@ -16,7 +16,7 @@ from toklab.premium.audit import DEFAULT_TOKENIZERS
 from toklab.premium.pricing import DEFAULT_MODELS, parse_count_with, parse_mix
 from toklab.registry import load_tokenizer
 from toklab.report import FORMATS, ReportOptions, collect, planned_steps, write_report
-from toklab.report.write import refuse_to_replace
+from toklab.report.write import check_target, refuse_to_replace
 from toklab.spec import Spec
 
 
@@ -67,7 +67,8 @@ def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, coun
     """
     if fmt == "md" and output.suffix == ".html":
         output = output.with_suffix(".md")
-    refuse_to_replace([output], overwrite)  # before the work, not after it
+    check_target(output, fmt)  # before the work, not after it
+    refuse_to_replace([output], overwrite)
     started = time.perf_counter()
     named = Spec.parse(corpus)
     if split is None and named.scheme == "flores200" and named.get("split") is None:

@@ -6,7 +6,7 @@ import contextlib
 from pathlib import Path
 
 from toklab.errors import SpecError
-from toklab.outputs import atomic_path, replaces_a_file, shown
+from toklab.outputs import atomic_path, replaces_a_file, shown, writes_in_place
 from toklab.report.collect import ReportData
 from toklab.report.html import render_html
 from toklab.report.layout import figure_specs
@@ -17,8 +17,7 @@ FORMATS = ("html", "md")
 
 def write_report(data: ReportData, output: Path, fmt: str = "html", overwrite: bool = False) -> list[Path]:
     """Write the report as one HTML file, or as Markdown with its PNGs beside it; the paths written."""
-    if fmt not in FORMATS:
-        raise SpecError(f"report format {fmt!r}: use one of {', '.join(FORMATS)}")
+    check_target(output, fmt)
     figures = figure_specs(data)
     if fmt == "html":
         files = {output: render_html(data, figures).encode("utf-8")}
@@ -32,6 +31,16 @@ def write_report(data: ReportData, output: Path, fmt: str = "html", overwrite: b
         for path, payload in files.items():
             stack.enter_context(atomic_path(path, "report")).write_bytes(payload)
     return list(files)
+
+
+def check_target(output: Path, fmt: str) -> None:
+    """A format this writer knows, and for Markdown a file with a folder to hold its figures
+    (beside /dev/null they would land in /dev)."""
+    if fmt not in FORMATS:
+        raise SpecError(f"report format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt == "md" and writes_in_place(output):
+        raise SpecError(f"-o {shown(output)}: a Markdown report writes its PNGs beside it, so it needs a file in a "
+                        "folder; use --format html (one self-contained file) for a device or a pipe")
 
 
 def refuse_to_replace(paths: list[Path], overwrite: bool) -> None:
