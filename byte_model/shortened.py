@@ -100,13 +100,16 @@ class Shortened(LanguageModel):
 
     def flops_per_token(self, ctx: int | None = None) -> int:
         """Forward FLOPs per byte at context `ctx`: byte-rate layers, the local output block and
-        the head at every byte; downsampling and the deep stack once per R bytes."""
+        the head at every byte; downsampling and the deep stack at each of the ⌈ctx/R⌉ short
+        positions, shared by the ctx bytes (once per R bytes only where R divides ctx: a partial
+        last block costs a whole position)."""
         cfg = self.cfg
         ctx = ctx or cfg.ctx
+        short = math.ceil(ctx / cfg.rate)
         every_byte = (self.byte_rate_flops(ctx) + blocks_flops([self.local_out], ctx, cfg.d_model, cfg.local_window)
                       + self.head_flops())
-        every_block = self.shorten_flops() + blocks_flops(self.blocks, math.ceil(ctx / cfg.rate), cfg.d_model)
-        return round(every_byte + every_block / cfg.rate)
+        every_block = self.shorten_flops() + blocks_flops(self.blocks, short, cfg.d_model)
+        return round(every_byte + every_block * short / ctx)
 
 
 class Canine(Shortened):

@@ -186,13 +186,15 @@ def counted_matmul_flops(model: torch.nn.Module, length: int) -> int:
     return sum(n for op, n in ops.items() if "attention" not in str(op))
 
 
+@pytest.mark.parametrize("rate, ctx", [(4, 24), (3, 25), (5, 23)])  # R dividing ctx, and not
 @pytest.mark.parametrize("arch, kernel", [("plain", 0), *((a, 0) for a in ARCHES), ("canine", 6)])
-def test_flop_formula_matches_the_matmuls_torch_runs(arch, kernel):
+def test_flop_formula_matches_the_matmuls_torch_runs(arch, kernel, rate, ctx):
     """flops_per_token minus its attention terms equals what torch's FLOP counter measures for
-    the projections, MLPs, downsampling and head over a full context."""
+    the projections, MLPs, downsampling and head over a full context. Where R does not divide
+    ctx the deep stack runs ⌈ctx/R⌉ positions, not ctx/R."""
     from byte_model.model import attention_flops
 
-    cfg = dataclasses.replace(SMALL, arch=arch, rate=4, ctx=24, ngram_buckets=0, conv_kernel=kernel)
+    cfg = dataclasses.replace(SMALL, arch=arch, rate=rate, ctx=ctx, ngram_buckets=0, conv_kernel=kernel)
     model = build_model(cfg)
     short = math.ceil(cfg.ctx / cfg.rate) if arch != "plain" else cfg.ctx
     if arch == "plain":
@@ -200,7 +202,7 @@ def test_flop_formula_matches_the_matmuls_torch_runs(arch, kernel):
     else:
         local = 2 if arch == "canine" else 1
         attention = (local * attention_flops(cfg.ctx, cfg.d_model, cfg.local_window)
-                     + cfg.n_layer * attention_flops(short, cfg.d_model) / cfg.rate)
+                     + cfg.n_layer * attention_flops(short, cfg.d_model) * short / cfg.ctx)
     by_formula = (model.flops_per_token() - attention) * cfg.ctx
     counted = counted_matmul_flops(model, cfg.ctx)
     if arch == "gbst":  # GBST's running means, mixing and block means are elementwise, not matmuls
