@@ -127,7 +127,7 @@ def _refusal(mode: int) -> str | None:
 
 def writes_in_place(final: Path) -> bool:
     """True for /dev/null, a terminal, a pipe, /dev/stdout: opened and written, never renamed over."""
-    if _STREAM_PATH.match(os.path.abspath(final)):
+    if _STREAM_PATH.match(os.path.abspath(final)):  # before resolving: a pipe has no path to resolve
         return True
     _target, info = write_target(Path(final))
     return info is not None and not stat.S_ISREG(info.st_mode)
@@ -164,15 +164,11 @@ def atomic_path(final: Path, what: str = "") -> Iterator[Path]:
 
     `what` names the file in errors ("checkpoint", "report"); the path is always named."""
     final = Path(final)
-    if _STREAM_PATH.match(os.path.abspath(final)):  # before resolving: a pipe has no path to resolve
+    if writes_in_place(final):
         with _in_place(final, what) as tmp:
             yield tmp
         return
     target, info = write_target(final)
-    if info is not None and not stat.S_ISREG(info.st_mode):
-        with _in_place(final, what) as tmp:
-            yield tmp
-        return
     with _replacing(final, target, info, what) as tmp:
         yield tmp
 
