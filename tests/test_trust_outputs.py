@@ -308,6 +308,15 @@ def test_an_existing_file_is_replaced_only_with_overwrite(tiny_parallel, tmp_pat
     assert target.read_bytes() != b"mine\n"
 
 
+def test_two_outputs_naming_one_file_are_refused(tiny_parallel, tmp_path):
+    (tmp_path / "link.png").symlink_to(tmp_path / "a.png")
+    for plot in ("a.png", "link.png"):
+        assert_one_line_error(audit(tiny_parallel, "--format", "csv", "-o", str(tmp_path / "a.png"), "--plot",
+                                    str(tmp_path / plot)), "is also named by", "its own file")
+    assert not (tmp_path / "a.png").exists()
+    assert audit(tiny_parallel, "--format", "csv", "-o", "/dev/null", "--plot", "/dev/null").exit_code == 0
+
+
 def test_an_output_the_format_would_ignore_is_refused(tiny_parallel, tmp_path):
     assert_one_line_error(audit(tiny_parallel, "-o", str(tmp_path / "a.csv")), "--format csv")
     assert_one_line_error(audit(tiny_parallel, "--format", "parquet"), "needs -o FILE")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 import click
 
 from toklab.cli.render import FORMATS
 from toklab.errors import OutputError
-from toklab.outputs import check_writable, replaces_a_file, shown
+from toklab.outputs import check_writable, replaces_a_file, shown, writes_in_place
 
 format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format."
@@ -42,9 +43,17 @@ def new_target(ctx, param, value: Path | None) -> Path | None:
     rule, as for reports and runs: nothing a person made is replaced without asking). Devices and
     pipes are written, not replaced, so they need no --overwrite."""
     value = writable_target(ctx, param, value)
-    if value is not None and replaces_a_file(value) and not ctx.meta.get(OVERWRITE):
+    if value is None:
+        return None
+    if replaces_a_file(value) and not ctx.meta.get(OVERWRITE):
         raise click.BadParameter(f"{shown(value)} already exists: pass --overwrite to replace it, or choose another "
                                  "name", ctx, param)
+    if not writes_in_place(value):  # -o and --plot naming one file: the second would replace the first
+        claimed = ctx.meta.setdefault("toklab_targets", {})
+        other = claimed.setdefault(os.path.realpath(value), param.opts[-1])
+        if other != param.opts[-1]:
+            raise click.BadParameter(f"{shown(value)} is also named by {other}; give each output its own file",
+                                     ctx, param)
     return value
 
 
