@@ -12,6 +12,7 @@ import dataclasses
 import math
 import signal
 import time
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -34,7 +35,7 @@ from byte_model.heldout import HeldOut
 from byte_model.model import LanguageModel
 from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile
-from byte_model.schedule import lr_factor
+from byte_model.schedule import lr_factor, reaches_peak
 from byte_model.validate import validate
 from toklab.errors import CorruptFileError, SpecError, ToklabError
 from toklab.outputs import append_text, atomic_path
@@ -311,6 +312,16 @@ class Trainer:
         state.planned = f"{cfg.minutes:g} min -> {steps:,} steps, fixed at step {state.step}"
         state.train_cfg = dataclasses.replace(cfg, steps=steps, minutes=0.0)  # the recorded recipe: steps alone
         self.write_config()
+        self.warn_if_no_peak()
+
+    def warn_if_no_peak(self) -> None:
+        """A budget of at most `plan_steps` steps ends inside a longer warm-up (a shorter budget
+        shortens the warm-up instead, see schedule.py): it never trains at the learning rate asked for."""
+        cfg = self.state.train_cfg
+        if self.rank == 0 and cfg.steps and not reaches_peak(cfg.steps, cfg.warmup_steps, cfg.plan_steps):
+            warnings.warn(f"the budget of {cfg.steps:,} steps ends inside the {cfg.warmup_steps}-step warm-up: the "
+                          f"learning rate peaks at {min(cfg.steps / cfg.warmup_steps, 1):.0%} of lr; give a larger "
+                          f"budget or --set warmup_steps={max(cfg.steps // 4, 1)}", stacklevel=2)
 
     def _agree(self, steps: int) -> int:
         """Every DDP rank takes rank 0's step count."""
@@ -365,6 +376,8 @@ class Trainer:
         cfg = self.state.train_cfg
         batch_bytes = cfg.batch_size * self.state.model_cfg.ctx * self.bytes_per_id * self.world
         self.write_config()
+        if self.state.step == 0 and not self.awaiting_plan:
+            self.warn_if_no_peak()
         with StopFlag() as stop:
             while self._more_steps():
                 start = self.clock()
