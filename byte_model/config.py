@@ -67,7 +67,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     seed: int = 0
     compile: str = "auto"  # auto | on | off
-    threads: int = 0  # torch intra-op threads on CPU (0 = torch's default)
+    threads: int = 0  # torch intra-op threads on CPU (0 = runtime.default_threads(): half the CPUs, 1-8)
     device: str = "auto"
     checkpoint_every: int = 200
     log_every: int = 10

@@ -34,7 +34,7 @@ from byte_model.data import (
 from byte_model.heldout import HeldOut
 from byte_model.model import LanguageModel
 from byte_model.optim import build_optimizers
-from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile
+from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile, use_threads
 from byte_model.schedule import lr_factor, reaches_peak
 from byte_model.validate import validate
 from toklab.errors import CorruptFileError, SpecError, ToklabError
@@ -137,8 +137,7 @@ class Trainer:
                 self.device = torch.device("cuda", self.local_rank)
                 torch.cuda.set_device(self.device)
             init_distributed(self.device)
-        if train_cfg.threads:
-            torch.set_num_threads(train_cfg.threads)
+        self.threads = use_threads(train_cfg.threads)  # 0: the default; printed and recorded in config.json
         self.on_step, self.on_log = on_step, on_log or (lambda _m: None)
         corpus = load_corpus(train_cfg.corpus)
         self.corpus_signature, self.corpus_hash = corpus.signature, corpus.content_hash
@@ -431,7 +430,8 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)  # 0777 minus the umask, like every output folder
         payload = {"model": C.to_dict(self.state.model_cfg), "train": C.to_dict(self.state.train_cfg),
                    "budget": self.budget_line(), "params": self.n_params, "signature": self.signature,
-                   "corpus_hash": self.corpus_hash, "tokenizer_sha256": self.vocab.artifact_hash}
+                   "corpus_hash": self.corpus_hash, "tokenizer_sha256": self.vocab.artifact_hash,
+                   "threads": self.threads}
         with atomic_path(self.run_dir / "config.json") as tmp:
             tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
 

@@ -17,7 +17,7 @@ from byte_model import config as C
 from byte_model.architectures import build_model, matched
 from byte_model.data import batch_at
 from byte_model.optim import build_optimizers
-from byte_model.runtime import autocast, pick_device
+from byte_model.runtime import autocast, pick_device, use_threads
 from toklab.bench.reference_gpt import ReferenceGPT, reference_optimizer
 
 # Variants of a preset that say where its time goes (each changes one thing).
@@ -93,8 +93,7 @@ def bench_presets(presets: tuple[str, ...], steps: int, threads: int = 0, refere
     """(device, torch threads, one row per preset, model and mode) — the CLI renders them. Every
     row gets its speed relative to the preset's own model in the same mode (`vs_preset`) and,
     with `reference`, to the reference (`vs_reference`)."""
-    if threads:
-        torch.set_num_threads(threads)
+    use_threads(threads)  # 0: the default every torch command uses
     device = pick_device("auto")
     rows = []
     for name in presets:

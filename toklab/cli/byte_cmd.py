@@ -103,7 +103,8 @@ def _train(trainer_args: dict, replaced: list[Path], folder_locked: bool) -> Non
         if trainer.rank == 0:
             counts = trainer.n_params
             stderr_console().print(f"{trainer.budget_line()}\nrun {trainer.run_dir} · {counts['non_embedding']:,} "
-                                   f"non-embedding parameters ({counts['total']:,} total) · device {trainer.device}")
+                                   f"non-embedding parameters ({counts['total']:,} total) · device {trainer.device} · "
+                                   f"torch threads {trainer.threads}")
         state = trainer.run(folder_locked=folder_locked)
     if trainer.rank == 0:
         from byte_model.train import BEST, METRICS, VALIDATION
@@ -149,6 +150,12 @@ def _claim_run_dir(run_dir: Path, force: bool) -> list[Path]:
     return existing
 
 
+# torch commands choose their CPU threads (byte_model.runtime.default_threads) and print the count
+THREADS_HELP = "torch CPU threads (0 = OMP_NUM_THREADS if set, else half the CPUs this process may use, 1 to 8)."
+threads_option = click.option("--threads", type=click.IntRange(min=0, max=4096), default=0, show_default=True,
+                              help=THREADS_HELP)
+
+
 @byte_group.command("eval")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--corpus", default=None, help="Evaluation corpus (default: the run's eval corpus, FLORES devtest).")
@@ -156,6 +163,7 @@ def _claim_run_dir(run_dir: Path, force: bool) -> list[Path]:
               help="First N documents of every language.")
 @click.option("--all", "use_all", is_flag=True, help="Every document of the evaluation corpus.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@threads_option
 @protocol_option
 @click.option("--dynamic-lr", type=FiniteFloat(low=0.0), default=None,
               help="Adaptation rate for --protocol dynamic (default: chosen on the run's validation text).")
@@ -164,7 +172,8 @@ def _claim_run_dir(run_dir: Path, force: bool) -> list[Path]:
 @plot_option("PNG of BPB per language.")
 @format_option
 @output_option
-def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, protocol, dynamic_lr, checkpoint, plot, fmt, output) -> None:
+def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, threads, protocol, dynamic_lr, checkpoint, plot, fmt,
+             output) -> None:
     """Bits per byte, per language and overall, under an evaluation protocol.
 
     \b
@@ -180,12 +189,14 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, protocol, dynamic_lr
       toklab byte eval RUN_DIR --protocol dynamic
     """
     from byte_model.evaluate import evaluate_run
-    from byte_model.runtime import pick_device
+    from byte_model.runtime import pick_device, use_threads
     from toklab.cli.progress import progress_callback
     from toklab.languages import language_name, script_of
 
+    device = pick_device("auto")
+    click.echo(f"device {device} · torch threads {use_threads(threads)}", err=True)
     with progress_callback(f"scoring ({protocol})", None) as advance:
-        result = evaluate_run(run_dir, corpus, None if use_all else first_n, batch_size, pick_device("auto"),
+        result = evaluate_run(run_dir, corpus, None if use_all else first_n, batch_size, device,
                               progress=lambda n: [advance() for _ in range(n)], protocol=protocol,
                               dynamic_lr=dynamic_lr, checkpoint=checkpoint, on_log=lambda m: click.echo(m, err=True))
     per_lang, overall, signature = result.per_lang, result.overall, result.signature
@@ -218,15 +229,18 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, protocol, dynamic_lr
               help="0 = greedy (always the most likely byte).")
 @click.option("--top-k", type=click.IntRange(min=0), default=0, show_default=True, help="0 = no top-k filter.")
 @click.option("--seed", default=0, show_default=True)
-def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed) -> None:
+@threads_option
+def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed, threads) -> None:
     """Continue a prompt; invalid UTF-8 in the output is shown as \\xNN.
 
     \b
     Example: toklab byte sample RUN_DIR --prompt "The city of " --temperature 0.7
     """
+    from byte_model.runtime import use_threads
     from byte_model.sample import generate, show_bytes
     from byte_model.train import load_model
 
+    click.echo(f"torch threads {use_threads(threads)}", err=True)
     model, vocab, _payload = load_model(run_dir)
     if vocab.spec != "bytes:utf8":
         raise SpecError(f"{run_dir} is a token model ({vocab.spec}); sampling prints bytes models only")
@@ -237,7 +251,7 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed) -> None:
 @byte_group.command("bench")
 @click.option("--preset", "presets", multiple=True, default=("cpu",), show_default=True)
 @click.option("--steps", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True, help="torch threads (0 = default).")
+@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True, help=THREADS_HELP)
 @click.option("--reference", is_flag=True,
               help="Also time a plain nanoGPT-style model of the same shape on the same batches, and give ratios.")
 @click.option("--variants", default="", help="Comma-separated one-change variants to time too: "
@@ -265,7 +279,8 @@ def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
         if variant not in VARIANTS:
             raise SpecError(f"--variants {variant}: known variants are {', '.join(VARIANTS)}")
     device, n_threads, rows = bench_presets(presets, steps, threads, reference, chosen, modes)
-    table = Table(title=f"byte model training throughput on {device} ({n_threads} threads)", title_justify="left")
+    table = Table(title=f"byte model training throughput on {device} ({n_threads} thread{'s' * (n_threads != 1)})",
+                  title_justify="left")
     columns = ["preset", "model", "params (non-emb)", "FLOPs/byte fwd", "mode", "bytes/s", "warm-up s"]
     ratios = (["vs preset"] if chosen else []) + (["vs reference"] if reference else [])
     for column in columns + ratios:

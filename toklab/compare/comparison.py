@@ -108,6 +108,7 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
                                     steps=0, seed=config.seed, checkpoint_every=10**9)  # the time budget binds
     on_log(f"{scheme}: training {config.minutes} min ({spec})")
     trainer = Trainer(run_dir, model_cfg, train_cfg, on_step=on_step)
+    on_log(f"{scheme}: {trainer.device}, torch threads {trainer.threads}")
     state = trainer.run()
     trainer.load_best()
     trainer.model.eval()

@@ -172,6 +172,7 @@ def _run_in(folder: Path, config: ExperimentConfig, on_log: Callable[[str], None
     for log in (METRICS, VALIDATION):  # a rerun starts its logs afresh, not appended to the last run's
         (folder / "lm" / log).unlink(missing_ok=True)
     trainer = Trainer(folder / "lm", model_cfg, train_cfg, on_step=on_step)
+    on_log(f"{trainer.device}, torch threads {trainer.threads}")
     trainer.run()
     weights = folder / "lm" / "embeddings.safetensors"
     embedding = trainer.model.embed.weight.detach().to(torch.float32).cpu().numpy()[: adapter.vocab_size]
