@@ -111,7 +111,7 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
     \b
     Examples:
       toklab audit                                   # 204 FLORES languages × default tokenizers
-      toklab audit -t gpt-4o -t spm:mistral.model --langs eng_Latn,hin_Latn,shn_Mymr
+      toklab audit -t gpt-4o -t spm:mistral.model --langs eng_Latn,hin_Deva,shn_Mymr
       toklab audit --method joined -t tiktoken:cl100k_base   # Petrov et al. (2023), exactly
       toklab audit --format csv -o premiums.csv --plot premiums.png
     """
