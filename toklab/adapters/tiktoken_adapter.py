@@ -53,12 +53,27 @@ SOURCE_URLS = {
 SAME_RANKS = {"gpt2": "r50k_base"}  # identical ranks and pattern, from one .tiktoken file
 
 
+def tiktoken_cache() -> tuple[str, str]:
+    """(the folder tiktoken reads cached files from, where that choice came from), decided as
+    `tiktoken.load.read_file_cached` decides it."""
+    for variable in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        if variable in os.environ:
+            folder = os.environ[variable]
+            return folder, f"{variable}={folder}" if folder else f"{variable} is empty, which turns the cache off"
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), "data-gym-cache"), "tiktoken's default, TIKTOKEN_CACHE_DIR being unset"
+
+
 def _cache_file_for(name: str) -> str:
-    """Where tiktoken would look for a named encoding's file(s) (for the error message)."""
+    """Where tiktoken would look for a named encoding's file(s), and why there (for the error message)."""
     urls = SOURCE_URLS.get(name, (f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken",))
-    cache = os.environ.get("TIKTOKEN_CACHE_DIR", "<tmp>/data-gym-cache")
-    files = [f"{cache}/{hashlib.sha1(url.encode()).hexdigest()} ({url.rsplit('/', 1)[-1]} from {url})" for url in urls]
-    return ("files " if len(files) > 1 else "file ") + " and ".join(files)
+    cache, origin = tiktoken_cache()
+    if not cache:
+        return f"no cached file ({origin})"
+    files = [f"{os.path.join(cache, hashlib.sha1(url.encode()).hexdigest())} ({url.rsplit('/', 1)[-1]} from {url})"
+             for url in urls]
+    return ("files " if len(files) > 1 else "file ") + " and ".join(files) + f" ({origin})"
 
 
 def load_named_encoding(name: str):
