@@ -193,12 +193,12 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, threads, protocol, d
     from toklab.cli.progress import progress_callback
     from toklab.languages import language_name, script_of
 
-    device = pick_device("auto")
-    click.echo(f"device {device} · torch threads {use_threads(threads)}", err=True)
+    device, n_threads = pick_device("auto"), use_threads(threads)
     with progress_callback(f"scoring ({protocol})", None) as advance:
         result = evaluate_run(run_dir, corpus, None if use_all else first_n, batch_size, device,
                               progress=lambda n: [advance() for _ in range(n)], protocol=protocol,
                               dynamic_lr=dynamic_lr, checkpoint=checkpoint, on_log=lambda m: click.echo(m, err=True))
+    click.echo(f"device {device} · torch threads {n_threads}", err=True)  # after: an error stays one line
     per_lang, overall, signature = result.per_lang, result.overall, result.signature
     per_lang = per_lang.with_columns(lang_name=pl.col("lang").map_elements(language_name, return_dtype=pl.Utf8),
                                      script=pl.col("lang").map_elements(script_of, return_dtype=pl.Utf8))
@@ -240,11 +240,12 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed, threads) ->
     from byte_model.sample import generate, show_bytes
     from byte_model.train import load_model
 
-    click.echo(f"torch threads {use_threads(threads)}", err=True)
+    n_threads = use_threads(threads)
     model, vocab, _payload = load_model(run_dir)
     if vocab.spec != "bytes:utf8":
         raise SpecError(f"{run_dir} is a token model ({vocab.spec}); sampling prints bytes models only")
     out = generate(model, vocab, list(prompt.encode("utf-8")), max_bytes, temperature, top_k or None, seed)
+    click.echo(f"torch threads {n_threads}", err=True)  # after: an error stays one line
     click.echo(prompt + show_bytes(bytes(out)))
 
 
