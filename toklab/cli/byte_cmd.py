@@ -245,8 +245,8 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed, threads) ->
     if vocab.spec != "bytes:utf8":
         raise SpecError(f"{run_dir} is a token model ({vocab.spec}); sampling prints bytes models only")
     out = generate(model, vocab, list(prompt.encode("utf-8")), max_bytes, temperature, top_k or None, seed)
-    click.echo(f"torch threads {n_threads}", err=True)  # after: an error stays one line
     click.echo(prompt + show_bytes(bytes(out)))
+    click.echo(f"torch threads {n_threads}", err=True)  # last: an error stays one line, the text comes first
 
 
 @byte_group.command("bench")
