@@ -17,7 +17,8 @@ CODE = re.compile(r"\b[a-z]{3}_[A-Z][a-z]{3}\b")
 
 def flores_languages() -> set[str]:
     """From the release's file list shipped with the package: devtest/xxx_Yyyy.devtest."""
-    return {path.split("/")[1].split(".")[0] for path in read_manifest("flores200.sha256") if path.startswith("devtest/")}
+    files = read_manifest("flores200.sha256")
+    return {path.split("/")[1].split(".")[0] for path in files if path.startswith("devtest/")}
 
 
 def command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
