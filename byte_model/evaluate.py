@@ -57,6 +57,20 @@ def bpb_table(docs: Documents, bits: np.ndarray) -> tuple[pl.DataFrame, float]:
     return per_lang, float(bits.sum() / docs.n_bytes.sum())
 
 
+def refuse_empty_languages(corpus) -> None:
+    """Bits per byte of a language with no bytes is 0/0: an error naming it, before any scoring."""
+    from toklab.errors import CorpusError
+
+    sizes = corpus.frame.group_by("lang").agg(bytes=pl.col("text").str.len_bytes().sum(), docs=pl.len())
+    empty = sizes.filter(pl.col("bytes") == 0).sort("lang")
+    if empty.height:
+        names = ", ".join(f"{lang} ({docs} empty document{'s' if docs > 1 else ''})"
+                          for lang, docs in empty.select("lang", "docs").head(5).iter_rows())
+        more = f" and {empty.height - 5} more" if empty.height > 5 else ""
+        raise CorpusError(f"corpus {corpus.spec.canonical}: no bytes to score in {names}{more}; bits per byte "
+                          "need text: give those languages text, or leave them out of the corpus (e.g. ?langs=…)")
+
+
 def first_n_per_language(frame: pl.DataFrame, n: int | None) -> pl.DataFrame:
     if n is None:
         return frame
@@ -88,6 +102,7 @@ def evaluate_run(run_dir: Path, corpus: str | None = None, first_n: int | None =
     train_cfg = payload["train_cfg"]
     source = load_corpus(corpus or train_cfg["eval_corpus"])
     subset = Corpus(source.spec, first_n_per_language(source.frame, first_n))
+    refuse_empty_languages(subset)
     docs, current = encode_documents(subset, train_cfg["tokenizer"])
     check_same_tokenizer(vocab, current, str(run_dir))
     setup = ScoringSetup(protocol, train_cfg["corpus"], train_cfg["tokenizer"], train_cfg.get("val_fraction", 0.0),

@@ -27,11 +27,24 @@ from byte_model.config import PROTOCOLS
 from byte_model.data import Documents, Vocabulary, encode_documents, validation_mask
 from byte_model.runtime import autocast
 from byte_model.streams import LanguageStream, Window, language_streams, per_document_bits, stream_windows
+from toklab.errors import ToklabError
 
 LOG2 = math.log(2)
 LR_GRID = (0.0, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3)  # 0 = no adaptation: dynamic never does worse than context on validation
 LR_LANGS = 8  # languages (spread over the evaluated ones) whose validation text chooses the rate
 LR_DOCS = 25  # validation documents per language for that choice
+
+
+class AdaptationDiverged(ToklabError):
+    """Dynamic evaluation's online steps made the model's scores non-finite."""
+
+    exit_code = 5
+
+
+class NonFiniteScores(ToklabError):
+    """The model itself scores some text as NaN or infinitely unlikely: no BPB exists."""
+
+    exit_code = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,7 +68,8 @@ def score_documents(model, docs: Documents, vocab: Vocabulary, setup: ScoringSet
 
         raise SpecError(f"--protocol {setup.protocol}: use one of {', '.join(PROTOCOLS)}")
     if setup.protocol == "isolated":
-        return document_bits(model, docs, vocab, setup.batch_size, progress), None, "protocol:isolated_sentences"
+        bits = document_bits(model, docs, vocab, setup.batch_size, progress)
+        return _finite(bits, docs, setup), None, "protocol:isolated_sentences"
     context, validation, held = _context_text(setup, sorted(set(docs.langs)))
     context_ids, training_ids = _ids_by_language(context, setup.tokenizer, held)
     ctx = model.cfg.ctx
@@ -63,15 +77,28 @@ def score_documents(model, docs: Documents, vocab: Vocabulary, setup: ScoringSet
     signature = f"protocol:{setup.protocol}|context_{context.signature}|tail:{ctx}|stride:{max(ctx // 2, 1)}"
     if setup.protocol == "context":
         bits = context_bits(model, streams, vocab.pad, setup.batch_size, progress=progress)
-        return per_document_bits(streams, bits, len(docs.ids)), None, signature
+        return _finite(per_document_bits(streams, bits, len(docs.ids)), docs, setup), None, signature
     lr, how = setup.dynamic_lr, "given"
     if lr is None:
         lr, judged_on = choose_dynamic_lr(model, vocab, training_ids, validation, setup.tokenizer, on_log)
         how = f"chosen_on_validation_{judged_on}"
-    on_log(f"dynamic evaluation: Adam, lr {lr:g} ({how.split('_')[0]}), one step per {ctx}-id segment")
     bits = dynamic_bits(model, streams, vocab.pad, lr, progress=progress)
+    on_log(f"dynamic evaluation: Adam, lr {lr:g} ({how.split('_')[0]}), one step per {ctx}-id segment")
     signature += f"|dynamic:adam|lr:{lr:g}|lr_{how}|span:{ctx}"
-    return per_document_bits(streams, bits, len(docs.ids)), lr, signature
+    return _finite(per_document_bits(streams, bits, len(docs.ids)), docs, setup), lr, signature
+
+
+def _finite(bits: np.ndarray, docs: Documents, setup: ScoringSetup) -> np.ndarray:
+    """The documents' bits, or an error naming the languages whose scores are NaN or infinite (the
+    weights are broken, or give a byte probability 0): never a BPB of NaN."""
+    bad = ~np.isfinite(bits)
+    if bad.any():
+        langs = sorted({lang for lang, is_bad in zip(docs.langs, bad) if is_bad})
+        raise NonFiniteScores(
+            f"protocol {setup.protocol}: the model's bits are {bits[bad][0]} for {int(bad.sum())} document(s) of "
+            f"{', '.join(langs[:5])}{' …' if len(langs) > 5 else ''}; its weights do not give every byte a finite "
+            "probability (a run that diverged?): evaluate an earlier checkpoint (--checkpoint best|last) or retrain")
+    return bits
 
 
 def _context_text(setup: ScoringSetup, langs: list[str]):
@@ -118,7 +145,12 @@ def choose_dynamic_lr(model, vocab: Vocabulary, training_ids: dict[str, list[np.
     n_bytes = float(docs.n_bytes.sum())
     scores = {}
     for lr in LR_GRID:
-        bits = per_document_bits(streams, dynamic_bits(model, streams, vocab.pad, lr), len(docs.ids))
+        try:
+            bits = per_document_bits(streams, dynamic_bits(model, streams, vocab.pad, lr), len(docs.ids))
+        except AdaptationDiverged:  # a rate that diverges is never chosen
+            scores[lr] = math.inf
+            on_log(f"  validation BPB with lr {lr:g}: diverged")
+            continue
         scores[lr] = float(bits.sum()) / n_bytes
         on_log(f"  validation BPB with lr {lr:g}: {scores[lr]:.4f}")
     return min(scores, key=scores.get), judged.signature
@@ -208,6 +240,11 @@ def _adapt_on_stream(model, optimizer, stream: LanguageStream, pad: int, ctx: in
         x, y = _batch([stream.ids] * len(windows), windows, pad, device)
         nats = _nats(model, x, y)
         scored = y != -100
+        if not torch.isfinite(nats[scored]).all():
+            raise AdaptationDiverged(
+                f"dynamic evaluation diverged on {stream.lang} at id {position} of its stream (loss "
+                f"{nats[scored][~torch.isfinite(nats[scored])][0].item()}) with adaptation rate {lr_of(optimizer):g}; "
+                "lower --dynamic-lr (e.g. 1e-3), or leave it out to choose the rate on validation text")
         for row, w in enumerate(windows):  # record the scores first: nothing has seen these targets yet
             _scatter(bits, w, nats[row].detach().cpu().numpy())
         if lr_of(optimizer) > 0:

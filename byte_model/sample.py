@@ -22,7 +22,7 @@ def generate(model, vocab: Vocabulary, prompt_ids: list[int], max_new: int, temp
         if temperature <= 0:
             next_id = int(logits.argmax())
         else:
-            logits = logits / temperature
+            logits = _scaled(logits, temperature)
             if top_k:
                 threshold = torch.topk(logits, min(top_k, logits.numel())).values[-1]
                 logits[logits < threshold] = float("-inf")
@@ -30,6 +30,17 @@ def generate(model, vocab: Vocabulary, prompt_ids: list[int], max_new: int, temp
         ids.append(next_id)
         out.append(next_id)
     return out
+
+
+def _scaled(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """logits / temperature; a temperature so small that this overflows (1e-300 is 0 in float32)
+    samples its limit, the most likely byte, instead of failing on NaN probabilities."""
+    scaled = logits / temperature
+    if torch.isfinite(scaled.max()) and not torch.isnan(scaled).any():
+        return scaled
+    greedy = torch.full_like(logits, float("-inf"))
+    greedy[logits.argmax()] = 0.0
+    return greedy
 
 
 def show_bytes(data: bytes) -> str:

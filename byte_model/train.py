@@ -22,7 +22,16 @@ import torch.nn.functional as F
 from byte_model import config as C
 from byte_model.architectures import build_model as build_architecture
 from byte_model.architectures import describe
-from byte_model.checkpoint import load_checkpoint, save_checkpoint
+from byte_model.checkpoint import (
+    LOAD_KEYS,
+    RESUME_KEYS,
+    configs_of,
+    load_checkpoint,
+    load_weights,
+    require,
+    save_checkpoint,
+    vocabulary_of,
+)
 from byte_model.data import (
     Vocabulary,
     batch_at,
@@ -162,6 +171,7 @@ class Trainer:
                 group["base_lr"] = group["lr"]
         self.forward = self._wrap(self.model, train_cfg)
         self.n_params = self.model.parameter_counts()
+        self.saved_step: int | None = None  # the step of the checkpoint in the run folder, once there is one
 
     def _heldout(self, validation, model_cfg: C.ModelConfig, train_cfg: C.TrainConfig) -> HeldOut | None:
         if validation.frame.is_empty() or not train_cfg.eval_every:
@@ -210,8 +220,26 @@ class Trainer:
         return signature_of(self.state, self.vocab, self.n_params["total"], self.corpus_signature)
 
     def save(self) -> None:
+        self.check_weights()  # a NaN model is never written over the last good checkpoint
         if self.rank == 0:
             save_checkpoint(self.run_dir / CHECKPOINT, self.checkpoint_payload())
+            self.saved_step = self.state.step
+
+    def check_weights(self) -> None:
+        for name, tensor in self.model.state_dict().items():
+            if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+                raise self.diverged(f"weights of {name} became {_first_non_finite(tensor)}")
+
+    def diverged(self, what: str) -> TrainingDiverged:
+        """Divergence, said as such: where, what is kept, and which rate to lower."""
+        cfg = self.state.train_cfg
+        kept = (f"the last good checkpoint (step {self.saved_step}) is kept in {self.run_dir / CHECKPOINT}"
+                if self.saved_step is not None else "no checkpoint had been written yet")
+        muon = cfg.optimizer == "muon"  # adamw runs have no muon_lr to lower
+        rates = f"--set lr={cfg.lr / 10:g}" + (f" --set muon_lr={cfg.muon_lr / 10:g}" if muon else "")
+        now = f"lr={cfg.lr:g}" + (f", muon_lr={cfg.muon_lr:g}" if muon else "")
+        return TrainingDiverged(f"training diverged at step {self.state.step} ({what}); {kept}; train a new run "
+                                f"with lower learning rates, e.g. {rates} (now {now})")
 
     def save_best(self) -> None:
         """The current weights as best.pt: loadable like a checkpoint, without optimizer state."""
@@ -223,26 +251,42 @@ class Trainer:
         """Put the best weights by validation (best.pt) back into the model, when the run kept them."""
         path = self.run_dir / BEST
         if self.state.best_step and self.state.best_step != self.state.step and path.is_file():
-            self.model.load_state_dict(load_checkpoint(path)["model"])
+            load_weights(self.model, require(load_checkpoint(path), path, ("model",))["model"], path)
 
     def restore(self, payload: dict) -> None:
         where = str(self.run_dir / CHECKPOINT)
-        check_same_tokenizer(Vocabulary(**payload["vocab"]), self.vocab, where)
+        check_same_tokenizer(vocabulary_of(payload, self.run_dir / CHECKPOINT), self.vocab, where)
         if payload.get("corpus_hash") not in (None, self.corpus_hash):
             raise CorruptFileError(f"{where}: the training corpus {self.state.train_cfg.corpus} changed since this "
                                    "run started (content hash differs), so resuming would not continue the same "
                                    "run; restore the corpus or start a new run")
-        self.model.load_state_dict(payload["model"])
-        for opt, saved in zip(self.optimizers, payload["optimizers"]):
-            opt.load_state_dict(saved)
+        load_weights(self.model, payload["model"], self.run_dir / CHECKPOINT)
+        self._restore_optimizers(payload["optimizers"], payload["torch_rng"])
         self.state.step, self.state.elapsed = payload["step"], payload["elapsed"]
+        self.saved_step = self.state.step
         self.state.bytes_seen = payload["bytes_seen"]
         self.state.first_step_s = payload.get("first_step_s", 0.0)
         self.state.planned = payload.get("planned", "")
         self.state.best_val = payload.get("best_val", math.inf)
         self.state.best_step = payload.get("best_step", 0)
         self.state.evals_without_gain = payload.get("evals_without_gain", 0)
-        torch.set_rng_state(payload["torch_rng"])
+
+    def _restore_optimizers(self, saved, rng) -> None:
+        """Optimiser state and the RNG, or one line saying they are not this run's (torch raises
+        ValueError, KeyError or RuntimeError, each with a message about its own internals)."""
+        where = self.run_dir / CHECKPOINT
+        if not isinstance(saved, list) or len(saved) != len(self.optimizers) or not isinstance(rng, torch.Tensor):
+            raise CorruptFileError(f"{where}: its optimiser state or RNG state is not this run's "
+                                   f"({len(self.optimizers)} optimisers); resume from the run's own checkpoint, "
+                                   "or start a new run")
+        try:
+            for opt, state in zip(self.optimizers, saved):
+                opt.load_state_dict(state)
+            torch.set_rng_state(rng)
+        except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as exc:
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else ''}"
+            raise CorruptFileError(f"{where}: its optimiser or RNG state does not fit this run ({reason}); resume "
+                                   "from the run's own checkpoint, or start a new run") from None
 
     # -- the loop ----------------------------------------------------------------------------
     def set_lr(self) -> float:
@@ -262,10 +306,8 @@ class Trainer:
             logits = self.forward(x)
         loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
         if not torch.isfinite(loss):
-            raise TrainingDiverged(
-                f"loss became {loss.item()} at step {self.state.step + 1}; the last good checkpoint "
-                f"{self.run_dir / CHECKPOINT} is kept; lower --set lr=… or muon_lr=… and resume"
-            )
+            self.state.step += 1  # the step whose loss it is
+            raise self.diverged(f"loss {loss.item()}")
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
         for opt in self.optimizers:
@@ -342,6 +384,8 @@ class Trainer:
         if self.heldout is None:
             return None
         value = self.heldout.bpb(self.model, self.device)
+        if not math.isfinite(value):
+            raise self.diverged(f"validation BPB {value}")
         state, cfg = self.state, self.state.train_cfg
         self.validated_at = state.step
         if value < state.best_val:
@@ -447,6 +491,10 @@ def _first_non_finite(tensor: torch.Tensor) -> float:
     return tensor[~torch.isfinite(tensor)].flatten()[0].item()
 
 
+def _first_non_finite(tensor: torch.Tensor) -> float:
+    return tensor[~torch.isfinite(tensor)].flatten()[0].item()
+
+
 def truncate_metrics(path: Path, step: int) -> None:
     """On resume, drop metric rows logged after the checkpoint's step."""
     if not path.exists():
@@ -460,10 +508,10 @@ def truncate_metrics(path: Path, step: int) -> None:
 
 
 
-def resume_config(payload: dict, steps: int | None) -> tuple[C.ModelConfig, C.TrainConfig]:
+def resume_config(payload: dict, steps: int | None,
+                  run_dir: Path = Path(".")) -> tuple[C.ModelConfig, C.TrainConfig]:
     """The configs a checkpoint was saved with; only the step budget may change on resume."""
-    model_cfg = C.from_dict(C.ModelConfig, payload["model_cfg"])
-    train_cfg = C.from_dict(C.TrainConfig, payload["train_cfg"])
+    model_cfg, train_cfg = configs_of(payload, Path(run_dir) / CHECKPOINT)
     if steps is not None:
         if steps <= payload["step"]:
             raise SpecError(f"--steps {steps}: the run is already at step {payload['step']}; give a larger total")
@@ -474,8 +522,8 @@ def resume_config(payload: dict, steps: int | None) -> tuple[C.ModelConfig, C.Tr
 def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C.TrainConfig | None,
                     resume: bool, steps: int | None = None, folder_locked: bool = False, **callbacks) -> Trainer:
     if resume:
-        payload = load_checkpoint(Path(run_dir) / CHECKPOINT)
-        model_cfg, train_cfg = resume_config(payload, steps)
+        payload = require(load_checkpoint(Path(run_dir) / CHECKPOINT), Path(run_dir) / CHECKPOINT, RESUME_KEYS)
+        model_cfg, train_cfg = resume_config(payload, steps, run_dir)
         trainer = Trainer(run_dir, model_cfg, train_cfg, **callbacks)
         trainer.restore(payload)
         if steps is not None:
@@ -502,11 +550,14 @@ def checkpoint_path(run_dir: Path, which: str = "best") -> Path:
 
 def load_model(run_dir: Path, device: torch.device | None = None, which: str = "best"
                ) -> tuple[LanguageModel, Vocabulary, dict]:
-    payload = load_checkpoint(checkpoint_path(run_dir, which))
-    model = build_architecture(C.from_dict(C.ModelConfig, payload["model_cfg"]))
-    model.load_state_dict(payload["model"])
+    path = checkpoint_path(run_dir, which)
+    payload = require(load_checkpoint(path), path, LOAD_KEYS)
+    model_cfg, _train_cfg = configs_of(payload, path)
+    vocab = vocabulary_of(payload, path)
+    model = build_architecture(model_cfg)
+    load_weights(model, payload["model"], path)
     model.to(device or torch.device("cpu")).eval()
-    return model, Vocabulary(**payload["vocab"]), payload
+    return model, vocab, payload
 
 
 __all__ = ["Trainer", "start_or_resume", "load_model", "TrainingDiverged", "TrainingInterrupted"]

@@ -6,6 +6,7 @@ instead of a traceback (or a run that reports NaN) minutes later.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from byte_model.config import ARCHITECTURES, ModelConfig, TrainConfig
@@ -15,6 +16,13 @@ CHOICES = {"optimizer": ("muon", "adamw"), "schedule": ("cosine", "linear"), "co
 
 
 def validate(model: ModelConfig, train: TrainConfig) -> None:
+    validate_model(model)
+    validate_train(train)
+    _fits_memory(model, train)
+
+
+def validate_model(model: ModelConfig) -> None:
+    _within_int64(model)
     for name in ("d_model", "n_layer", "n_head", "ctx", "mlp_mult"):
         _positive(name, getattr(model, name))
     if model.d_model % model.n_head:
@@ -25,11 +33,17 @@ def validate(model: ModelConfig, train: TrainConfig) -> None:
         raise SpecError(f"--set ngram_orders={','.join(map(str, model.ngram_orders))}: orders start at 2")
     _fraction("dropout", model.dropout, upper_open=True)
     _architecture(model)
+
+
+def validate_train(train: TrainConfig) -> None:
+    _within_int64(train)
     for name in ("batch_size", "checkpoint_every", "log_every"):
         _positive(name, getattr(train, name))
     for name in ("warmup_steps", "threads", "steps", "seed", "eval_every", "val_windows", "early_stop"):
         _at_least(name, getattr(train, name), 0)
     _at_least("plan_steps", train.plan_steps, 2)  # the speed estimate leaves out the first step
+    if train.threads > MAX_THREADS:  # torch takes a C int, and more threads than cores only slow it down
+        raise SpecError(f"--set threads={train.threads}: at most {MAX_THREADS} (0 = the default, half the CPUs)")
     for name in ("lr", "muon_lr", "grad_clip"):
         value = getattr(train, name)
         if not (math.isfinite(value) and value > 0):
@@ -44,6 +58,40 @@ def validate(model: ModelConfig, train: TrainConfig) -> None:
     if train.steps == 0 and train.minutes == 0:
         raise SpecError("no training budget: give --minutes M or --steps N (both above 0)")
     _device(train.device)
+
+
+INT64_MAX = 2**63 - 1  # torch and numpy hold seeds, counts and sizes in 64-bit integers
+MAX_THREADS = 4096
+
+
+def _fits_memory(model: ModelConfig, train: TrainConfig) -> None:
+    """Refuse a config whose training could not fit in this machine's memory even roughly (weights,
+    gradients and Adam state; activations and attention scores of one batch), before torch fails
+    to allocate it with a traceback or the system kills the process."""
+    import os
+
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not a POSIX system: nothing to compare with
+        return
+    d, layers, tokens = model.d_model, model.n_layer, train.batch_size * model.ctx
+    params = (4 + 2 * model.mlp_mult) * layers * d * d + (2 * model.vocab_size + len(model.ngram_orders)
+                                                         * model.ngram_buckets) * d
+    activations = 2 * tokens * d * layers * (8 + model.mlp_mult) + tokens * model.ctx * model.n_head * layers
+    needed = 4 * (4 * params + activations)  # float32 bytes
+    if needed > total:
+        raise SpecError(f"--set batch_size={train.batch_size}, ctx={model.ctx}, d_model={d}, n_layer={layers}: "
+                        f"training would need about {needed / 2**30:,.0f} GiB, more than this machine's "
+                        f"{total / 2**30:,.0f} GiB; lower them (the presets fit: --preset cpu or gpu)")
+
+
+def _within_int64(config) -> None:
+    for field in dataclasses.fields(config):
+        value = getattr(config, field.name)
+        for number in value if isinstance(value, tuple) else (value,):
+            if isinstance(number, int) and not -INT64_MAX <= number <= INT64_MAX:
+                raise SpecError(f"{_flag(field.name)}={number}: too large (torch and numpy count in 64-bit "
+                                f"integers, at most {INT64_MAX})")
 
 
 def _architecture(model: ModelConfig) -> None:

@@ -108,10 +108,12 @@ def test_nan_stops_and_keeps_last_good_checkpoint(tiny_parallel, tmp_path):
 
     trainer = Trainer(tmp_path / "run", model, train, on_step=poison)
     holder["trainer"] = trainer
-    with pytest.raises(TrainingDiverged, match="last good checkpoint"):
+    with pytest.raises(TrainingDiverged, match=r"diverged at step 3 \(weights of embed.weight became nan\); the last "
+                                               r"good checkpoint \(step 2\)"):
         trainer.run()
     saved = load_checkpoint(tmp_path / "run" / CHECKPOINT)
-    assert saved["step"] == 3
+    assert saved["step"] == 2  # the NaN weights of step 3 were never written over it
+    assert all(torch.isfinite(t).all() for t in saved["model"].values())
 
 
 def test_gpu_paths_selected_by_device():

@@ -18,6 +18,7 @@ import polars as pl
 
 from toklab.adapters.base import Adapter, FlatAnalysis, TokenAnalysis
 from toklab.adapters.bytemap import byte_fallback_value, byte_level_bytes
+from toklab.adapters.rust_errors import PROBE, library_failures
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.spec import Spec
 from toklab.token_offsets import joined_bytes
@@ -55,9 +56,27 @@ def _load_file(path: Path):
     except UnicodeDecodeError as exc:
         raise CorruptFileError(f"{path}: not UTF-8 text at byte offset {exc.start}") from exc
     try:
-        return Tokenizer.from_file(str(path))
+        with library_failures(path, "tokenizers"):  # a panic is a BaseException: not caught below
+            tokenizer = Tokenizer.from_file(str(path))
+    except CorruptFileError:
+        raise
     except Exception as exc:  # tokenizers raises a bare Exception on a bad schema
         raise CorruptFileError(f"{path}: not a tokenizers JSON file ({str(exc).splitlines()[0][:200]})") from exc
+    with library_failures(path, "tokenizers", catch_errors=True):  # e.g. a WordPiece whose [UNK] is missing
+        tokenizer.encode(PROBE)
+    _refuse_shared_ids(tokenizer, path)
+    return tokenizer
+
+
+def _refuse_shared_ids(tokenizer, path: Path) -> None:
+    """Two tokens of the model's vocabulary with one id: decoding that id would spell only one of
+    them, and counts of the other would be silently wrong."""
+    seen: dict[int, str] = {}
+    for token, token_id in tokenizer.get_vocab(with_added_tokens=False).items():
+        if token_id in seen:
+            raise CorruptFileError(f"{path}: id {token_id} is given to two tokens ({seen[token_id]!r} and {token!r}); "
+                                   "each id names one token — the file is damaged, use the one shipped with the model")
+        seen[token_id] = token
 
 
 def _load_hub(repo: str):

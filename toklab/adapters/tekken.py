@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from toklab.adapters.base import Adapter
-from toklab.adapters.tiktoken_adapter import TiktokenAdapter, _tiktoken_version
+from toklab.adapters.rust_errors import PROBE, library_failures
+from toklab.adapters.tiktoken_adapter import TiktokenAdapter, _tiktoken_version, check_complete_ranks
 from toklab.errors import CorruptFileError, MissingFileError
 from toklab.spec import Spec
 
@@ -24,10 +25,18 @@ KNOWN_SPECIALS = {0: "<unk>", 1: "<s>", 2: "</s>"}
 def _read_tekken(path: Path) -> dict:
     if not path.is_file():
         raise MissingFileError(f"Tekken file {path} does not exist; give its path after 'tekken:'")
+    raw = path.read_bytes()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        config = data["config"]
-        return {"config": config, "vocab": data["vocab"]}
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorruptFileError(f"{path}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); a "
+                               "Tekken file is UTF-8 JSON — use the tekken.json shipped with the model") from None
+    try:
+        data = json.loads(text)
+        config, vocab = data["config"], data["vocab"]
+        if not isinstance(config, dict) or not isinstance(vocab, list):
+            raise TypeError("'config' must be an object and 'vocab' a list")
+        return {"config": config, "vocab": vocab}
     except json.JSONDecodeError as exc:
         raise CorruptFileError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from exc
     except (KeyError, TypeError) as exc:
@@ -36,20 +45,40 @@ def _read_tekken(path: Path) -> dict:
 
 def _ranks(path: Path, config: dict, vocab: list) -> tuple[int, int, dict[bytes, int]]:
     """(reserved special ids, ranks in use, bytes → rank), naming the entry that is malformed."""
-    try:
-        num_special = int(config.get("default_num_special_tokens", 1000))
-        used = int(config.get("default_vocab_size", len(vocab) + num_special)) - num_special
-    except (AttributeError, TypeError, ValueError):
-        raise CorruptFileError(f"{path}: Tekken config sizes are not integers") from None
-    ranks = {}
+    num_special = config.get("default_num_special_tokens", 1000)
+    total = config.get("default_vocab_size", len(vocab) + num_special if _whole(num_special) else 0)
+    if not (_whole(num_special) and _whole(total)):  # int("12") or int(3.7) would read a damaged file as another
+        raise CorruptFileError(f"{path}: Tekken config sizes are not whole numbers (default_num_special_tokens "
+                               f"{num_special!r}, default_vocab_size {total!r}); use the tekken.json shipped with "
+                               "the model")
+    used = total - num_special
+    if not 256 <= used <= len(vocab):
+        raise CorruptFileError(f"{path}: default_vocab_size {total} − {num_special} special ids = {used} ranks in "
+                               f"use, but the vocab lists {len(vocab)} (at least 256 needed); use the tekken.json "
+                               "shipped with the model")
+    ranks: dict[bytes, int] = {}
+    entry_of_rank: dict[int, int] = {}
     for index, entry in enumerate(vocab[:used]):
         try:
-            ranks[base64.b64decode(entry["token_bytes"], validate=True)] = int(entry["rank"])
+            token, rank = base64.b64decode(entry["token_bytes"], validate=True), entry["rank"]
+            if not _whole(rank):
+                raise ValueError(f"rank {rank!r} is not a whole number")
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptFileError(f"{path}: vocab entry {index} needs base64 'token_bytes' and an integer 'rank' "
                                    f"({type(exc).__name__}: {exc}); the file is damaged — use the tekken.json "
                                    "shipped with the model") from None
+        if token in ranks or rank in entry_of_rank:
+            what = f"token {token!r}" if token in ranks else f"rank {rank}"
+            first = entry_of_rank[ranks[token]] if token in ranks else entry_of_rank[rank]
+            raise CorruptFileError(f"{path}: vocab entry {index} repeats the {what} of entry {first}; the file is "
+                                   "damaged — use the tekken.json shipped with the model")
+        ranks[token], entry_of_rank[rank] = rank, index
+    check_complete_ranks(ranks, path)
     return num_special, used, ranks
+
+
+def _whole(value) -> bool:
+    return type(value) is int and 0 <= value < 2**32
 
 
 class TekkenAdapter(TiktokenAdapter):
@@ -65,7 +94,9 @@ class TekkenAdapter(TiktokenAdapter):
             raise CorruptFileError(f"{path}: Tekken config has no 'pattern' (the pre-tokenizer regex); "
                                    "the file is incomplete — use the tekken.json shipped with the model")
         try:
-            encoding = tiktoken.Encoding(name=path.stem, pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+            with library_failures(path, "tiktoken"):  # checked above; a panic left is still one line
+                encoding = tiktoken.Encoding(name=path.stem, pat_str=pattern, mergeable_ranks=ranks, special_tokens={})
+                encoding.encode_ordinary(PROBE)
         except ValueError as exc:  # the regex does not compile
             raise CorruptFileError(f"{path}: Tekken 'pattern' is not a valid regex ({exc})") from None
         super().__init__(Spec(spec.scheme, str(path.resolve()), spec.params), encoding, artifact=path)

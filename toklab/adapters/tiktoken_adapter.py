@@ -9,12 +9,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from toklab.adapters.base import Adapter, FlatAnalysis
+from toklab.adapters.rust_errors import PROBE, library_failures
 from toklab.errors import CorruptFileError, MissingFileError, SpecError
 from toklab.spec import Spec
 
@@ -98,24 +100,60 @@ def load_named_encoding(name: str):
 
 
 def load_ranks_file(path: Path) -> dict[bytes, int]:
+    """A `.tiktoken` ranks file, checked as tiktoken's Rust core needs it: a duplicate rank or a
+    missing single byte makes it panic (pyo3's PanicException is a BaseException, not an
+    Exception), a duplicate token would silently keep only one rank, and a gap would be an id
+    with no bytes. Each is one line naming the file and line."""
     import base64
     import binascii
 
     if not path.is_file():
         raise MissingFileError(f"ranks file {path} does not exist; give the path after 'tiktoken:'")
     ranks: dict[bytes, int] = {}
+    lines_of_rank: dict[int, int] = {}
     with open(path, "rb") as fh:
         for line_no, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                token, rank = line.split()
-                ranks[base64.b64decode(token)] = int(rank)  # lenient, as tiktoken and Whisper read it
+                token, rank_text = line.split()
+                token = base64.b64decode(token)  # lenient, as tiktoken and Whisper read it
             except (ValueError, binascii.Error) as exc:
                 raise CorruptFileError(
                     f"{path}, line {line_no}: expected '<base64 token> <rank>', got {line[:60]!r}"
                 ) from exc
+            rank = _rank(rank_text, path, line_no)
+            if token in ranks:
+                raise CorruptFileError(f"{path}, line {line_no}: token {token!r} already has rank {ranks[token]}; "
+                                       "each token may appear once: remove the duplicate line")
+            if rank in lines_of_rank:
+                raise CorruptFileError(f"{path}, line {line_no}: rank {rank} is already given on line "
+                                       f"{lines_of_rank[rank]}; each rank names one token: renumber the file")
+            ranks[token], lines_of_rank[rank] = rank, line_no
+    check_complete_ranks(ranks, path)
     return ranks
+
+
+def _rank(text: bytes, path: Path, line_no: int) -> int:
+    if not re.fullmatch(rb"[0-9]+", text) or int(text) >= 2**32:  # tiktoken's ranks are u32
+        raise CorruptFileError(f"{path}, line {line_no}: rank {text[:20]!r} is not a whole number from 0 to "
+                               f"{2**32 - 1} in ASCII digits; write '<base64 token> <rank>'")
+    return int(text)
+
+
+def check_complete_ranks(ranks: dict[bytes, int], path: Path) -> None:
+    if not ranks:
+        raise CorruptFileError(f"{path}: holds no ranks; a .tiktoken file has one '<base64 token> <rank>' per line")
+    missing = [b for b in range(256) if bytes([b]) not in ranks]
+    if missing:
+        raise CorruptFileError(f"{path}: no rank for the single byte 0x{missing[0]:02x}"
+                               + (f" (and {len(missing) - 1} more bytes)" if len(missing) > 1 else "")
+                               + "; a byte-level BPE needs all 256 bytes, or text holding them cannot be encoded")
+    if max(ranks.values()) != len(ranks) - 1:
+        present = set(ranks.values())
+        gap = next(r for r in range(len(ranks)) if r not in present)
+        raise CorruptFileError(f"{path}: ranks skip {gap} (highest {max(ranks.values())}, {len(ranks)} tokens); "
+                               "ranks must run from 0 without gaps, or an id would have no token")
 
 
 class TiktokenAdapter(Adapter):
@@ -152,9 +190,11 @@ class TiktokenAdapter(Adapter):
             )
         path = Path(spec.target).expanduser()
         ranks = load_ranks_file(path)
-        encoding = tiktoken.Encoding(
-            name=path.stem, pat_str=PATTERNS[pattern], mergeable_ranks=ranks, special_tokens={}
-        )
+        with library_failures(path, "tiktoken"):  # checked above; a panic left is still one line
+            encoding = tiktoken.Encoding(
+                name=path.stem, pat_str=PATTERNS[pattern], mergeable_ranks=ranks, special_tokens={}
+            )
+            encoding.encode_ordinary(PROBE)
         canonical = Spec(spec.scheme, str(path.resolve()), (("pattern", pattern),))
         return cls(canonical, encoding, artifact=path)
 

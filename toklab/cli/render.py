@@ -20,6 +20,7 @@ from rich.segment import Segment
 from rich.table import Table
 
 from toklab.display import json_safe, visible, visible_lines
+from toklab.finite import check_finite, check_finite_values
 from toklab.paths import atomic_path
 
 FORMATS = ("table", "csv", "json", "parquet")
@@ -74,6 +75,7 @@ def signature_line(console: Console, signature: str) -> None:
 
 
 def frame_table(frame: pl.DataFrame, title: str | None = None, floats: int = 3) -> Table:
+    check_finite(frame, f"table {title!r}" if title else "table")  # no NaN/inf shown as a number
     table = Table(title=None if title is None else text_cell(title), title_justify="left", header_style="bold")
     for column, dtype in frame.schema.items():
         table.add_column(text_cell(column), justify="right" if dtype.is_numeric() else "left")
@@ -98,6 +100,7 @@ def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None, signature: s
     csv and json carry the signature as a column and a top-level key; parquet as file metadata
     and a column, so every exported number keeps where it came from.
     """
+    check_finite(frame, f"{fmt} export")  # no NaN/inf leaves with exit code 0
     frame = frame.with_columns(pl.lit(signature).alias("signature"))
     if fmt == "parquet":
         if output is None:
@@ -119,6 +122,7 @@ def write_frame(frame: pl.DataFrame, fmt: str, output: Path | None, signature: s
 
 
 def write_json(payload: dict, output: Path | None = None) -> None:
+    check_finite_values(payload, "json export")
     text = json_safe(json.dumps(payload, ensure_ascii=False, indent=1, default=str)) + "\n"
     if output is None:
         sys.stdout.write(text)

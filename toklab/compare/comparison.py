@@ -17,7 +17,9 @@ compressors do by construction, so they are scored as under `context`).
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -53,7 +55,8 @@ class CompareConfig:
 
 def _check_scheme(scheme: str) -> tuple[str, str]:
     kind, _, number = scheme.partition(":")
-    if scheme != "bytes" and (kind not in (*KINDS, *SHORTENING) or not number.isdigit() or int(number) < 1):
+    if scheme != "bytes" and (kind not in (*KINDS, *SHORTENING) or not re.fullmatch(r"[0-9]+", number)
+                              or int(number) < 1):  # ASCII digits: '²'.isdigit() is True, int('²') fails
         from toklab.errors import SpecError
 
         raise SpecError(f"scheme {scheme!r}: write {SCHEME_HELP}")
@@ -208,7 +211,11 @@ def premium_gap_correlation(rows: pl.DataFrame, pivot: str = "eng_Latn") -> dict
             continue
         joined = part.join(byte, on="lang").with_columns(premium=pl.col("tokens") / pivot_tokens[0],
                                                          gap=pl.col("bpb") - pl.col("byte_bpb"))
-        out[scheme] = float(np.corrcoef(joined["premium"].to_numpy(), joined["gap"].to_numpy())[0, 1])
+        with np.errstate(all="ignore"), warnings.catch_warnings():  # constant input: NaN, not a warning line
+            warnings.simplefilter("ignore", RuntimeWarning)
+            value = float(np.corrcoef(joined["premium"].to_numpy(), joined["gap"].to_numpy())[0, 1])
+        if np.isfinite(value):  # a constant premium or gap has no correlation: left out, never printed as nan
+            out[scheme] = value
     return out
 
 

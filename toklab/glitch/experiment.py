@@ -126,7 +126,8 @@ def score_signals(frame: pl.DataFrame, counts: np.ndarray, under_k: int) -> pl.D
                          "auroc": auroc(values, labels), "average_precision": average_precision(values, labels),
                          "precision_at_1pct": precision_at(values, labels),
                          "spearman_vs_log_count": -spearman(values, log_count)})
-    return pl.DataFrame(rows)
+    # undefined scores (no positives; a constant signal has no rank correlation) are null, not NaN
+    return pl.DataFrame(rows).with_columns(pl.col(pl.Float64).fill_nan(None))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -60,6 +60,8 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
         frame = with_reasons(found.joined(frame).drop("why"), adapter)  # the reasons now include the embedding's
         model = "P(untrained-like | embedding signals); the weight-free rank is `free_rank`"
     frame = frame.select(pl.exclude("why"), "why")
+    # A signal that cannot be computed (a weight score with no untrained reference rows) is null, not NaN.
+    frame = frame.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
     # A list, not a generator: a generator is always true, and "no reference" would vanish.
     signature = build(adapter.signature, *([r.signature for r in references] or ["reference:none"]),
                       found.signature if found is not None else "weights:none",

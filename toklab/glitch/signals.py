@@ -62,12 +62,23 @@ def input_embeddings(path: Path, vocab_size: int) -> np.ndarray:
             for key in named + keys:
                 shape = handle.get_slice(key).get_shape()
                 if len(shape) == 2 and shape[0] >= vocab_size - 1 and (key in named or shape[0] == vocab_size):
-                    return handle.get_tensor(key)[:vocab_size].astype(np.float32)
+                    return _finite_rows(handle.get_tensor(key)[:vocab_size].astype(np.float32), file, key)
     except (OSError, json.JSONDecodeError, Exception) as exc:  # safetensors raises its own error types
-        if isinstance(exc, (MissingFileError, SpecError)):
+        if isinstance(exc, (MissingFileError, SpecError, CorruptFileError)):
             raise
         raise CorruptFileError(f"{file}: not a readable safetensors file ({str(exc).splitlines()[0][:120]})") from None
     raise SpecError(f"{file}: no 2-D tensor with {vocab_size} rows (the tokenizer's vocabulary) to use as input embeddings")
+
+
+def _finite_rows(embeddings: np.ndarray, file: Path, key: str) -> np.ndarray:
+    """Embeddings with NaN or infinite entries would turn every signal and score into NaN."""
+    bad = ~np.isfinite(embeddings).all(axis=1)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        shown = f"row{'s' if rows.size > 1 else ''} {', '.join(map(str, rows[:5]))}{' …' if rows.size > 5 else ''}"
+        raise CorruptFileError(f"{file}: tensor {key} holds NaN or infinite values in {shown}; the checkpoint is "
+                               "damaged (or its training diverged) — use another")
+    return embeddings
 
 
 def untrained_similarity(embeddings: np.ndarray, reference: np.ndarray) -> np.ndarray:

@@ -129,12 +129,12 @@ def _validated_rows(source, numbered_records, columns, *, where: str, header: in
 
 def _whole(value, at: str, column: str) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value)
-    if type(value) is int and value >= 0:
+        value = int(value)
+    if type(value) is int and 0 <= value < 2**63:  # the table holds 64-bit integers
         return value
     if value is None or value == "":
         raise CountsFileError(f"{at}: no {column}")
-    raise CountsFileError(f"{at}: {column} {value!r} is not a whole number ≥ 0")
+    raise CountsFileError(f"{at}: {column} {value!r} is not a whole number from 0 to {2**63 - 1:,}")
 
 
 def _name(value, at: str, column: str) -> str:

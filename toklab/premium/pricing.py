@@ -73,26 +73,36 @@ class Scenario:
 
     @classmethod
     def parse(cls, text: str) -> "Scenario":
-        try:
-            values = [float(x) for x in text.split(",")]
-        except ValueError:
-            values = []
-        if len(values) != 3 or not all(math.isfinite(v) and v >= 0 for v in values):
-            raise SpecError(f"scenario {text!r}: write REQUESTS,INPUT_WORDS,OUTPUT_WORDS as numbers ≥ 0, "
-                            "e.g. 100000,500,200")
+        values = _ascii_numbers(text, ",")
+        if len(values) != 3 or not all(0 <= v <= MAX_SCENARIO for v in values) or values[0] != int(values[0]):
+            raise SpecError(f"scenario {text!r}: write REQUESTS,INPUT_WORDS,OUTPUT_WORDS as numbers from 0 to "
+                            f"{MAX_SCENARIO:g} in ASCII (requests whole), e.g. 100000,500,200")
         requests, words_in, words_out = values
         return cls(int(requests), words_in, words_out)
 
 
 def parse_mix(text: str) -> tuple[float, float]:
     """`3:1` → the share of input and of output tokens in the blended price."""
-    try:
-        values = [float(x) for x in text.split(":")]
-    except ValueError:
-        values = []
-    if len(values) != 2 or not all(math.isfinite(v) and v >= 0 for v in values) or sum(values) == 0:
+    values = _ascii_numbers(text, ":")
+    if len(values) != 2 or not all(0 <= v <= MAX_SCENARIO for v in values) or sum(values) == 0:
         raise SpecError(f"--mix {text!r}: write INPUT:OUTPUT token shares, e.g. 3:1 (three input tokens per output token)")
     return values[0] / sum(values), values[1] / sum(values)
+
+
+MAX_SCENARIO = 1e12  # requests, words or shares: far beyond any bill, far below a float's overflow to inf
+MAX_PRICE = 1e6  # dollars per 1M tokens
+MAX_CONTEXT = 2**40  # tokens
+
+
+def _ascii_numbers(text: str, separator: str) -> list[float]:
+    """Finite numbers written in ASCII ('１' or 'nan' are not), or [] when any part is not one."""
+    from toklab.numeric import FLOAT_TEXT
+
+    parts = [part.strip() for part in text.split(separator)]
+    if not all(FLOAT_TEXT.fullmatch(part) for part in parts):
+        return []
+    values = [float(part) for part in parts]
+    return values if all(math.isfinite(v) for v in values) else []
 
 
 def load_prices(path: Path | None = None, today: dt.date | None = None, refresh: bool = False,
@@ -113,10 +123,23 @@ def load_prices(path: Path | None = None, today: dt.date | None = None, refresh:
 def _load_file(path: Path, count_with: dict[str, str]) -> tuple[dict[str, Price], str]:
     if not path.is_file():
         raise MissingFileError(f"price file {path} does not exist")
-    text, origin = path.read_text(encoding="utf-8"), str(path)
+    origin = str(path)
+    text = _utf8(path.read_bytes(), origin)
     try:
         data = json.loads(text)
-        prices = {entry["model"]: _file_price(entry, origin, count_with) for entry in data["models"]}
+        if not isinstance(data, dict) or not isinstance(data.get("models"), list):
+            raise KeyError("models")
+        prices = {}
+        for index, entry in enumerate(data["models"]):
+            if not isinstance(entry, dict):
+                raise CorruptFileError(f"{origin}: models[{index}] is {entry!r:.40}, not an object with "
+                                       f"{', '.join(FILE_FIELDS)}")
+            price = _file_price(entry, origin, count_with)
+            if price.model in prices:
+                raise CorruptFileError(f"{origin}: model {price.model!r} is listed twice (entries "
+                                       f"{[e.get('model') for e in data['models']].index(price.model)} and {index}); "
+                                       "keep one price per model")
+            prices[price.model] = price
     except json.JSONDecodeError as exc:
         raise CorruptFileError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except (KeyError, TypeError) as exc:
@@ -125,16 +148,34 @@ def _load_file(path: Path, count_with: dict[str, str]) -> tuple[dict[str, Price]
     return prices, f"prices:{origin}@{data.get('snapshot', 'undated')}|prices_sha256:{digest}"
 
 
+def _utf8(raw: bytes, origin: str) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorruptFileError(f"{origin}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                               "save the price file as UTF-8 JSON") from None
+
+
 def _file_price(entry: dict, origin: str, count_with: dict[str, str]) -> Price:
     model = entry["model"]
+    if not isinstance(model, str) or not model:
+        raise CorruptFileError(f"{origin}: a model name is {model!r}; write each model's name as a string")
+    texts = {field: entry.get(field) for field in ("provider", "tokenizer", "proxy", "source", "checked")}
+    wrong = [field for field, value in texts.items() if value is not None and not isinstance(value, str)]
+    if wrong:
+        raise CorruptFileError(f"{origin}: model {model!r}: {wrong[0]} is {texts[wrong[0]]!r}; write it as a string")
     if entry.get("input_per_1m") is None:
         raise CorruptFileError(f"{origin}: model {model!r} has no input_per_1m; write its input price per 1M tokens")
     for field in ("input_per_1m", "output_per_1m", "cached_input_per_1m", "context_window"):
         value = entry.get(field)
         if value is None and field != "input_per_1m":
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise CorruptFileError(f"{origin}: model {model!r}: {field} is {value!r}; write a number ≥ 0")
+        high = MAX_CONTEXT if field == "context_window" else MAX_PRICE
+        kinds = int if field == "context_window" else (int, float)
+        number = isinstance(value, kinds) and not isinstance(value, bool)
+        if not (number and math.isfinite(value) and 0 <= value <= high):
+            raise CorruptFileError(f"{origin}: model {model!r}: {field} is {value!r}; write a "
+                                   f"{'whole ' if field == 'context_window' else ''}number from 0 to {high:,}")
     tokenizer, proxy = entry.get("tokenizer"), entry.get("proxy") or count_with.get(model)
     if not tokenizer and not proxy:
         raise CorruptFileError(f"{origin}: model {model!r} has neither a tokenizer nor a labelled proxy; add one, "

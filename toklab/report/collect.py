@@ -180,9 +180,11 @@ def _summary(audit_summary: pl.DataFrame, languages: pl.DataFrame) -> pl.DataFra
 
 
 def weighted_mean(value: str, weight: str) -> pl.Expr:
-    """Σ value·weight / Σ weight over the rows where value is known; null where none is."""
+    """Σ value·weight / Σ weight over the rows where value is known; null where none is, or where
+    their weights are all 0 (0/0 would be NaN)."""
     known = pl.col(value).is_not_null()
-    return pl.when(known.any()).then((pl.col(value) * pl.col(weight)).sum() / pl.col(weight).filter(known).sum())
+    weights = pl.col(weight).filter(known).sum()
+    return pl.when(known.any() & (weights > 0)).then((pl.col(value) * pl.col(weight)).sum() / weights)
 
 
 def script_table(languages: pl.DataFrame) -> pl.DataFrame:

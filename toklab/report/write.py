@@ -18,6 +18,7 @@ FORMATS = ("html", "md")
 def write_report(data: ReportData, output: Path, fmt: str = "html", overwrite: bool = False) -> list[Path]:
     """Write the report as one HTML file, or as Markdown with its PNGs beside it; the paths written."""
     check_target(output, fmt)
+    check_report_finite(data)
     figures = figure_specs(data)
     if fmt == "html":
         files = {output: render_html(data, figures).encode("utf-8")}
@@ -31,6 +32,17 @@ def write_report(data: ReportData, output: Path, fmt: str = "html", overwrite: b
         for path, payload in files.items():
             stack.enter_context(atomic_path(path, "report")).write_bytes(payload)
     return list(files)
+
+
+def check_report_finite(data: ReportData) -> None:
+    """No NaN or inf reaches a page as a number: every table the report lays out is checked first."""
+    from toklab.finite import check_finite
+
+    tables = {"languages": data.languages, "prices": data.price_rows, "summary": data.summary, "bpb": data.bpb,
+              "scripts": data.scripts()}
+    for name, frame in tables.items():
+        if frame is not None:
+            check_finite(frame, f"report table {name}")
 
 
 def check_target(output: Path, fmt: str) -> None:
