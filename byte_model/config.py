@@ -93,17 +93,26 @@ PRESETS: dict[str, tuple[ModelConfig, TrainConfig]] = {
 
 
 def _coerce(value: str, current: Any) -> Any:
+    """Numbers in ASCII only (int() would read '１２' as 12, float() 'nan'); anything else is a ValueError."""
     if isinstance(current, bool):
         if value.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise ValueError(value)
         return value.lower() in ("1", "true", "yes", "on")
     if isinstance(current, int):
-        return int(value)
+        return _ascii(int, value)
     if isinstance(current, float):
-        return float(value)
+        return _ascii(float, value)
     if isinstance(current, tuple):
-        return tuple(int(v) for v in value.split(",") if v)
+        return tuple(_ascii(int, v) for v in value.split(",") if v)
     return value
+
+
+def _ascii(kind, value: str):
+    from toklab.numeric import FLOAT_TEXT, INT_TEXT
+
+    if not (INT_TEXT if kind is int else FLOAT_TEXT).fullmatch(value):
+        raise ValueError(value)
+    return kind(value)
 
 
 def override(config, assignments: dict[str, str]):
@@ -117,8 +126,17 @@ def override(config, assignments: dict[str, str]):
             updates[key] = _coerce(value, getattr(config, key))
         except ValueError:
             kind = type(getattr(config, key)).__name__
-            raise SpecError(f"--set {key}={value}: expected {'comma-separated ints' if kind == 'tuple' else kind}") from None
+            expected = {"tuple": "comma-separated whole numbers", "int": "a whole number", "float": "a finite number",
+                        "bool": "true or false"}.get(kind, kind)
+            raise SpecError(f"--set {key}={value}: expected {expected}, written in ASCII (e.g. --set "
+                            f"{key}={_example(getattr(config, key))})") from None
     return dataclasses.replace(config, **updates)
+
+
+def _example(current: Any) -> str:
+    if isinstance(current, tuple):
+        return ",".join(map(str, current))
+    return str(current).lower() if isinstance(current, bool) else str(current)
 
 
 def apply_overrides(model: ModelConfig, train: TrainConfig, assignments: dict[str, str]):

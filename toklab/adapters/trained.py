@@ -20,6 +20,7 @@ from typing import Callable
 
 from toklab.cache import CacheKey, cache_key, verify_sidecar, work_dir, write_with_sidecar
 from toklab.errors import SpecError
+from toklab.numeric import FLOAT_TEXT, parse_int
 from toklab.spec import Spec
 from toklab.suggest import nearest
 
@@ -31,10 +32,8 @@ UNK = "<unk>"
 def _params(spec: Spec) -> tuple[int, str]:
     if spec.target not in KINDS:
         raise SpecError(f"unknown train kind {spec.target!r}; known: {', '.join(KINDS)}" + nearest(spec.target, KINDS))
-    try:
-        vocab = int(spec.get("vocab", "8000"))
-    except ValueError:
-        raise SpecError(f"{spec}: vocab must be an integer, got {spec.get('vocab')!r}") from None
+    # ASCII digits only (int() reads '１２' as 12); the trainers count in 32-bit integers
+    vocab = parse_int(spec.get("vocab", "8000"), "vocab", high=2**31 - 1, where=f"{spec}: ")
     if vocab < 300:
         raise SpecError(f"{spec}: vocab={vocab} is too small; use at least 300 (byte-level needs 256 + merges)")
     impl = spec.get("impl", "hf")
@@ -166,10 +165,8 @@ def train_to_cache(spec: Spec, progress: Callable[[str], None] | None = None) ->
 
 
 def _coverage(spec: Spec) -> float:
-    try:
-        value = float(spec.get("coverage", "0.9995"))
-    except ValueError:
-        value = -1.0
+    text = spec.get("coverage", "0.9995")
+    value = float(text) if FLOAT_TEXT.fullmatch(text) else -1.0  # float() would take 'nan' and '０.５'
     if not 0 < value <= 1:
         raise SpecError(f"{spec}: coverage must be a number in (0, 1], got {spec.get('coverage')!r}")
     return value

@@ -77,6 +77,10 @@ class LabGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["toklab.args"] = list(args)  # checked (UTF-8, numbers) in _invoke, where errors are one line
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
         with warnings.catch_warnings():
             warnings.simplefilter("default")
@@ -84,7 +88,10 @@ class LabGroup(click.Group):
             return self._invoke(ctx)
 
     def _invoke(self, ctx: click.Context):
+        from toklab.cli.argtypes import check_args
+
         try:
+            check_args(self, ctx, ctx.meta.get("toklab.args", []))
             return super().invoke(ctx)
         except ToklabError as exc:
             _error_line(str(exc))

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from corpora import load_corpus
 from corpora.stream import STREAMABLE, open_stream
+from toklab.cli.argtypes import SEED
 from toklab.cli.options import corpus_spec_from_flags, format_option, output_option, plot_option
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import signature_line, stdout_console, text_cell, write_frame
@@ -19,7 +20,7 @@ from toklab.premium.audit import (
     normalization_sensitivity,
     run_audit,
 )
-from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions
+from toklab.premium.inflation import COMPARABLE_UNK_SHARE, MAX_RESAMPLES, BootstrapOptions
 from toklab.premium.measure import NORMAL_FORMS, MeasureOptions
 from toklab.display import visible
 from toklab.registry import load_tokenizer
@@ -92,9 +93,9 @@ def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) ->
 @click.option("--normalize", type=click.Choice(NORMAL_FORMS), default="none", show_default=True,
               help="Unicode normal form applied before encoding.")
 @click.option("--normalization-sensitivity", "sensitivity_report", is_flag=True, help="Show the premium under NFC, NFD and NFKC side by side.")
-@click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
+@click.option("--resamples", type=click.IntRange(min=1, max=MAX_RESAMPLES), default=1000, show_default=True,
               help="Paired bootstrap resamples.")
-@click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Encoding threads.")
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="ray: measure the blocks of a file:/jsonl:/parquet: corpus as Ray tasks (pip install "

@@ -13,6 +13,7 @@ import click
 import polars as pl
 
 from byte_model import config as C
+from toklab.cli.argtypes import SEED
 from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option, protocol_option
 from toklab.cli.progress import TrainingProgress
 from toklab.cli.render import frame_table, signature_line, stderr_console, stdout_console, write_frame
@@ -228,7 +229,7 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, threads, protocol, d
 @click.option("--temperature", type=FiniteFloat(low=0.0), default=0.8, show_default=True,
               help="0 = greedy (always the most likely byte).")
 @click.option("--top-k", type=click.IntRange(min=0), default=0, show_default=True, help="0 = no top-k filter.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @threads_option
 def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed, threads) -> None:
     """Continue a prompt; invalid UTF-8 in the output is shown as \\xNN.
@@ -252,7 +253,8 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed, threads) ->
 @byte_group.command("bench")
 @click.option("--preset", "presets", multiple=True, default=("cpu",), show_default=True)
 @click.option("--steps", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True, help=THREADS_HELP)
+@click.option("--threads", type=click.IntRange(min=0, max=4096), default=0, show_default=True,
+              help=THREADS_HELP)
 @click.option("--reference", is_flag=True,
               help="Also time a plain nanoGPT-style model of the same shape on the same batches, and give ratios.")
 @click.option("--variants", default="", help="Comma-separated one-change variants to time too: "

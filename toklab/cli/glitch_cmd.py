@@ -14,6 +14,7 @@ from toklab.cli.render import frame_table, signature_line, stdout_console, write
 from toklab.errors import SpecError
 from toklab.glitch.mismatch import EVIDENCE
 from toklab.glitch.scan import scan
+from toklab.numeric import is_ascii_int
 from toklab.registry import load_tokenizer
 
 
@@ -48,7 +49,8 @@ def glitch_group() -> None:
 @click.option("--untrained-ids", default=None,
               help="Comma-separated ids known to be untrained, for the embedding check (default: never-producible ids).")
 @click.option("--explain", "explain", default=None, metavar="ID_OR_STRING",
-              help="Show every signal of one token, by id or by its exact string.")
+              help="Show every signal of one token: its id (ASCII digits, or id:N) or its exact string "
+                   "(text:S when the string is itself digits).")
 @click.option("--evidence", type=click.Choice(list(EVIDENCE)), default=None,
               help="Show only tokens ranked on this evidence (the ranks stay those of the whole vocabulary).")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Tokens shown in the terminal.")
@@ -100,21 +102,28 @@ def print_explained(console, result, name: str, token_id: int) -> None:
 def print_weight_checks(console, found) -> None:
     for name, value in found.auroc.items():
         console.print(f"AUROC of {name} separating the {found.reference_size} untrained reference rows from "
-                      f"reachable tokens: {value:.4f}")
+                      f"reachable tokens: {shown(value, '.4f')}")
     if found.coefficients:
         console.print("weight score coefficients (standardised): "
                       + ", ".join(f"{k} {v:+.2f}" for k, v in found.coefficients.items()))
     agreement = found.agreement
-    console.print(f"weight-free ranking vs the weights: {agreement['top_near_untrained']:.0%} of its top "
+    console.print(f"weight-free ranking vs the weights: {shown(agreement['top_near_untrained'], '.0%')} of its top "
                   f"{agreement['top_k']:.0f} have rows near the untrained ones; AUROC of the weight-free rank for "
-                  f"those rows {agreement['auroc_free_rank_for_near_untrained']:.3f}; Spearman with the weight "
-                  f"score {agreement['spearman_free_vs_weight']:.3f}")
+                  f"those rows {shown(agreement['auroc_free_rank_for_near_untrained'], '.3f')}; Spearman with the "
+                  f"weight score {shown(agreement['spearman_free_vs_weight'], '.3f')}")
+
+
+def shown(value: float | None, spec: str) -> str:
+    """A score, or 'undefined' where it cannot be computed (no positives, a constant signal): never 'nan'."""
+    import math
+
+    return "undefined" if value is None or not math.isfinite(value) else format(value, spec)
 
 
 def load_reference(corpus: str | None):
     if not corpus or corpus == "none":
         return None
-    if re.fullmatch(r"\d+(,\d+)*", corpus.strip()):
+    if re.fullmatch(r"[0-9]+(,[0-9]+)*", corpus.strip()):
         raise SpecError(f"--reference {corpus!r} looks like token ids: --reference takes a corpus spec; "
                         "ids known to be untrained go to --untrained-ids")
     from corpora import load_corpus
@@ -123,27 +132,40 @@ def load_reference(corpus: str | None):
 
 
 def explained_id(adapter, text: str) -> int:
-    """An id given as a number, or the id whose bytes spell `text` exactly."""
-    if text.strip().isdigit():
-        token_id = int(text)
+    """The token `--explain` names: ASCII digits (or `id:N`) are an id; `text:S`, or anything else,
+    is the token whose bytes spell it exactly. ' 123' is the token " 123", never id 123, and
+    '１２' or '²' are strings, not numbers."""
+    kind, sep, rest = text.partition(":")
+    if is_ascii_int(text) or (sep and kind == "id"):
+        if not is_ascii_int(rest if sep else text):
+            raise SpecError(f"--explain {text!r}: after 'id:' write a token id in ASCII digits, e.g. --explain id:188")
+        token_id = int(rest if sep else text)
         if not 0 <= token_id < adapter.vocab_size:
             raise SpecError(f"--explain: id {token_id} is outside the vocabulary (0–{adapter.vocab_size - 1})")
         return token_id
-    wanted = text.encode("utf-8")
+    wanted = rest if sep and kind == "text" else text
+    by_bytes = {}
     for token_id in range(adapter.vocab_size):
-        if adapter.token_bytes(token_id) == wanted:
-            return token_id
-    raise SpecError(f"--explain: no token of {adapter.name} spells {text!r} (it encodes to ids "
-                    f"{adapter.encode(text)[:8]}); give one of those ids, or mind the leading space")
+        by_bytes.setdefault(adapter.token_bytes(token_id), token_id)
+    if wanted.encode("utf-8") in by_bytes:
+        return by_bytes[wanted.encode("utf-8")]
+    near = [f"{variant!r} (id {by_bytes[variant.encode('utf-8')]})"
+            for variant in dict.fromkeys((" " + wanted, wanted.strip(), " " + wanted.strip(), wanted.lower()))
+            if variant and variant != wanted and variant.encode("utf-8") in by_bytes]
+    hint = f"near: {', '.join(near[:3])}; " if near else ""
+    raise SpecError(f"--explain: no token of {adapter.name} spells {wanted!r} ({hint}the text encodes to ids "
+                    f"{adapter.encode(wanted)[:8]}); give a token's exact string or its id, e.g. --explain id:123")
 
 
 def parse_ids(text: str | None, vocab_size: int) -> list[int] | None:
     if not text:
         return None
-    try:
-        ids = [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise SpecError(f"--untrained-ids {text!r}: write comma-separated token ids, e.g. --untrained-ids 0,1,2") from None
+    ids = [x.strip() for x in text.split(",") if x.strip()]
+    wrong = [x for x in ids if not is_ascii_int(x)]
+    if wrong:
+        raise SpecError(f"--untrained-ids: {wrong[0]!r} is not a token id in ASCII digits; write comma-separated "
+                        "ids, e.g. --untrained-ids 0,1,2")
+    ids = [int(x) for x in ids]
     outside = [i for i in ids if not 0 <= i < vocab_size]
     if outside:
         raise SpecError(f"--untrained-ids: id {outside[0]} is outside the vocabulary (0–{vocab_size - 1})")
@@ -185,7 +207,7 @@ def experiment_cmd(steps: int, minutes: float | None, vocab: int, fmt: str, outp
     console.print(frame_table(table, title="Glitch signals scored against the truth", floats=3))
     agreement = facts["agreement"]
     if agreement:
-        console.print(f"weight-free ranking vs the LM's embeddings: {agreement['top_near_untrained']:.0%} of its top "
-                      f"{agreement['top_k']:.0f} have rows near the untrained ones; Spearman with the weight score "
-                      f"{agreement['spearman_free_vs_weight']:.3f}")
+        console.print(f"weight-free ranking vs the LM's embeddings: {shown(agreement['top_near_untrained'], '.0%')} of "
+                      f"its top {agreement['top_k']:.0f} have rows near the untrained ones; Spearman with the weight "
+                      f"score {shown(agreement['spearman_free_vs_weight'], '.3f')}")
     signature_line(console, signature)

@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 
 from corpora import load_corpus
+from toklab.cli.argtypes import SEED
 from toklab.cli.options import corpus_spec_from_flags, protocol_option, writable_target
 from toklab.cli.progress import progress_callback
 from toklab.display import visible
 from toklab.glitch.exposure import TOP_RANKED
 from toklab.premium.audit import DEFAULT_TOKENIZERS
+from toklab.premium.inflation import MAX_RESAMPLES
 from toklab.premium.pricing import DEFAULT_MODELS, parse_count_with, parse_mix
 from toklab.registry import load_tokenizer
 from toklab.report import FORMATS, ReportOptions, collect, planned_steps, write_report
@@ -37,9 +39,9 @@ from toklab.spec import Spec
 @click.option("--mix", default="3:1", show_default=True, help="INPUT:OUTPUT token mix of the blended price.")
 @click.option("--count-with", "count_with", multiple=True, metavar="MODEL=SPEC",
               help="Count MODEL's tokens with SPEC (a model toklab cannot map; marked as an estimate).")
-@click.option("--resamples", type=click.IntRange(min=1), default=1000, show_default=True,
+@click.option("--resamples", type=click.IntRange(min=1, max=MAX_RESAMPLES), default=1000, show_default=True,
               help="Paired bootstrap resamples for the premium intervals.")
-@click.option("--seed", default=0, show_default=True, help="Bootstrap seed.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Bootstrap seed.")
 @click.option("--glitch-top", type=click.IntRange(min=0), default=TOP_RANKED, show_default=True,
               help="Ids of the glitch ranking (past its categories) counted in the glitch exposure.")
 @click.option("--glitch-words/--no-glitch-words", default=True, show_default=True,

@@ -19,6 +19,9 @@ import polars as pl
 COMPARABLE_UNK_SHARE = 0.10  # above this, a premium looks cheap because text was thrown away
 
 
+MAX_RESAMPLES = 1_000_000
+
+
 @dataclasses.dataclass(frozen=True)
 class BootstrapOptions:
     resamples: int = 1000
@@ -30,6 +33,11 @@ class BootstrapOptions:
 
         if self.resamples < 1:
             raise SpecError(f"--resamples {self.resamples}: the bootstrap needs at least 1 resample (default 1000)")
+        if self.resamples > MAX_RESAMPLES:
+            raise SpecError(f"--resamples {self.resamples}: at most {MAX_RESAMPLES:,} (each resample is a pass over "
+                            "every document; the interval settles long before; default 1000)")
+        if not 0 <= self.seed < 2**63:  # numpy refuses a negative seed with a traceback
+            raise SpecError(f"--seed {self.seed}: use a whole number from 0 to {2**63 - 1}")
         if not 0 < self.level < 1:
             raise SpecError(f"confidence level {self.level}: must lie strictly between 0 and 1")
 
