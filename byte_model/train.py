@@ -491,10 +491,6 @@ def _first_non_finite(tensor: torch.Tensor) -> float:
     return tensor[~torch.isfinite(tensor)].flatten()[0].item()
 
 
-def _first_non_finite(tensor: torch.Tensor) -> float:
-    return tensor[~torch.isfinite(tensor)].flatten()[0].item()
-
-
 def truncate_metrics(path: Path, step: int) -> None:
     """On resume, drop metric rows logged after the checkpoint's step."""
     if not path.exists():
@@ -505,7 +501,6 @@ def truncate_metrics(path: Path, step: int) -> None:
                          and int(ln.split(",")[0]) <= step]
     with atomic_path(path) as tmp:  # replaced whole: a failure leaves the old log, not half of it
         tmp.write_text("\n".join(kept) + "\n", encoding="utf-8")
-
 
 
 def resume_config(payload: dict, steps: int | None,
