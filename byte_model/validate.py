@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 from byte_model.config import ARCHITECTURES, ModelConfig, TrainConfig
 from toklab.errors import SpecError
@@ -146,7 +147,7 @@ def _device(requested: str) -> None:
                         "(torch was built without it or no GPU is visible); use device=cpu or auto")
     if kind == "cuda" and ":" in requested:
         index = requested.split(":", 1)[1]
-        if not index.isdigit() or int(index) >= torch.cuda.device_count():
+        if not re.fullmatch(r"[0-9]+", index) or int(index) >= torch.cuda.device_count():  # '²'.isdigit() is True
             raise SpecError(f"--set device={requested}: this machine has {torch.cuda.device_count()} CUDA device(s)")
     if kind == "mps" and not torch.backends.mps.is_available():
         raise SpecError(f"--set device={requested}: MPS is not available on this machine; use device=cpu")

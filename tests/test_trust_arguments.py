@@ -157,3 +157,17 @@ def test_text_that_is_not_utf8_is_named(args, needles):
 def test_valid_utf8_text_still_works():
     result = run_cli("encode", "bytes:utf8", "héllo 中文 🙂")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("device", ["cuda:²", "cuda:１", "cuda:+0", "cuda: 0", "cuda:9"])
+def test_cuda_index_is_ascii_digits(monkeypatch, device):
+    import torch
+
+    from byte_model.validate import _device
+    from toklab.errors import SpecError
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    _device("cuda:1")
+    with pytest.raises(SpecError, match="--set device="):
+        _device(device)
