@@ -247,6 +247,7 @@ def token(text: bytes) -> str:
     (ranks_lines() + [f"{token(b'ab')} ２５６"], ("line 257", "not a whole number")),
     (ranks_lines() + [f"{token(b'ab')} {2**40}"], ("line 257", "not a whole number")),
     (ranks_lines() + [f"{token(b'ab')}"], ("line 257", "expected '<base64 token> <rank>'")),
+    (ranks_lines() + ["YW\u00e9I= 256"], ("line 257", "expected '<base64 token> <rank>'")),  # not base64: é
     ([], ("holds no ranks",)),
 ])
 def test_tiktoken_ranks_file_is_checked(tmp_path, lines, needles):

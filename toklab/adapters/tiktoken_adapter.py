@@ -117,7 +117,9 @@ def load_ranks_file(path: Path) -> dict[bytes, int]:
                 continue
             try:
                 token, rank_text = line.split()
-                token = base64.b64decode(token)  # lenient, as tiktoken and Whisper read it
+                if not re.fullmatch(rb"[A-Za-z0-9+/=]*", token):  # b64decode would drop these bytes silently
+                    raise ValueError("not base64")
+                token = base64.b64decode(token)  # lenient, as tiktoken and Whisper ('=' for b'') read it
             except (ValueError, binascii.Error) as exc:
                 raise CorruptFileError(
                     f"{path}, line {line_no}: expected '<base64 token> <rank>', got {line[:60]!r}"
