@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from byte_model.data import Documents, Vocabulary, check_same_tokenizer, encode_documents, eval_windows
 from byte_model.runtime import autocast
+from toklab.signature import Signature, section
 
 
 @torch.no_grad()
@@ -83,7 +84,7 @@ class ByteEvalResult:
     overall: float  # byte-weighted bits per byte
     n_bytes: int
     n_docs: int
-    signature: str
+    signature: Signature
     protocol: str = "isolated"
     dynamic_lr: float | None = None  # the adaptation rate dynamic evaluation used (chosen on validation)
 
@@ -113,9 +114,9 @@ def evaluate_run(run_dir: Path, corpus: str | None = None, first_n: int | None =
         return cached
     bits, chosen_lr, protocol_signature = score_documents(model, docs, vocab, setup, progress, on_log)
     per_lang, overall = bpb_table(docs, bits)
-    signature = "|".join([payload["signature"], f"step:{payload['step']}", f"checkpoint:{checkpoint}",
-                          f"eval_{subset.signature}", f"first_n:{'all' if first_n is None else first_n}",
-                          protocol_signature])
+    signature = Signature.of(section("run", Signature.parse(payload["signature"])), ("step", payload["step"]),
+                             ("checkpoint", checkpoint), section("eval", subset.signature, prefix="eval_"),
+                             ("first_n", "all" if first_n is None else first_n), section("protocol", protocol_signature))
     result = ByteEvalResult(per_lang, overall, int(docs.n_bytes.sum()), len(docs.ids), signature, protocol, chosen_lr)
     _write_cached(key, result)
     return result
@@ -147,7 +148,7 @@ def _read_cached(key) -> ByteEvalResult | None:
     try:  # verified bytes, but written by this module: a shape it cannot read is a miss, not an error
         fields = json.loads(payload)
         table = pl.read_parquet(io.BytesIO(base64.b64decode(fields.pop("per_lang"))))
-        return ByteEvalResult(per_lang=table, **fields)
+        return ByteEvalResult(per_lang=table, **fields | {"signature": Signature.parse(fields["signature"])})
     except (ValueError, TypeError, KeyError, pl.exceptions.PolarsError):
         return None
 

@@ -28,6 +28,7 @@ from byte_model.data import Documents, Vocabulary, encode_documents, validation_
 from byte_model.runtime import autocast
 from byte_model.streams import LanguageStream, Window, language_streams, per_document_bits, stream_windows
 from toklab.errors import ToklabError
+from toklab.signature import Signature, section
 
 LOG2 = math.log(2)
 LR_GRID = (0.0, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3)  # 0 = no adaptation: dynamic never does worse than context on validation
@@ -59,7 +60,7 @@ class ScoringSetup:
 
 def score_documents(model, docs: Documents, vocab: Vocabulary, setup: ScoringSetup,
                     progress: Callable[[int], None] | None = None, on_log: Callable[[str], None] = lambda _m: None
-                    ) -> tuple[np.ndarray, float | None, str]:
+                    ) -> tuple[np.ndarray, float | None, Signature]:
     """(bits per document, the dynamic learning rate used or None, the protocol's signature part)."""
     from byte_model.evaluate import document_bits
 
@@ -69,22 +70,24 @@ def score_documents(model, docs: Documents, vocab: Vocabulary, setup: ScoringSet
         raise SpecError(f"--protocol {setup.protocol}: use one of {', '.join(PROTOCOLS)}")
     if setup.protocol == "isolated":
         bits = document_bits(model, docs, vocab, setup.batch_size, progress)
-        return _finite(bits, docs, setup), None, "protocol:isolated_sentences"
+        return _finite(bits, docs, setup), None, Signature.of(("protocol", "isolated_sentences"))
     context, validation, held = _context_text(setup, sorted(set(docs.langs)))
     context_ids, training_ids = _ids_by_language(context, setup.tokenizer, held)
     ctx = model.cfg.ctx
     streams = language_streams(docs, vocab, context_ids, ctx)
-    signature = f"protocol:{setup.protocol}|context_{context.signature}|tail:{ctx}|stride:{max(ctx // 2, 1)}"
+    signature = Signature.of(("protocol", setup.protocol), section("context", context.signature, prefix="context_"),
+                             ("tail", ctx), ("stride", max(ctx // 2, 1)))
     if setup.protocol == "context":
         bits = context_bits(model, streams, vocab.pad, setup.batch_size, progress=progress)
         return _finite(per_document_bits(streams, bits, len(docs.ids)), docs, setup), None, signature
-    lr, how = setup.dynamic_lr, "given"
+    lr, how = setup.dynamic_lr, ("", "lr_given")
     if lr is None:
         lr, judged_on = choose_dynamic_lr(model, vocab, training_ids, validation, setup.tokenizer, on_log)
-        how = f"chosen_on_validation_{judged_on}"
+        how = section("lr_validation", judged_on, prefix="lr_chosen_on_validation_")
     bits = dynamic_bits(model, streams, vocab.pad, lr, progress=progress)
-    on_log(f"dynamic evaluation: Adam, lr {lr:g} ({how.split('_')[0]}), one step per {ctx}-id segment")
-    signature += f"|dynamic:adam|lr:{lr:g}|lr_{how}|span:{ctx}"
+    on_log(f"dynamic evaluation: Adam, lr {lr:g} ({'given' if setup.dynamic_lr is not None else 'chosen'}), "
+           f"one step per {ctx}-id segment")
+    signature = Signature.of(signature, ("dynamic", "adam"), ("lr", f"{lr:g}"), how, ("span", ctx))
     return _finite(per_document_bits(streams, bits, len(docs.ids)), docs, setup), lr, signature
 
 

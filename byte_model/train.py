@@ -48,6 +48,7 @@ from byte_model.schedule import lr_factor, reaches_peak
 from byte_model.validate import validate
 from toklab.errors import CorruptFileError, SpecError, ToklabError
 from toklab.outputs import append_text, atomic_path
+from toklab.signature import Signature, section
 
 CHECKPOINT = "checkpoint.pt"
 BEST = "best.pt"  # the weights with the lowest validation BPB so far
@@ -119,13 +120,14 @@ def build_model(model_cfg: C.ModelConfig, vocab: Vocabulary) -> LanguageModel:
     return build_architecture(model_cfg)
 
 
-def signature_of(state: TrainState, vocab: Vocabulary, n_params: int, corpus_signature: str) -> str:
-    t = state.train_cfg
-    tokenizer_hash = f"|tokenizer_sha256:{vocab.artifact_hash[:16]}" if vocab.artifact_hash else ""
-    return (f"model:byte_transformer|vocab:{vocab.spec}+{C.N_SPECIALS}{tokenizer_hash}|params:{n_params}|"
-            f"d{state.model_cfg.d_model}xL{state.model_cfg.n_layer}xctx{state.model_cfg.ctx}{describe(state.model_cfg)}|"
-            f"train_{corpus_signature}|steps:{t.steps or 'unplanned'}|batch:{t.batch_size}|seed:{t.seed}|"
-            f"opt:{t.optimizer}|validation:{t.val_fraction:g}|torch:{torch.__version__}")
+def signature_of(state: TrainState, vocab: Vocabulary, n_params: int, corpus_signature: str) -> Signature:
+    t, m = state.train_cfg, state.model_cfg
+    return Signature.of(
+        ("model", "byte_transformer"), ("vocab", f"{vocab.spec}+{C.N_SPECIALS}"),
+        ("tokenizer_sha256", vocab.artifact_hash[:16]) if vocab.artifact_hash else None, ("params", n_params),
+        ("", f"d{m.d_model}xL{m.n_layer}xctx{m.ctx}"), describe(m), section("train", corpus_signature, prefix="train_"),
+        ("steps", t.steps or "unplanned"), ("batch", t.batch_size), ("seed", t.seed), ("opt", t.optimizer),
+        ("validation", f"{t.val_fraction:g}"), ("torch", torch.__version__))
 
 
 class Trainer:
@@ -212,11 +214,11 @@ class Trainer:
             "torch_rng": torch.get_rng_state(),
             "vocab": dataclasses.asdict(self.vocab),
             "corpus_hash": self.corpus_hash,
-            "signature": self.signature,
+            "signature": str(self.signature),  # plain text: checkpoints are read with weights_only
         }
 
     @property
-    def signature(self) -> str:
+    def signature(self) -> Signature:
         return signature_of(self.state, self.vocab, self.n_params["total"], self.corpus_signature)
 
     def save(self) -> None:

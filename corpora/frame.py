@@ -9,6 +9,7 @@ import hashlib
 import numpy as np
 import polars as pl
 
+from toklab.signature import Signature
 from toklab.spec import Spec
 
 SCHEMA = {"doc_id": pl.Int64, "lang": pl.Utf8, "split": pl.Utf8, "text": pl.Utf8}
@@ -33,19 +34,12 @@ class Corpus:
         return int(self.frame["text"].str.len_bytes().sum() or 0)
 
     @functools.cached_property
-    def signature(self) -> str:
-        parts = [
-            f"corpus:{self.spec.canonical}",
-            f"langs:{self.frame['lang'].n_unique()}",
-            f"docs:{self.frame.height}",
-            f"bytes:{self.n_bytes}",
-        ]
-        parts.append(f"content:{self.content_hash[:16]}")
-        if self.replacements:
-            parts.append(f"utf8_replaced:{self.replacements}")
-        parts.extend(f"{name}:{count}" for name, count in self.cleaned if count)
-        parts.extend(aligned_part(self.dropped))
-        return "|".join(parts)
+    def signature(self) -> Signature:
+        return Signature.of(
+            ("corpus", self.spec.canonical), ("langs", self.frame["lang"].n_unique()), ("docs", self.frame.height),
+            ("bytes", self.n_bytes), ("content", self.content_hash[:16]),
+            ("utf8_replaced", self.replacements) if self.replacements else None,
+            *((name, count) for name, count in self.cleaned if count), *aligned_part(self.dropped))
 
     @functools.cached_property
     def content_hashes(self) -> dict[str, str]:
@@ -93,13 +87,13 @@ class Corpus:
         return " ".join(pieces)
 
 
-def aligned_part(dropped: tuple[tuple[str, int], ...] | None) -> list[str]:
+def aligned_part(dropped: tuple[tuple[str, int], ...] | None) -> list[tuple[str, str]]:
     """`align:shared|dropped:N|dropped_by_lang:a=n,…` for a corpus narrowed to its shared documents."""
     if dropped is None:
         return []
-    parts = ["align:shared", f"dropped:{sum(n for _, n in dropped)}"]
+    parts = [("align", "shared"), ("dropped", str(sum(n for _, n in dropped)))]
     if dropped:
-        parts.append("dropped_by_lang:" + ",".join(f"{lang}={n}" for lang, n in dropped))
+        parts.append(("dropped_by_lang", ",".join(f"{lang}={n}" for lang, n in dropped)))
     return parts
 
 

@@ -38,6 +38,7 @@ from corpora.readers import (
 )
 from toklab.errors import CorpusError, SpecError
 from toklab.paths import file_sha256
+from toklab.signature import Signature
 from toklab.spec import Spec
 
 BLOCK_BYTES = 16 << 20  # input bytes per block: enough work for the encoders' threads, small against memory
@@ -87,14 +88,12 @@ class CorpusStream:
         size = sum(file.stat().st_size for file in self.files)
         return max(1, -(-size // self.block_bytes))
 
-    def signature(self, tally: StreamTally) -> str:
-        parts = [f"corpus:{self.spec.canonical}", f"langs:{len(tally.langs)}", f"docs:{tally.docs}",
-                 f"bytes:{tally.bytes}", f"content:{self.content_hash[:16]}", "content_of:file_bytes", "read:stream"]
-        if tally.replaced:
-            parts.append(f"utf8_replaced:{tally.replaced}")
-        parts.extend(f"{name}:{count}" for name, count in tally.cleaned.items() if count)
-        parts.extend(aligned_part(tally.dropped))
-        return "|".join(parts)
+    def signature(self, tally: StreamTally) -> Signature:
+        return Signature.of(
+            ("corpus", self.spec.canonical), ("langs", len(tally.langs)), ("docs", tally.docs), ("bytes", tally.bytes),
+            ("content", self.content_hash[:16]), ("content_of", "file_bytes"), ("read", "stream"),
+            ("utf8_replaced", tally.replaced) if tally.replaced else None,
+            *((name, count) for name, count in tally.cleaned.items() if count), *aligned_part(tally.dropped))
 
     def blocks(self) -> Iterator[ParsedBlock]:
         shared = self._shared_ids

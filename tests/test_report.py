@@ -255,7 +255,7 @@ def test_exposure_refuses_another_tokenizers_ranking(report):
         exposure(utf8, report.corpus, scan(cl100k, None, words=False))
 
 
-def test_figures_are_redrawn_exactly_when_their_numbers_change(tmp_path, monkeypatch):
+def test_figures_are_redrawn_exactly_when_their_numbers_or_drawing_arguments_change(tmp_path, monkeypatch):
     from toklab.report.figures import drawn_png, language_bars
 
     monkeypatch.setenv("TOKLAB_HOME", str(tmp_path / "home"))
@@ -263,16 +263,26 @@ def test_figures_are_redrawn_exactly_when_their_numbers_change(tmp_path, monkeyp
                           "premium": [1.0, 4.8]})
     drawn = []
 
-    def draw(rows):
+    def draw(rows, ylabel="premium", log=False):
         drawn.append(rows["premium"].to_list())
-        return language_bars(rows, "premium", "tokenizer", "", "premium")
+        return language_bars(rows, "premium", "tokenizer", "", ylabel, log)
 
-    first = drawn_png("premium", frame, lambda: draw(frame))
-    again = drawn_png("premium", frame, lambda: draw(frame))
+    first = drawn_png("premium", frame, draw)
+    again = drawn_png("premium", frame, draw)
     assert first == again and first.startswith(b"\x89PNG") and len(drawn) == 1
     changed = frame.with_columns(premium=pl.Series([1.0, 4.9]))
-    assert drawn_png("premium", changed, lambda: draw(changed)) != first and len(drawn) == 2
-    assert drawn_png("loss", frame, lambda: None) is None and drawn_png("loss", frame, lambda: 1 / 0) is None
+    assert drawn_png("premium", changed, draw) != first and len(drawn) == 2
+    assert drawn_png("premium", frame, draw, "premium (×)") != first and len(drawn) == 3  # another label
+    assert drawn_png("premium", frame, draw, "premium", True) != first and len(drawn) == 4  # log scale
+
+    def nothing(rows):
+        return None
+
+    def broken(rows):
+        raise AssertionError("a cached 'nothing to draw' is not drawn again")
+
+    broken.__qualname__ = nothing.__qualname__  # the same drawing (same function, same arguments)
+    assert drawn_png("loss", frame, nothing) is None and drawn_png("loss", frame, broken) is None
 
 
 def test_shared_vendor_counts_price_a_closed_model_exactly(report, tmp_path):

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from toklab.errors import ToklabError
+from toklab.signature import Signature
 from toklab.spec import Spec
 
 FAMILIES = ("bpe", "wordpiece", "unigram", "bytes", "chars")
@@ -104,15 +105,12 @@ class Adapter:
         return self.spec.canonical
 
     @property
-    def signature(self) -> str:
-        parts = [f"tok:{self.spec.canonical}", f"family:{self.family}", f"vocab:{self.vocab_size}"]
-        if self.artifact_hash:
-            parts.append(f"sha256:{self.artifact_hash[:16]}")
-        if self.library_version:
-            parts.append(f"{self.library}:{self.library_version}")
-        if self.package:
-            parts.append(f"package:{self.package.replace(' ', '@')}")
-        return "|".join(parts)
+    def signature(self) -> Signature:
+        return Signature.of(
+            ("tok", self.spec.canonical), ("family", self.family), ("vocab", self.vocab_size),
+            ("sha256", self.artifact_hash[:16]) if self.artifact_hash else None,
+            (self.library, self.library_version) if self.library_version else None,
+            ("package", self.package.replace(" ", "@")) if self.package else None)
 
     @property
     def code_modules(self) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ from toklab.cache import work_dir
 from toklab.compare.compressors import available, conditional_bits, isolated_bits
 from toklab.languages import script_of
 from toklab.paths import short_hash
-from toklab.signature import build
+from toklab.signature import Signature, build, section, tokenizers
 
 KINDS = {"bpe": "bytebpe", "unigram": "unigram", "paritybpe": "paritybpe"}
 SHORTENING = ("canine", "gbst")  # byte models that downsample: `canine:R`, `gbst:R` (byte_model.shortened)
@@ -226,18 +226,19 @@ class CompareResult:
     facts: dict[str, dict]  # per model scheme: what it got from the budget
     correlation: dict[str, float]  # token premium vs BPB gap to the byte model
     seconds: float
-    signature: str
+    signature: Signature
 
 
-def compare_signature(config: CompareConfig, test: Corpus, facts: dict[str, dict], compressors: list[str]) -> str:
-    models = "||".join(f"scheme:{name}|{fact['signature']}|steps_done:{fact['steps']}" for name, fact in facts.items())
+def compare_signature(config: CompareConfig, test: Corpus, facts: dict[str, dict], compressors: list[str]) -> Signature:
+    models = tokenizers(Signature.of(("scheme", name), fact["signature"], ("steps_done", fact["steps"]))
+                        for name, fact in facts.items())
     compressor_protocols = {"isolated": "sum(8*C(sentence))", "context": "8*(C(dev+test)-C(dev))",
                             "dynamic": "8*(C(dev+test)-C(dev))"}
     scoring = ",".join(f"{p}:{compressor_protocols[p]}" for p in config.protocols)
-    return build(f"compare:{','.join(config.schemes)}", f"preset:{config.preset}", f"minutes:{config.minutes:g}",
-                 f"seed:{config.seed}", f"eval_{test.signature}", f"per_lang:{config.per_lang}",
-                 f"protocols:{','.join(config.protocols)}", models,
-                 f"compressors:{','.join(compressors) or 'none'}|compressor_protocols:{scoring}")
+    return build(("compare", ",".join(config.schemes)), ("preset", config.preset), ("minutes", f"{config.minutes:g}"),
+                 ("seed", config.seed), section("eval", test.signature, prefix="eval_"), ("per_lang", config.per_lang),
+                 ("protocols", ",".join(config.protocols)), models,
+                 ("compressors", ",".join(compressors) or "none"), ("compressor_protocols", scoring))
 
 
 def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m: None,

@@ -25,7 +25,7 @@ from toklab.glitch.mismatch import never_producible
 from toklab.glitch.signals import auroc, average_precision, corpus_counts, precision_at, spearman
 from toklab.outputs import folder_lock
 from toklab.paths import atomic_path, short_hash
-from toklab.signature import build
+from toklab.signature import Signature, build, section
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,7 +134,7 @@ def score_signals(frame: pl.DataFrame, counts: np.ndarray, under_k: int) -> pl.D
 class ExperimentResult:
     table: pl.DataFrame  # every signal scored against the known training counts
     facts: dict
-    signature: str
+    signature: Signature
 
 
 def run_experiment(config: ExperimentConfig, on_log: Callable[[str], None] = lambda _m: None,
@@ -188,7 +188,8 @@ def _run_in(folder: Path, config: ExperimentConfig, on_log: Callable[[str], None
              "untrained": int((counts == 0).sum()), "under_trained": int((counts <= config.under_k).sum()),
              "injected": [line for _kind, line in injected], "left_out": list(config.left_out),
              "agreement": result.weights.agreement if result.weights is not None else {}}
-    signature = build("experiment:glitch", adapter.signature, f"lm_train_{loaded_b.signature}",
-                      f"config:{json.dumps(dataclasses.asdict(config), sort_keys=True)}",
-                      f"lm_steps:{trainer.state.step}", f"scan_{result.signature}")
+    signature = build(("experiment", "glitch"), section("tokenizer", adapter.signature),
+                      section("lm_train", loaded_b.signature, prefix="lm_train_"),
+                      ("config", json.dumps(dataclasses.asdict(config), sort_keys=True)),
+                      ("lm_steps", trainer.state.step), section("scan", result.signature, prefix="scan_"))
     return ExperimentResult(table, facts, signature)

@@ -32,7 +32,7 @@ from toklab.adapters.base import Adapter
 from toklab.cache import cache_key, load_frame, store_frame
 from toklab.errors import SpecError
 from toklab.glitch.scan import GlitchScan
-from toklab.signature import build
+from toklab.signature import Signature, build, section
 
 FRAGMENTS = ("partial_utf8", "invalid_byte")
 TOP_RANKED = 1000  # ids of the ranking, past the categories, counted as suspicious
@@ -41,7 +41,7 @@ TOP_RANKED = 1000  # ids of the ranking, past the categories, counted as suspici
 @dataclasses.dataclass(frozen=True)
 class Exposure:
     rows: pl.DataFrame  # one row per language: tokenizer, lang, tokens, the shares, suspect_types
-    signature: str
+    signature: Signature
 
 
 def token_histograms(adapter: Adapter, corpus: Corpus, progress: Callable[[str], None] | None = None
@@ -83,7 +83,7 @@ def suspect_ids(scan: GlitchScan, top: int = TOP_RANKED) -> pl.DataFrame:
 def exposure(adapter: Adapter, corpus: Corpus, scan: GlitchScan, top: int = TOP_RANKED,
              progress: Callable[[str], None] | None = None) -> Exposure:
     """The share of each language's tokens that fall into glitch categories or the top of the ranking."""
-    if not scan.signature.startswith(adapter.signature + "|"):
+    if scan.signature.section("tokenizer") != adapter.signature:
         raise SpecError(f"the glitch scan given ranks another tokenizer than {adapter.name}: scan {adapter.name} itself")
     histograms = token_histograms(adapter, corpus, progress)
     kinds = histograms.join(suspect_ids(scan, top), on="id", how="left")
@@ -102,5 +102,6 @@ def exposure(adapter: Adapter, corpus: Corpus, scan: GlitchScan, top: int = TOP_
     rows = rows.select(pl.lit(adapter.name).alias("tokenizer"), "lang", "tokens", "suspect_types", **shares)
     order = {lang: i for i, lang in enumerate(corpus.langs)}
     rows = rows.sort(pl.col("lang").replace_strict(order, return_dtype=pl.Int64))
-    signature = build(scan.signature, corpus.signature, f"exposure:fragments+categories+top{top}")
+    signature = build(section("scan", scan.signature), section("corpus", corpus.signature),
+                      ("exposure", f"fragments+categories+top{top}"))
     return Exposure(rows, signature)

@@ -15,8 +15,8 @@ leading space matches only where a word starts:
 
 `string_frequency` gives, per pattern, its frequency per word (in a word list: in the language where
 it is commonest) and its number of occurrences. Each reference has a resolution: an absence from
-a 7-million-word corpus means less than an absence from word lists of 2 million words that reach
-down to one in 10^8 words.
+FLORES-200 dev (4.1 million words) means less than an absence from word lists (up to 100,000 words
+in each of 42 languages) whose frequencies reach down to one in 10^8 words.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.cache import cache_key, load_frame, store_frame
 from toklab.errors import SpecError
+from toklab.signature import Signature
 
 WORD_START = "\x01"
 WORDS_PER_LANGUAGE = 100_000  # the commonest words of each list; their tail is mostly names and typos
@@ -39,7 +40,7 @@ WORD_LIST_RESOLUTION = 1e-9  # below wordfreq's rarest entries (1e-8 per word)
 @dataclasses.dataclass(frozen=True)
 class Reference:
     rows: pl.DataFrame  # text (word lists: case-folded and WORD_START-marked; corpora: as written), weight, lang
-    signature: str
+    signature: Signature
     holds_symbols: bool  # running text (digits, punctuation, symbols) rather than a list of words
     lowercase: bool  # word lists are case-folded and word-marked; running text is kept as it is
     resolution: float  # the frequency below which it cannot tell a string from an absent one
@@ -76,7 +77,7 @@ def word_list_reference(per_language: int = WORDS_PER_LANGUAGE) -> Reference:
     except ImportError:
         raise SpecError("the word-list reference needs the `wordfreq` package: pip install wordfreq "
                         "(or pass --no-words)") from None
-    signature = f"words:wordfreq-{version('wordfreq')}|per_language:{per_language}"
+    signature = Signature.of(("words", f"wordfreq-{version('wordfreq')}"), ("per_language", per_language))
     key = cache_key("references", signature, code=[__name__])
     cached = load_frame(key)
     if cached is None:

@@ -27,7 +27,7 @@ from toklab.glitch.reference import (
 )
 from toklab.glitch.signals import corpus_counts, rank_vs_frequency
 from toklab.glitch.weights import WeightSignals, weight_signals
-from toklab.signature import build
+from toklab.signature import Signature, build, section
 
 # Bump whenever a change to this package would change a ranking: cached evidence written by other
 # versions of the code then stops answering.
@@ -43,7 +43,7 @@ class GlitchScan:
     model: str  # what `rank` orders by, in words
     references: list[str]  # signatures of the texts string frequencies were measured on
     weights: WeightSignals | None
-    signature: str = ""
+    signature: Signature = Signature()
 
 
 def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = None,
@@ -63,9 +63,10 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
     # A signal that cannot be computed (a weight score with no untrained reference rows) is null, not NaN.
     frame = frame.with_columns(pl.col(pl.Float32, pl.Float64).fill_nan(None))
     # A list, not a generator: a generator is always true, and "no reference" would vanish.
-    signature = build(adapter.signature, *([r.signature for r in references] or ["reference:none"]),
-                      found.signature if found is not None else "weights:none",
-                      f"method:evidence+mismatch(zipf,survival+1,resolution,produced_often={PRODUCED_OFTEN})")
+    signature = build(section("tokenizer", adapter.signature),
+                      *([section("reference", r.signature) for r in references] or [("reference", "none")]),
+                      section("weights", found.signature) if found is not None else ("weights", "none"),
+                      ("method", f"evidence+mismatch(zipf,survival+1,resolution,produced_often={PRODUCED_OFTEN})"))
     return GlitchScan(frame.sort("rank"), model, [r.signature for r in references], found, signature)
 
 

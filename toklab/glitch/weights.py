@@ -27,6 +27,7 @@ from toklab.glitch.mismatch import never_producible
 from toklab.glitch.score import fitted_scores
 from toklab.glitch.signals import auroc, find_weights, input_embeddings, spearman, untrained_similarity
 from toklab.paths import file_sha256
+from toklab.signature import Signature
 
 MIN_COUNT = 5  # negatives: tokens the reference corpus produces at least this often
 
@@ -38,7 +39,7 @@ class WeightSignals:
     auroc: dict[str, float]  # each embedding signal separating the reference set from reachable tokens
     agreement: dict[str, float]
     coefficients: dict[str, float]
-    signature: str
+    signature: Signature
 
     def joined(self, frame: pl.DataFrame) -> pl.DataFrame:
         """`frame` (sorted by id) with the weight columns, ranked by `weight_score`."""
@@ -81,5 +82,5 @@ def weight_signals(frame: pl.DataFrame, weights: Path, counts: np.ndarray | None
         {"embedding_norm": auroc(-norm[labelled], positive[labelled]),
          "untrained_similarity": auroc(similarity[labelled], positive[labelled])},
         agreement, coefficients,
-        f"weights:{file.name}|weights_sha256:{file_sha256(file)[:16]}|untrained_reference:"
-        + (f"{len(untrained_ids)}ids" if untrained_ids else "never-producible"))
+        Signature.of(("weights", file.name), ("weights_sha256", file_sha256(file)[:16]),
+                     ("untrained_reference", f"{len(untrained_ids)}ids" if untrained_ids else "never-producible")))

@@ -36,7 +36,7 @@ from toklab.cache import cache_key, load_frame, store_frame
 from toklab.loss.alignment import METHOD as ALIGNMENT
 from toklab.loss.alignment import align, lost_and_edits
 from toklab.loss.attribution import PIPELINE_STAGES, STAGES, Pipeline, attribute
-from toklab.signature import build, tokenizers_part
+from toklab.signature import Signature, build, section, tokenizers_part
 from toklab.token_offsets import global_boundaries, joined_bytes
 
 
@@ -160,7 +160,7 @@ class LossResult:
     rows: pl.DataFrame  # one row per (tokenizer, language)
     summary: pl.DataFrame  # one row per tokenizer
     examples: dict[str, list]  # tokenizer → (text, round trip, lost positions) examples
-    signature: str
+    signature: Signature
 
 
 def cached_loss_rows(adapter: Adapter, corpus: Corpus, progress: Callable[[str], None] | None,
@@ -194,8 +194,8 @@ def run_loss(adapters: Sequence[Adapter], corpus: Corpus, examples: int = 0,
         shown[adapter.name] = [e for lang_examples in by_lang.values() for e in lang_examples]
     rows = pl.concat(frames)
     attributed = "all" if sample <= 0 else f"sample<={sample}/lang,seed0"
-    signature = build(tokenizers_part(adapters), corpus.signature, f"method:roundtrip+alignment({ALIGNMENT})",
-                      f"attribution:{attributed}", f"examples:{examples}")
+    signature = build(tokenizers_part(adapters), section("corpus", corpus.signature),
+                      ("method", f"roundtrip+alignment({ALIGNMENT})"), ("attribution", attributed), ("examples", examples))
     return LossResult(rows, summarise(rows), shown, signature)
 
 

@@ -18,7 +18,7 @@ from toklab.languages import language_name, script_of
 from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions, aligned, gini, paired_bootstrap
 from toklab.premium.measure import MeasureOptions, measure, measure_joined
 from toklab.premium.stream_measure import LanguageMeasures, measure_stream
-from toklab.signature import build, tokenizers_part
+from toklab.signature import Signature, build, section, tokenizers_part
 from toklab.suggest import nearest
 
 # Today's families (GPT-4o/5, Llama 4, Qwen 3.6, DeepSeek V4, Mistral's Tekken) and UTF-8 bytes, the
@@ -35,19 +35,20 @@ class AuditOptions:
     measure: MeasureOptions = MeasureOptions()
     bootstrap: BootstrapOptions = BootstrapOptions()
 
-    def signature(self) -> str:
+    def signature(self) -> Signature:
         """Only what was done: the joined method runs no bootstrap, so it names none."""
         b = self.bootstrap
-        interval = f"bootstrap:{b.resamples}x@{b.level}/seed{b.seed}" if self.method == "totals" else "bootstrap:none"
-        return (f"method:{self.method}|pivot:{self.pivot}|norm:{self.measure.normalize}|{interval}|"
-                f"renyi_alpha:{self.measure.renyi_alpha}|renyi_norm:vocab,observed|fertility:words,chars")
+        interval = f"{b.resamples}x@{b.level}/seed{b.seed}" if self.method == "totals" else "none"
+        return Signature.of(("method", self.method), ("pivot", self.pivot), ("norm", self.measure.normalize),
+                            ("bootstrap", interval), ("renyi_alpha", self.measure.renyi_alpha),
+                            ("renyi_norm", "vocab,observed"), ("fertility", "words,chars"))
 
 
 @dataclasses.dataclass(frozen=True)
 class AuditResult:
     rows: pl.DataFrame
     summary: pl.DataFrame
-    signature: str
+    signature: Signature
 
 
 def _ratio_percentiles(ratios: np.ndarray) -> dict:
@@ -178,7 +179,7 @@ def run_audit(adapters: Sequence[Adapter], corpus: Corpus | CorpusStream, option
     check_documents(f"corpus {corpus.spec}", corpus.frame.select("lang", "doc_id", bytes=pl.col("text").str.len_bytes()),
                     options.pivot)  # before any encoding
     frame = pl.concat([_tokenizer_frame(adapter, corpus, options, progress) for adapter in adapters])
-    signature = build(tokenizers_part(adapters), corpus.signature, options.signature())
+    signature = build(tokenizers_part(adapters), section("corpus", corpus.signature), section("method", options.signature()))
     return AuditResult(frame, summarise(frame, options.pivot), signature)
 
 
@@ -222,7 +223,8 @@ def _run_streamed(adapters: Sequence[Adapter], stream: CorpusStream, options: Au
         check_pivot_tokens(where, adapter, measures, options.pivot)
         rows.extend(tokenizer_rows(adapter, measures, options, None))
     frame = pl.DataFrame(rows).select(COLUMNS)
-    signature = build(tokenizers_part(adapters), stream.signature(tally), options.signature())
+    signature = build(tokenizers_part(adapters), section("corpus", stream.signature(tally)),
+                      section("method", options.signature()))
     return AuditResult(frame, summarise(frame, options.pivot), signature)
 
 
@@ -263,7 +265,7 @@ def check_pivot_tokens(where: str, adapter: Adapter, measures: LanguageMeasures,
 @dataclasses.dataclass(frozen=True)
 class SensitivityResult:
     rows: pl.DataFrame
-    signature: str
+    signature: Signature
 
 
 def normalization_sensitivity(adapters: Sequence[Adapter], corpus: Corpus, options: AuditOptions,
@@ -280,5 +282,6 @@ def normalization_sensitivity(adapters: Sequence[Adapter], corpus: Corpus, optio
         frames[2].drop("lang_name", "script"), on=["tokenizer", "lang"])
     spread = pl.max_horizontal("premium_nfc", "premium_nfd", "premium_nfkc") / pl.min_horizontal(
         "premium_nfc", "premium_nfd", "premium_nfkc")
-    signature = build(tokenizers_part(adapters), corpus.signature, with_form("nfc,nfd,nfkc").signature())
+    signature = build(tokenizers_part(adapters), section("corpus", corpus.signature),
+                      section("method", with_form("nfc,nfd,nfkc").signature()))
     return SensitivityResult(joined.with_columns(spread.alias("spread")).sort("spread", descending=True), signature)

@@ -20,6 +20,7 @@ from corpora import Corpus
 from toklab.languages import language_name, script_of
 from toklab.premium.counted_premium import premiums_from_counts
 from toklab.premium.inflation import BootstrapOptions
+from toklab.signature import Signature
 
 FRAMING_PROBE = "."  # one token in every byte-level BPE vocabulary: count(".") − 1 is the framing
 
@@ -29,7 +30,7 @@ class CountedPremiums:
     rows: pl.DataFrame  # tokenizer, lang, lang_name, script, premium, premium_lo, premium_hi, comparable, pivot_fertility
     spec: str           # what counted: "counted:anthropic/claude-opus-5-5"
     how: str            # in words, for the footnote and the report
-    signature: str
+    signature: Signature
 
 
 def sample_frame(corpus: Corpus, pivot: str, per_language: int, seed: int) -> pl.DataFrame:
@@ -67,7 +68,7 @@ def counted_premiums(model: str, counts: pl.DataFrame, docs: pl.DataFrame, pivot
         pl.lit(pivot_tokens / words if words else None, dtype=pl.Float64).alias("pivot_fertility"))
     sample = int(premiums["docs"].max() or 0)
     how = f"counted by the vendor ({origin}) on {sample} sampled documents per language, framing removed"
-    return CountedPremiums(rows, spec, how, f"{spec}|{origin}|docs_per_lang:{sample}")
+    return CountedPremiums(rows, spec, how, Signature.of(("counts", spec), origin, ("docs_per_lang", sample)))
 
 
 def gather(prices, corpus: Corpus, pivot: str, *, ask_vendors: bool, counts_path: Path | None, per_language: int,
@@ -79,7 +80,7 @@ def gather(prices, corpus: Corpus, pivot: str, *, ask_vendors: bool, counts_path
 
     docs = sample_frame(corpus, pivot, per_language, seed) if ask_vendors else None
     shared = _shared_counts(counts_path, corpus)
-    shared_origin = f"counts_file:{counts_path}@sha256:{file_sha256(counts_path)[:16]}" if shared else ""
+    shared_origin = Signature.of(("counts_file", f"{counts_path}@sha256:{file_sha256(counts_path)[:16]}")) if shared else ""
     found, frames = [], []
     for price in prices:
         if price.exact:

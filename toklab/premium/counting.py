@@ -15,6 +15,8 @@ import hashlib
 import json
 from importlib import resources
 
+from toklab.signature import Signature
+
 
 @dataclasses.dataclass(frozen=True)
 class Counting:
@@ -28,10 +30,11 @@ class Counting:
 def _table() -> tuple[dict, str]:
     text = resources.files("toklab.data").joinpath("counting.json").read_text(encoding="utf-8")
     data = json.loads(text)
-    return data, f"counting:toklab/data/counting.json@{data['checked']}|counting_sha256:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    return data, Signature.of(("counting", f"toklab/data/counting.json@{data['checked']}"),
+                              ("counting_sha256", hashlib.sha256(text.encode()).hexdigest()[:16]))
 
 
-def mapping_signature() -> str:
+def mapping_signature() -> Signature:
     return _table()[1]
 
 

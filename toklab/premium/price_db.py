@@ -19,6 +19,7 @@ import re
 from decimal import Decimal
 
 from toklab.premium.counting import Counting, counting_for, input_limit
+from toklab.signature import Signature
 
 MAX_AGE_DAYS = 90
 _DATE = re.compile(r"(20\d\d)-(\d\d)-(\d\d)|datetime\.date\((\d{4}), (\d{1,2}), (\d{1,2})\)")
@@ -134,8 +135,9 @@ def _window_note(model) -> str:
     return "context window (genai-prices: the most input tokens the model takes)"
 
 
-def signature(snapshot: Snapshot, today: dt.date) -> str:
-    return f"prices:{snapshot.origin.replace(' ', '_')}|price_data_dated:{snapshot.dated}|priced_on:{today}"
+def signature(snapshot: Snapshot, today: dt.date) -> Signature:
+    return Signature.of(("prices", snapshot.origin.replace(" ", "_")), ("price_data_dated", snapshot.dated),
+                        ("priced_on", today))
 
 
 def age_warning(dated: str, today: dt.date) -> str | None:

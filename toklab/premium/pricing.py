@@ -24,6 +24,7 @@ from pathlib import Path
 import polars as pl
 
 from toklab.errors import CorruptFileError, MissingFileError, SpecError
+from toklab.signature import Signature, build, section
 from toklab.suggest import nearest
 
 DEFAULT_MODELS = (
@@ -115,9 +116,10 @@ def load_prices(path: Path | None = None, today: dt.date | None = None, refresh:
     today = today or dt.date.today()
     if path is not None:
         prices, origin = _load_file(path, count_with or {})
-        return prices, f"{origin}|{mapping_signature()}|priced_on:{today}"
+        return prices, Signature.of(origin, mapping_signature(), ("priced_on", today))
     snapshot = price_db.refresh(today) if refresh else price_db.newest_snapshot(today)
-    return price_db.entries(snapshot, today, count_with), f"{price_db.signature(snapshot, today)}|{mapping_signature()}"
+    return price_db.entries(snapshot, today, count_with), Signature.of(price_db.signature(snapshot, today),
+                                                                       mapping_signature())
 
 
 def _load_file(path: Path, count_with: dict[str, str]) -> tuple[dict[str, Price], str]:
@@ -145,7 +147,7 @@ def _load_file(path: Path, count_with: dict[str, str]) -> tuple[dict[str, Price]
     except (KeyError, TypeError) as exc:
         raise CorruptFileError(f"{origin}: expected {{'models': [{{{', '.join(FILE_FIELDS)}}}]}}; missing {exc}") from None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return prices, f"prices:{origin}@{data.get('snapshot', 'undated')}|prices_sha256:{digest}"
+    return prices, Signature.of(("prices", f"{origin}@{data.get('snapshot', 'undated')}"), ("prices_sha256", digest))
 
 
 def _utf8(raw: bytes, origin: str) -> str:
@@ -257,7 +259,7 @@ def _price_row(price: Price, r: dict, content_tokens: float, scenario: Scenario 
 @dataclasses.dataclass(frozen=True)
 class PriceResult:
     table: pl.DataFrame  # one row per (model, language)
-    signature: str
+    signature: Signature
     prices: list[Price]  # as priced: a closed model counted by its vendor is exact here
 
 
@@ -265,7 +267,7 @@ PREMIUM_COLUMNS = ("tokenizer", "lang", "lang_name", "script", "premium", "premi
                    "pivot_fertility")
 
 
-def price_audit(audit, adapters_by_spec: dict[str, str], prices: list[Price], prices_signature: str, pivot: str,
+def price_audit(audit, adapters_by_spec: dict[str, str], prices: list[Price], prices_signature: Signature, pivot: str,
                 content_tokens: float, scenario: Scenario | None, mix: tuple[float, float] = (0.75, 0.25),
                 counted=()) -> PriceResult:
     """Price every selected model per language from an audit of the tokenizers that count for
@@ -281,10 +283,9 @@ def price_audit(audit, adapters_by_spec: dict[str, str], prices: list[Price], pr
         prices = [dataclasses.replace(p, tokenizer=by_model[p.model].spec, exact=True, why=by_model[p.model].how)
                   if p.model in by_model else p for p in prices]
     table = price_table(frame, prices, content_tokens, scenario, mix)
-    scenario_part = (f"scenario:{scenario.requests}x{scenario.input_words:g}in+{scenario.output_words:g}out_words"
-                     if scenario else "")
-    signature = "|".join(p for p in (audit.signature, *(c.signature for c in by_model.values()), prices_signature,
-                                     f"models:{','.join(p.model for p in prices)}",
-                                     f"content_tokens:{content_tokens:g}", f"mix:{mix[0]:g}in/{mix[1]:g}out",
-                                     scenario_part) if p)
+    scenario_part = ("scenario", f"{scenario.requests}x{scenario.input_words:g}in+{scenario.output_words:g}out_words"
+                     ) if scenario else None
+    signature = build(section("audit", audit.signature), *(section("counted", c.signature) for c in by_model.values()),
+                      section("prices", prices_signature), ("models", ",".join(p.model for p in prices)),
+                      ("content_tokens", f"{content_tokens:g}"), ("mix", f"{mix[0]:g}in/{mix[1]:g}out"), scenario_part)
     return PriceResult(table, signature, prices)

@@ -40,6 +40,7 @@ import polars as pl
 from toklab.cache import CacheWarning, cache_dir_or_none
 from toklab.errors import CorpusError, SpecError, ToklabError
 from toklab.paths import short_hash
+from toklab.signature import Signature
 
 
 class VendorError(ToklabError):
@@ -89,7 +90,7 @@ def vendor_for(model: str) -> Vendor:
                     "(models with a public tokenizer are counted locally by their tokenizer spec)")
 
 
-def signature(model: str) -> str:
+def signature(model: str) -> Signature:
     """`counted:anthropic/claude-…|sdk:anthropic X.Y.Z`: who counted, and through which SDK."""
     from importlib import metadata
 
@@ -98,7 +99,7 @@ def signature(model: str) -> str:
         version = metadata.version(vendor.package)
     except metadata.PackageNotFoundError:
         version = "not-installed"
-    return f"counted:{vendor.name}/{model}|sdk:{vendor.package} {version}"
+    return Signature.of(("counted", f"{vendor.name}/{model}"), ("sdk", f"{vendor.package} {version}"))
 
 
 def sample_doc_ids(doc_ids, per_language: int, seed: int) -> list:

@@ -26,7 +26,7 @@ from toklab.premium import AuditOptions, BootstrapOptions, run_audit
 from toklab.premium.closed_counts import gather
 from toklab.premium.pricing import DEFAULT_MODELS, Price, load_prices, price_audit, select
 from toklab.registry import load_tokenizer
-from toklab.signature import library_versions
+from toklab.signature import Signature, library_versions
 
 Progress = Callable[[str], None]
 CONTENT_TOKENS = 1_000_000  # the priced content: what one million pivot-language tokens say
@@ -54,7 +54,7 @@ class Provenance:
     """One section's origin: what it is, and the signature of the computation behind it."""
     key: str
     title: str
-    signature: str
+    signature: Signature
     label: str = ""  # the link's text (default: the key)
 
     def __post_init__(self) -> None:

@@ -15,6 +15,7 @@ from toklab.languages import language_name
 from toklab.loss.attribution import STAGES
 from toklab.report import figures
 from toklab.report.collect import CONTENT_TOKENS, ReportData, short_name
+from toklab.signature import Signature
 
 
 @dataclasses.dataclass(frozen=True)
@@ -334,22 +335,21 @@ def missing_figures(data: ReportData, shown: list[FigureSpec]) -> list[str]:
     return notes
 
 
-def price_snapshot(signature: str) -> str:
-    """The price part of a signature (`prices:…|price_data_dated:…|priced_on:…|counting:…`) in words."""
-    return "; ".join(part.replace(":", " ", 1).replace("_", " ") for part in signature.split("|"))
+def price_snapshot(signature: Signature) -> str:
+    """The price part of a signature (prices, price_data_dated, priced_on, counting…) in words."""
+    return "; ".join(f"{key.replace('_', ' ')} {value}" for key, value in Signature.parse(signature).fields())
 
 
 def methodology(data: ReportData) -> list[tuple[str, str]]:
     """(term, description) pairs, every value taken from what was computed."""
     corpus, options = data.corpus, data.options
-    audit_signature = data.provenance["audit"].signature
-    method = next(p for p in audit_signature.split("|") if p.startswith("bootstrap:"))
+    interval = Signature.parse(data.provenance["audit"].signature).get("bootstrap")
     items = [
         ("Corpus", f"{corpus.spec.canonical}: {len(corpus.langs)} languages, {corpus.frame.height:,} documents, "
                    f"{corpus.n_bytes:,} bytes; content sha256 {corpus.content_hash}"),
         ("Pivot", f"{language_name(data.pivot)} ({data.pivot})"),
         ("Premium", "tokens of a language over the pivot's on the same documents (sums over aligned documents); "
-                    f"interval: paired bootstrap over documents ({method.removeprefix('bootstrap:')}, percentile). "
+                    f"interval: paired bootstrap over documents ({interval}, percentile). "
                     "Byte premium: the same ratio for UTF-8 bytes."),
         ("Prices", f"{price_snapshot(data.price_snapshot)}. Cost = {CONTENT_TOKENS:,} × premium × (the blended "
                    f"price at a {_mix(data)} input:output token mix) / 1M; effective context = input window / premium. "
