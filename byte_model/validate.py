@@ -51,6 +51,9 @@ def validate_train(train: TrainConfig) -> None:
             raise SpecError(f"--set {name}={value}: must be a finite number above 0")
     _finite_at_least("weight_decay", train.weight_decay)
     _finite_at_least("minutes", train.minutes)
+    if train.minutes > MAX_MINUTES:  # its step count would pass 2^63 (and no run lasts that long)
+        raise SpecError(f"--minutes {train.minutes:g}: at most {MAX_MINUTES:,} (a year); give a step budget with "
+                        "--steps for longer runs")
     _fraction("min_lr_ratio", train.min_lr_ratio)
     _fraction("val_fraction", train.val_fraction, upper_open=True)
     for name, allowed in CHOICES.items():
@@ -63,6 +66,7 @@ def validate_train(train: TrainConfig) -> None:
 
 INT64_MAX = 2**63 - 1  # torch and numpy hold seeds, counts and sizes in 64-bit integers
 MAX_THREADS = 4096
+MAX_MINUTES = 525_600
 
 
 def _fits_memory(model: ModelConfig, train: TrainConfig) -> None:

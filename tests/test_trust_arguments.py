@@ -118,6 +118,8 @@ def test_float_options_take_finite_ascii_numbers(args, bad):
     (("byte", "eval", "RUN", "--per-lang", str(2**64)), ("--per-lang", "too large")),
     (("byte", "eval", "RUN", "--batch-size", str(2**80)), ("--batch-size", "too large")),
     (("byte", "bench", "--threads", str(2**40)), ("--threads",)),
+    (("byte", "sample", "RUN", "--max-bytes", str(10**18)), ("--max-bytes",)),  # a forward pass per byte: a hang
+    (("byte", "train", "--minutes", "1e300"), ("--minutes",)),
 ])
 def test_seeds_and_counts_stay_within_64_bits(args, needles):
     assert_one_line_error(run_cli(*args), *needles)

@@ -225,7 +225,8 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, threads, protocol, d
 @byte_group.command("sample")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--prompt", default="", help="Text to continue.")
-@click.option("--max-bytes", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--max-bytes", type=click.IntRange(min=1, max=1_000_000), default=200, show_default=True,
+              help="Bytes to generate (one forward pass each).")
 @click.option("--temperature", type=FiniteFloat(low=0.0), default=0.8, show_default=True,
               help="0 = greedy (always the most likely byte).")
 @click.option("--top-k", type=click.IntRange(min=0), default=0, show_default=True, help="0 = no top-k filter.")
