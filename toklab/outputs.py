@@ -285,6 +285,7 @@ def folder_lock(folder: Path, what: str = "run folder",
     except ImportError:  # no flock on this platform: unlocked, as before
         yield folder
         return
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
@@ -300,8 +301,19 @@ def folder_lock(folder: Path, what: str = "run folder",
             pass  # a file system without flock (some network mounts): unlocked, as before
         _record_holder(fd)
         yield folder
+    except BaseException:
+        if created:  # a refused start leaves no folder behind (only if nothing but the lock was written)
+            _remove_if_only_lock(folder)
+        raise
     finally:
         os.close(fd)  # releases the lock
+
+
+def _remove_if_only_lock(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        if [p.name for p in folder.iterdir()] == [LOCK_NAME]:
+            (folder / LOCK_NAME).unlink()
+            folder.rmdir()
 
 
 def _record_holder(fd: int) -> None:
