@@ -109,3 +109,21 @@ def test_a_command_group_alone_shows_its_help():
     for group in ("glitch", "byte", "corpora", "tokenizers", "bench"):
         result = run_cli(group)
         assert result.exit_code == 0 and result.output.startswith("Usage:") and "error" not in result.output, group
+
+
+def test_piped_stderr_holds_only_the_error_line(tiny_parallel, tmp_path):
+    """Without a terminal no progress bar is drawn: rich ended an undrawn bar with an empty line, so a
+    successful run wrote a stray newline and an error came as two lines."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import CLI_SCRIPT
+
+    env = {**os.environ, "TOKLAB_HOME": str(tmp_path / "home")}
+    ok = subprocess.run([sys.executable, str(CLI_SCRIPT), "audit", "-t", "bytes:utf8", "--corpus", f"file:{tiny_parallel}",
+                         "--resamples", "20"], capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0 and ok.stderr == ""
+    bad = subprocess.run([sys.executable, str(CLI_SCRIPT), "audit", "-t", "bytes:utf8", "--corpus", f"file:{tiny_parallel}",
+                          "--pivot", "xx"], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode != 0 and bad.stderr.startswith("error: ") and bad.stderr.count("\n") == 1

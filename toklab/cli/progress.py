@@ -12,9 +12,13 @@ from toklab.cli.render import stderr_console, text_cell
 
 @contextlib.contextmanager
 def progress_callback(description: str, total: int) -> Iterator:
+    console = stderr_console()
+    if not console.is_terminal:  # no bar to draw: rich would still end it with an empty line on stderr
+        yield lambda label="": None
+        return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("eta"), TimeRemainingColumn())
-    with Progress(*columns, console=stderr_console(), transient=True) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(description, total=total)
 
         def advance(label: str = "") -> None:
@@ -30,14 +34,17 @@ class TrainingProgress:
     plain text, so they read the same when piped (where the bar is not drawn)."""
 
     def __enter__(self) -> "TrainingProgress":
+        self.console = stderr_console()
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[detail]}"),
-                            TimeElapsedColumn(), console=stderr_console(), transient=True)
-        self.bar.__enter__()
+                            TimeElapsedColumn(), console=self.console, transient=True)
+        self.drawn = self.console.is_terminal  # piped: log lines only (a bar would end with an empty line)
+        if self.drawn:
+            self.bar.__enter__()
         self.task = self.bar.add_task("", total=None, detail="")
         return self
 
     def log(self, message: str) -> None:
-        self.bar.console.print(message, markup=False, highlight=False)
+        self.console.print(message, markup=False, highlight=False)
         self.bar.update(self.task, description=text_cell(message[:48]), completed=0, total=None, detail="")
 
     def on_step(self, report) -> None:
@@ -48,4 +55,5 @@ class TrainingProgress:
                                f"{report.bytes_per_s:,.0f} B/s")
 
     def __exit__(self, *exc) -> None:
-        self.bar.__exit__(*exc)
+        if self.drawn:
+            self.bar.__exit__(*exc)
