@@ -79,6 +79,7 @@ def test_input_limit_replaces_the_whole_window_where_the_vendor_states_one():
 def test_age_warning_after_ninety_days():
     assert not stale("2026-10-01", dt.date(2026, 12, 4))
     assert stale("2026-09-01", dt.date(2026, 12, 4))
+    assert stale("2999-01-01", dt.date(2026, 12, 4))  # a date after today is no date to trust
 
 
 def test_unknown_and_unmapped_models_are_one_line_errors():

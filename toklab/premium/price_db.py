@@ -141,11 +141,14 @@ def signature(snapshot: Snapshot, today: dt.date) -> Signature:
 
 
 def age_warning(dated: str, today: dt.date) -> str | None:
-    """Why a price needs checking (dated more than MAX_AGE_DAYS before `today`, or undated), or None."""
+    """Why a price needs checking (dated more than MAX_AGE_DAYS before `today`, after `today`, or
+    undated), or None."""
     try:
         days = (today - dt.date.fromisoformat(dated)).days
     except ValueError:  # "undated", or a date a price file wrote otherwise
         return f"undated ({dated!r})"
+    if days < 0:  # a typo or a wrong clock: the price's age is unknown
+        return f"dated {dated}, after today ({today})"
     return f"dated {dated}, {days} days ago (more than {MAX_AGE_DAYS})" if days > MAX_AGE_DAYS else None
 
 
