@@ -333,7 +333,7 @@ def price_file(tmp_path, text) -> str:
     return str(path)
 
 
-OK_MODEL = {"model": "m", "input_per_1m": 1.0, "tokenizer": "bytes:utf8"}
+OK_MODEL = {"model": "m", "input_per_1m": 1.0, "output_per_1m": 4.0, "tokenizer": "bytes:utf8"}
 
 
 @pytest.mark.parametrize("content, needles", [

@@ -14,6 +14,7 @@ from corpora import load_corpus
 from toklab.cli.options import FiniteFloat, corpus_spec_from_flags, format_option, new_target, output_option
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import signature_line, stderr_console, stdout_console, text_cell, write_frame
+from toklab.finite import check_finite
 from toklab.premium.audit import AuditOptions, run_audit
 from toklab.premium.closed_counts import gather
 from toklab.premium.counts_file import write_counts_file
@@ -50,6 +51,7 @@ from toklab.registry import load_tokenizer
 @click.option("--langs", default=None, help="Comma-separated language codes.")
 @click.option("--pivot", default="eng_Latn", show_default=True)
 @click.option("--content-tokens", default=1_000_000, show_default=True, type=FiniteFloat(low=0.0),
+              callback=lambda ctx, param, value: _at_most(value, MAX_CONTENT_TOKENS, param),
               help="Amount of content, in pivot-language tokens, to price.")
 @click.option("--mix", default="3:1", show_default=True,
               help="INPUT:OUTPUT token mix of the blended price (3:1: three input tokens per output token).")
@@ -97,6 +99,16 @@ def price_cmd(models, price_file, refresh_prices, count_with, vendor_counts, cou
           lambda: _report(table, result.prices, content_tokens, parsed_scenario, shares, show_all, signature))
 
 
+MAX_CONTENT_TOKENS = 1e15  # far beyond any bill, far below a float's overflow to inf in a cost
+
+
+def _at_most(value: float, high: float, param) -> float:
+    if value > high:
+        raise click.BadParameter(f"{value:g} is more than {high:g} tokens; price a smaller amount of content",
+                                 param=param)
+    return value
+
+
 def _counted(chosen, loaded, pivot, vendor_counts, counts_file, sample, save_counts):
     """Vendor counts for the estimated models (asked now, or from a shared file), saved when asked."""
     if not (vendor_counts or counts_file):
@@ -113,6 +125,7 @@ def _counted(chosen, loaded, pivot, vendor_counts, counts_file, sample, save_cou
 
 def _emit(frame, fmt, output, signature, show_table) -> None:
     if fmt == "table":
+        check_finite(frame, "price table")  # as the exports: no $inf shown with exit code 0
         show_table()
     else:
         write_frame(frame, fmt, output, signature)

@@ -19,6 +19,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.languages import language_name, script_of
 from toklab.premium.counted_premium import premiums_from_counts
+from toklab.premium.counts_file import CountsFileError
 from toklab.premium.inflation import BootstrapOptions
 from toklab.signature import Signature
 
@@ -52,9 +53,10 @@ def count_with_vendor(model: str, docs: pl.DataFrame, progress: Callable[[], Non
 
 
 def counted_premiums(model: str, counts: pl.DataFrame, docs: pl.DataFrame, pivot: str,
-                     bootstrap: BootstrapOptions, origin: str) -> CountedPremiums:
-    """Premium rows shaped like the audit's, for `pricing.price_audit`."""
+                     bootstrap: BootstrapOptions, origin: str, where: str = "the vendor's counts") -> CountedPremiums:
+    """Premium rows shaped like the audit's, for `pricing.price_audit`; `where` names the counts in errors."""
     mine = counts.filter(pl.col("model") == model)
+    _check_complete(mine, model, pivot, where)
     premiums = premiums_from_counts(mine, pivot, bootstrap)
     spec = f"counted:{model}"
     pivot_docs = docs.filter((pl.col("lang") == pivot) & pl.col("doc_id").is_in(mine["doc_id"].implode()))
@@ -69,6 +71,27 @@ def counted_premiums(model: str, counts: pl.DataFrame, docs: pl.DataFrame, pivot
     sample = int(premiums["docs"].max() or 0)
     how = f"counted by the vendor ({origin}) on {sample} sampled documents per language, framing removed"
     return CountedPremiums(rows, spec, how, Signature.of(("counts", spec), origin, ("docs_per_lang", sample)))
+
+
+def _check_complete(counts: pl.DataFrame, model: str, pivot: str, where: str) -> None:
+    """Every language counted on the pivot's documents, and the pivot on some tokens: a premium from
+    fewer documents than the signature's docs_per_lang, or over 0 tokens, is refused."""
+    pivot_ids = counts.filter(pl.col("lang") == pivot)["doc_id"]
+    if pivot_ids.len() and int(counts.filter(pl.col("lang") == pivot)["tokens"].sum()) == 0:
+        raise CountsFileError(f"{where}: the pivot {pivot} has 0 tokens under {model} in all {pivot_ids.len()} "
+                              "documents, so no premium can be taken; count the pivot's documents again, or choose "
+                              "another --pivot")
+    for (lang,), part in counts.filter(pl.col("lang") != pivot).sort("lang").group_by("lang", maintain_order=True):
+        lacking = pivot_ids.filter(~pivot_ids.is_in(part["doc_id"].implode())).sort()
+        extra = part["doc_id"].filter(~part["doc_id"].is_in(pivot_ids.implode())).sort()
+        if lacking.len() or extra.len():
+            ids = lacking if lacking.len() else extra
+            verb = "lacks" if ids.len() == 1 else "lack"
+            whose = (f"of the pivot {pivot}'s {pivot_ids.len()} documents {verb} a count in {lang}" if lacking.len()
+                     else f"of {lang}'s {part.height} documents {verb} a count in the pivot {pivot}")
+            shown = ", ".join(str(i) for i in ids.head(5)) + (", …" if ids.len() > 5 else "")
+            raise CountsFileError(f"{where}: {ids.len()} {whose} under {model} (id{'s' if ids.len() > 1 else ''} "
+                                  f"{shown}); count the same documents in every language, or drop those ids")
 
 
 def gather(prices, corpus: Corpus, pivot: str, *, ask_vendors: bool, counts_path: Path | None, per_language: int,
@@ -95,7 +118,8 @@ def gather(prices, corpus: Corpus, pivot: str, *, ask_vendors: bool, counts_path
             counts, origin, texts = count_with_vendor(price.model, docs, progress), signature(price.model), docs
         else:
             continue
-        found.append(counted_premiums(price.model, counts, texts, pivot, bootstrap, origin))
+        where = f"counts file {counts_path}" if counts is shared.get(price.model) else "the vendor's counts"
+        found.append(counted_premiums(price.model, counts, texts, pivot, bootstrap, origin, where))
         frames.append(counts)
     return found, pl.concat(frames) if frames else None
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from toklab.errors import CorruptFileError, MissingFileError, SpecError
+from toklab.errors import CorruptFileError, SpecError
 from toklab.paths import atomic_path
+from toklab.premium.user_files import BOM, check_text, require_regular_file
 
 
 class CountsFileError(CorruptFileError):
@@ -58,8 +59,7 @@ def read_counts_file(path) -> pl.DataFrame:
     """
     path = Path(path)
     suffix = _suffix(path)
-    if not path.is_file():
-        raise MissingFileError(f"counts file {path} does not exist")
+    require_regular_file(path, "counts file")
     if suffix == ".parquet":
         try:
             frame = pl.read_parquet(path)
@@ -68,7 +68,7 @@ def read_counts_file(path) -> pl.DataFrame:
         rows = _validated_rows(path, enumerate(frame.iter_rows(named=True), 1), frame.columns, where="row")
     else:
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_text(encoding="utf-8").removeprefix(BOM)  # a spreadsheet's BOM is not the header
         except UnicodeDecodeError as exc:
             raise CountsFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         rows = _jsonl_rows(path, text) if suffix == ".jsonl" else _csv_rows(path, text)
@@ -97,6 +97,8 @@ def _jsonl_rows(path: Path, text: str) -> list[tuple]:
                 record = json.loads(line)
             except ValueError:
                 record = None
+            except RecursionError:
+                raise CountsFileError(f"{path}, line {number}: not valid JSON (nested too deeply)") from None
             if not isinstance(record, dict):
                 raise CountsFileError(f"{path}, line {number}: not a JSON object")
             missing = [c for c in COUNT_COLUMNS if c not in record]
@@ -139,5 +141,5 @@ def _whole(value, at: str, column: str) -> int:
 
 def _name(value, at: str, column: str) -> str:
     if isinstance(value, str) and value.strip():
-        return value.strip()
+        return check_text(value.strip(), at, column)
     raise CountsFileError(f"{at}: no {column}")

@@ -17,13 +17,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import math
 from pathlib import Path
 
 import polars as pl
 
-from toklab.errors import CorruptFileError, MissingFileError, SpecError
+from toklab.errors import CorruptFileError, SpecError
+from toklab.premium.user_files import check_text, load_json, require_regular_file
 from toklab.signature import Signature, build, section
 from toklab.suggest import nearest
 
@@ -123,12 +123,11 @@ def load_prices(path: Path | None = None, today: dt.date | None = None, refresh:
 
 
 def _load_file(path: Path, count_with: dict[str, str]) -> tuple[dict[str, Price], str]:
-    if not path.is_file():
-        raise MissingFileError(f"price file {path} does not exist")
+    require_regular_file(path, "price file")
     origin = str(path)
     text = _utf8(path.read_bytes(), origin)
+    data = load_json(text, origin)
     try:
-        data = json.loads(text)
         if not isinstance(data, dict) or not isinstance(data.get("models"), list):
             raise KeyError("models")
         prices = {}
@@ -142,12 +141,13 @@ def _load_file(path: Path, count_with: dict[str, str]) -> tuple[dict[str, Price]
                                        f"{[e.get('model') for e in data['models']].index(price.model)} and {index}); "
                                        "keep one price per model")
             prices[price.model] = price
-    except json.JSONDecodeError as exc:
-        raise CorruptFileError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except (KeyError, TypeError) as exc:
         raise CorruptFileError(f"{origin}: expected {{'models': [{{{', '.join(FILE_FIELDS)}}}]}}; missing {exc}") from None
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return prices, Signature.of(("prices", f"{origin}@{data.get('snapshot', 'undated')}"), ("prices_sha256", digest))
+    snapshot = data.get("snapshot", "undated")
+    if isinstance(snapshot, str):
+        check_text(snapshot, origin, "snapshot")
+    return prices, Signature.of(("prices", f"{origin}@{snapshot}"), ("prices_sha256", digest))
 
 
 def _utf8(raw: bytes, origin: str) -> str:
@@ -166,8 +166,13 @@ def _file_price(entry: dict, origin: str, count_with: dict[str, str]) -> Price:
     wrong = [field for field, value in texts.items() if value is not None and not isinstance(value, str)]
     if wrong:
         raise CorruptFileError(f"{origin}: model {model!r}: {wrong[0]} is {texts[wrong[0]]!r}; write it as a string")
-    if entry.get("input_per_1m") is None:
-        raise CorruptFileError(f"{origin}: model {model!r} has no input_per_1m; write its input price per 1M tokens")
+    check_text(model, origin, "a model name")
+    for field, value in texts.items():
+        if value is not None:
+            check_text(value, f"{origin}: model {model!r}", field)
+    for field, what in (("input_per_1m", "input"), ("output_per_1m", "output")):
+        if entry.get(field) is None:
+            raise CorruptFileError(f"{origin}: model {model!r} has no {field}; write its {what} price per 1M tokens")
     for field in ("input_per_1m", "output_per_1m", "cached_input_per_1m", "context_window"):
         value = entry.get(field)
         if value is None and field != "input_per_1m":
@@ -241,7 +246,8 @@ def _price_row(price: Price, r: dict, content_tokens: float, scenario: Scenario 
         "cached_input_per_1m": price.cached_input_per_1m,
         "input_cost": tokens * price.input_per_1m / 1e6,
         "output_cost": tokens * output / 1e6 if output is not None else None,
-        # blended at the input:output mix; a model with no output price is priced on input alone
+        # blended at the input:output mix; a model with no output price (in the database) is priced on input
+        # alone, here and in the monthly bill
         "content_cost": tokens * (mix[0] * price.input_per_1m + mix[1] * (output if output is not None
                                                                           else price.input_per_1m)) / 1e6,
         "effective_context": price.context_window / r["premium"] if price.context_window else None,
@@ -252,7 +258,8 @@ def _price_row(price: Price, r: dict, content_tokens: float, scenario: Scenario 
         row["monthly_input_tokens"] = scenario.requests * scenario.input_words * per_word
         row["monthly_output_tokens"] = scenario.requests * scenario.output_words * per_word
         row["monthly_bill"] = (row["monthly_input_tokens"] * price.input_per_1m
-                               + row["monthly_output_tokens"] * (output or 0.0)) / 1e6
+                               + row["monthly_output_tokens"] * (output if output is not None
+                                                                 else price.input_per_1m)) / 1e6
     return row
 
 

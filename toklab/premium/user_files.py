@@ -1,0 +1,49 @@
+"""Checks shared by the files a user hands the pricing: a price file (`--prices`) and a counts file
+(`--counts`). Each problem is one line naming the file and, where there is one, the field."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from toklab.errors import CorruptFileError, MissingFileError
+
+BOM = "\ufeff"
+KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+         (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+def require_regular_file(path: Path, what: str) -> None:
+    """`path` is a regular file (after links), or one line saying what it is instead."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise MissingFileError(f"{what} {path} does not exist") from None
+    except OSError as exc:
+        raise MissingFileError(f"{what} {path} cannot be read ({exc.strerror or exc}); check that you may "
+                               "read it") from None
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in KINDS if test(mode)), "a special file")
+        raise MissingFileError(f"{what} {path} is {kind}, not a regular file; save the {what} as a file and name it")
+
+
+def load_json(text: str, origin: str):
+    """`text` parsed as JSON; an error names `origin` (a file, or a file and a line)."""
+    try:
+        return json.loads(text.removeprefix(BOM))
+    except json.JSONDecodeError as exc:
+        raise CorruptFileError(f"{origin}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise CorruptFileError(f"{origin}: not valid JSON (nested too deeply); write a flat JSON document") from None
+
+
+def check_text(value: str, origin: str, field: str) -> str:
+    """`value` unless it holds a lone surrogate (a `\\udc00` escape), which no UTF-8 output can carry."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CorruptFileError(f"{origin}: {field} holds a lone surrogate escape \\u{ord(value[exc.start]):04x} "
+                               f"(character {exc.start + 1}), which cannot be encoded as UTF-8; write the character "
+                               "itself, or a full surrogate pair") from None
+    return value
