@@ -14,9 +14,9 @@ from pathlib import Path
 
 import torch
 
-from toklab.errors import CorruptFileError, MissingFileError
+from toklab.errors import CorruptFileError
 from toklab.integrity import seal, unseal
-from toklab.paths import atomic_write_bytes
+from toklab.paths import atomic_write_bytes, not_a_file
 
 MAGIC = b"TOKLABCKPT1"
 
@@ -30,7 +30,8 @@ def save_checkpoint(path: Path, payload: dict) -> None:
 def load_checkpoint(path: Path, map_location: str | torch.device = "cpu") -> dict:
     path = Path(path)
     if not path.is_file():
-        raise MissingFileError(f"checkpoint {path} does not exist")
+        raise not_a_file(path, "checkpoint", "give a run directory written by `toklab byte train`, or its "
+                         "checkpoint.pt / best.pt")
     data, problem = unseal(path.read_bytes(), MAGIC)
     if problem == "bad header":
         raise CorruptFileError(f"{path}: not a toklab checkpoint (bad header); pass a run directory "

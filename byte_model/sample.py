@@ -17,7 +17,9 @@ def generate(model, vocab: Vocabulary, prompt_ids: list[int], max_new: int, temp
     out: list[int] = []
     for _ in range(max_new):
         context = torch.tensor([ids[-model.cfg.ctx :]], dtype=torch.long, device=device)
-        logits = model(context)[0, -1].float().cpu()
+        # float64: a temperature beyond float32's range (1e39) must flatten the distribution, not
+        # overflow to NaN and fall back to greedy sampling
+        logits = model(context)[0, -1].double().cpu()
         logits[vocab.base :] = float("-inf")  # never emit specials mid-text
         if temperature <= 0:
             next_id = int(logits.argmax())
@@ -33,7 +35,7 @@ def generate(model, vocab: Vocabulary, prompt_ids: list[int], max_new: int, temp
 
 
 def _scaled(logits: torch.Tensor, temperature: float) -> torch.Tensor:
-    """logits / temperature; a temperature so small that this overflows (1e-300 is 0 in float32)
+    """logits / temperature (float64); a temperature so small that this overflows (1e-320)
     samples its limit, the most likely byte, instead of failing on NaN probabilities."""
     scaled = logits / temperature
     if torch.isfinite(scaled.max()) and not torch.isnan(scaled).any():

@@ -46,7 +46,7 @@ from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile, use_threads
 from byte_model.schedule import lr_factor, reaches_peak
 from byte_model.validate import validate
-from toklab.errors import CorruptFileError, SpecError, ToklabError
+from toklab.errors import CorruptFileError, MissingFileError, SpecError, ToklabError
 from toklab.outputs import append_text, atomic_path
 from toklab.signature import Signature, section
 
@@ -516,9 +516,19 @@ def resume_config(payload: dict, steps: int | None,
     return model_cfg, train_cfg
 
 
+def refuse_resume_without_checkpoint(run_dir: Path) -> None:
+    """A run folder whose run never saved (it diverged, or was killed, before its first checkpoint)
+    has nothing to resume: say so, and how to start over."""
+    if run_dir.is_dir() and (run_dir / "config.json").is_file() and not (run_dir / CHECKPOINT).exists():
+        raise MissingFileError(f"--resume {run_dir}: no checkpoint was written (the run stopped — diverged or was "
+                               f"killed — before its first save), so there is nothing to resume; start a new run "
+                               f"with --out {run_dir} --force, or another --out")
+
+
 def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C.TrainConfig | None,
                     resume: bool, steps: int | None = None, folder_locked: bool = False, **callbacks) -> Trainer:
     if resume:
+        refuse_resume_without_checkpoint(Path(run_dir))
         payload = require(load_checkpoint(Path(run_dir) / CHECKPOINT), Path(run_dir) / CHECKPOINT, RESUME_KEYS)
         model_cfg, train_cfg = resume_config(payload, steps, run_dir)
         trainer = Trainer(run_dir, model_cfg, train_cfg, **callbacks)

@@ -37,6 +37,7 @@ from corpora.readers import (
     unreadable_parquet,
 )
 from toklab.errors import CorpusError, SpecError
+from toklab.suggest import some_names
 from toklab.paths import file_sha256
 from toklab.signature import Signature
 from toklab.spec import Spec
@@ -97,21 +98,21 @@ class CorpusStream:
 
     def blocks(self) -> Iterator[ParsedBlock]:
         shared = self._shared_ids
-        seen: set[str] = set()
+        seen: set[str] = set()  # every language of the corpus, not only those langs= keeps
+        wanted = _wanted_langs(self.spec)
         docs = 0
-        for number, block in enumerate(self._wanted()):
-            frame = block.frame
-            seen.update(frame["lang"].unique().to_list())
+        for number, block in enumerate(self._parsed()):
+            seen.update(block.frame["lang"].unique().to_list())
+            frame = block.frame if wanted is None else block.frame.filter(pl.col("lang").is_in(sorted(wanted)))
             docs += frame.height
             if shared is not None:
                 frame = frame.filter(pl.col("doc_id").is_in(shared[0].implode()))
             yield dataclasses.replace(block, frame=check_document_sizes(frame, self.spec, self.spec.target),
                                       dropped=shared[1] if shared is not None and number == 0 else None)
-        wanted = _wanted_langs(self.spec)
         missing = sorted(wanted - seen) if wanted else []
         if missing:
             raise SpecError(f"{self.spec}: no documents of language {', '.join(missing)} in the corpus "
-                            f"(languages found: {', '.join(sorted(seen)[:12]) or 'none'})")
+                            f"(it holds {some_names(sorted(seen)) or 'none'})")
         if not docs:
             raise no_documents(self.spec.target, "every file is empty" if len(self.files) > 1 else
                                "no lines or records in the file")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 
@@ -29,6 +30,23 @@ def cache_dir(kind: str) -> Path:
 def data_root() -> Path | None:
     env = os.environ.get("TOKLAB_DATA")
     return Path(env).expanduser() if env else None
+
+
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
+
+
+def not_a_file(path: Path, what: str, fix: str):
+    """The one-line error for a `what` at `path` that is not a regular file: missing, or what it is
+    instead (a directory, a device, a pipe) — "does not exist" would send the user looking in vain."""
+    from toklab.errors import MissingFileError
+
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError:
+        return MissingFileError(f"{what} {path} does not exist; {fix}")
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return MissingFileError(f"{what} {path} is {kind}, not a regular file; {fix}")
 
 
 def short_hash(text: str | bytes, n: int = 16) -> str:

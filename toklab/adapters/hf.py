@@ -20,6 +20,7 @@ from toklab.adapters.base import Adapter, FlatAnalysis, TokenAnalysis
 from toklab.adapters.bytemap import byte_fallback_value, byte_level_bytes
 from toklab.adapters.rust_errors import PROBE, library_failures
 from toklab.errors import CorruptFileError, MissingFileError
+from toklab.paths import not_a_file
 from toklab.spec import Spec
 from toklab.token_offsets import joined_bytes
 
@@ -31,7 +32,7 @@ def _resolve_local(target: str) -> Path | None:
     if path.is_dir():
         path = path / "tokenizer.json"
         if not path.is_file():
-            raise MissingFileError(f"{path} does not exist; hf: needs a tokenizer.json or a directory holding one")
+            raise not_a_file(path, "tokenizer file", "hf: needs a tokenizer.json or a directory holding one")
         return path
     if path.is_file():
         return path
@@ -113,9 +114,8 @@ class HFAdapter(Adapter):
 
         local = _resolve_local(spec.target)
         if local is None and not _looks_like_repo(spec.target):
-            raise MissingFileError(
-                f"{spec.target} does not exist; hf: needs a tokenizer.json, a directory holding one, or ORG/REPO"
-            )
+            raise not_a_file(Path(spec.target).expanduser(), "tokenizer file",
+                             "hf: needs a tokenizer.json, a directory holding one, or ORG/REPO")
         self.tokenizer = _load_file(local) if local else _load_hub(spec.target)
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()

@@ -14,7 +14,8 @@ import numpy as np
 
 from toklab.adapters.base import Adapter, FlatAnalysis, TokenAnalysis
 from toklab.adapters.bytemap import byte_fallback_value, metaspace_bytes
-from toklab.errors import CorruptFileError, MissingFileError
+from toklab.errors import CorruptFileError
+from toklab.paths import not_a_file
 from toklab.spec import Spec
 
 MODEL_TYPES = {1: "unigram", 2: "bpe", 3: "wordpiece", 4: "chars"}  # sentencepiece ModelType enum
@@ -24,7 +25,7 @@ def load_processor(path: Path):
     import sentencepiece as spm
 
     if not path.is_file():
-        raise MissingFileError(f"SentencePiece model {path} does not exist; give its path after 'spm:'")
+        raise not_a_file(path, "SentencePiece model", "give the path of a .model file after 'spm:'")
     processor = spm.SentencePieceProcessor()
     try:
         processor.LoadFromSerializedProto(path.read_bytes())

@@ -15,7 +15,8 @@ import numpy as np
 from toklab.adapters.base import Adapter
 from toklab.adapters.rust_errors import PROBE, library_failures
 from toklab.adapters.tiktoken_adapter import TiktokenAdapter, _tiktoken_version, check_complete_ranks
-from toklab.errors import CorruptFileError, MissingFileError
+from toklab.errors import CorruptFileError
+from toklab.paths import not_a_file
 from toklab.spec import Spec
 
 # The only special names the Tekken file format fixes; the rest are reserved slots.
@@ -24,7 +25,7 @@ KNOWN_SPECIALS = {0: "<unk>", 1: "<s>", 2: "</s>"}
 
 def _read_tekken(path: Path) -> dict:
     if not path.is_file():
-        raise MissingFileError(f"Tekken file {path} does not exist; give its path after 'tekken:'")
+        raise not_a_file(path, "Tekken file", "give the path of a tekken.json file after 'tekken:'")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")

@@ -18,6 +18,7 @@ import numpy as np
 from toklab.adapters.base import Adapter, FlatAnalysis
 from toklab.adapters.rust_errors import PROBE, library_failures
 from toklab.errors import CorruptFileError, MissingFileError, SpecError
+from toklab.paths import not_a_file
 from toklab.spec import Spec
 
 _CL100K = (
@@ -108,7 +109,7 @@ def load_ranks_file(path: Path) -> dict[bytes, int]:
     import binascii
 
     if not path.is_file():
-        raise MissingFileError(f"ranks file {path} does not exist; give the path after 'tiktoken:'")
+        raise not_a_file(path, "ranks file", "give the path of a .tiktoken ranks file after 'tiktoken:'")
     ranks: dict[bytes, int] = {}
     lines_of_rank: dict[int, int] = {}
     with open(path, "rb") as fh:

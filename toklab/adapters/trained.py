@@ -39,6 +39,11 @@ def _params(spec: Spec) -> tuple[int, str]:
     impl = spec.get("impl", "hf")
     if impl not in ("hf", "spm") or (impl == "spm" and spec.target not in ("bpe", "unigram")):
         raise SpecError(f"{spec}: impl must be 'hf', or 'spm' for bpe/unigram")
+    if "coverage" in dict(spec.params):  # checked here, so a spec never carries a value nobody read
+        if impl != "spm":
+            raise SpecError(f"{spec}: coverage= is read only by impl=spm (SentencePiece's character coverage); "
+                            "drop it, or add impl=spm")
+        _coverage(spec)
     return vocab, impl
 
 

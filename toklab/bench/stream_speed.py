@@ -11,7 +11,10 @@ the raw `encode_ordinary` of the same FLORES sentences, single-threaded, in this
 from __future__ import annotations
 
 import dataclasses
+import contextlib
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -23,7 +26,7 @@ import polars as pl
 
 from corpora import load_corpus
 from toklab.bench.timing import timed
-from toklab.errors import ToklabError
+from toklab.errors import SpecError, ToklabError
 from toklab.outputs import output_error, shown
 from toklab.registry import load_tokenizer
 
@@ -127,16 +130,49 @@ def child_main() -> None:
 
 
 STEPS = 3  # progress calls: one as each phase ends
+SPARE_BYTES = 1_000_000_000  # left free on the disk beside the corpus (the child's cache, other programs)
+
+
+def check_free_space(folder: Path | None, size_bytes: int) -> None:
+    """Refuse a corpus the disk cannot hold, before writing any of it (a full disk hurts everything else on it)."""
+    where = folder or Path(tempfile.gettempdir())
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        return  # unknown: the write itself reports a full disk
+    if size_bytes > free - SPARE_BYTES:
+        raise SpecError(f"--size-gb {size_bytes / 1e9:g}: {shown(where)} has {free / 1e9:.1f} GB free and the "
+                        f"benchmark keeps {SPARE_BYTES / 1e9:g} GB spare; give a smaller --size-gb, or --dir a "
+                        "folder on a disk with more room")
+
+
+def _raise_on_sigterm(signum, _frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def sigterm_unwinds():
+    """SIGTERM unwinds like Ctrl-C, so the temporary corpus is deleted on either; restored after."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    except ValueError:  # not the main thread: signals go elsewhere
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def bench_stream(spec: str = "tiktoken:cl100k_base", size_gb: float = 2.0, jobs: int = 2,
                  folder: Path | None = None, progress: Callable[[str], None] | None = None) -> StreamBench:
     step = progress or (lambda _label: None)
+    check_free_space(folder, int(size_gb * 1e9))
     try:
         scratch = tempfile.TemporaryDirectory(dir=folder)
     except OSError as exc:
         raise output_error(folder or tempfile.gettempdir(), exc, "a temporary folder in") from None
-    with scratch as work:
+    with sigterm_unwinds(), scratch as work:
         corpus = Path(work) / "flores-repeated.jsonl"
         docs, text_bytes = write_corpus(corpus, int(size_gb * 1e9))
         step("corpus written")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from toklab.cli.options import FiniteFloat
 from toklab.cli.progress import progress_callback
 from toklab.cli.render import stdout_console
 
@@ -65,7 +66,7 @@ def bench_loss_cmd(tokenizers, corpus: str) -> None:
 
 @bench_group.command("stream")
 @click.option("-t", "--tokenizer", "spec", default="tiktoken:cl100k_base", show_default=True)
-@click.option("--size-gb", type=click.FloatRange(min=0.01), default=2.0, show_default=True,
+@click.option("--size-gb", type=FiniteFloat(low=0.01, high=100_000), default=2.0, show_default=True,
               help="Size of the generated JSON-lines corpus.")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Threads of the audit.")
 @click.option("--dir", "folder", type=click.Path(exists=True, file_okay=False, writable=True, path_type=Path),

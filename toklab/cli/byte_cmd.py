@@ -17,6 +17,7 @@ from toklab.cli.argtypes import SEED
 from toklab.cli.options import FiniteFloat, format_option, output_option, plot_option, protocol_option
 from toklab.cli.progress import TrainingProgress
 from toklab.cli.render import frame_table, signature_line, stderr_console, stdout_console, write_frame
+from toklab.display import visible, visible_lines
 from toklab.errors import SpecError
 
 
@@ -48,7 +49,7 @@ def byte_group() -> None:
 @click.option("--preset", default="cpu", show_default=True, help=f"One of: {', '.join(C.PRESETS)}.")
 @click.option("--minutes", type=FiniteFloat(low=0.0), default=None,
               help="Time budget; fixed as a step count after the first steps (replaces the preset's budget).")
-@click.option("--steps", type=int, default=None, help="Step budget (replaces the preset's budget).")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="Step budget (replaces the preset's budget).")
 @click.option("--set", "sets", multiple=True, help="Override any config field, e.g. --set d_model=192 --set lr=2e-3.")
 @click.option("--out", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Run directory (default: $TOKLAB_HOME/runs/PRESET-TIME).")
@@ -113,9 +114,10 @@ def _train(trainer_args: dict, replaced: list[Path], folder_locked: bool) -> Non
 
         write_loss_curve(trainer.run_dir / METRICS, trainer.run_dir / "loss.png", trainer.run_dir / VALIDATION)
         click.echo(f"trained {state.step} steps in {state.elapsed / 60:.1f} min "
-                   f"({state.bytes_seen / max(state.elapsed, 1e-9):,.0f} bytes/s); run directory {trainer.run_dir}")
+                   f"({state.bytes_seen / max(state.elapsed, 1e-9):,.0f} bytes/s); "
+                   f"run directory {visible(str(trainer.run_dir))}")
         if state.stopped_early:
-            click.echo(state.stopped_early)
+            click.echo(visible_lines(state.stopped_early))
         if state.best_step:
             click.echo(f"best validation BPB {state.best_val:.4f} at step {state.best_step} ({BEST}; "
                        "`byte eval` uses it unless --checkpoint last)")
@@ -198,7 +200,8 @@ def eval_cmd(run_dir, corpus, first_n, use_all, batch_size, threads, protocol, d
     with progress_callback(f"scoring ({protocol})", None) as advance:
         result = evaluate_run(run_dir, corpus, None if use_all else first_n, batch_size, device,
                               progress=lambda n: [advance() for _ in range(n)], protocol=protocol,
-                              dynamic_lr=dynamic_lr, checkpoint=checkpoint, on_log=lambda m: click.echo(m, err=True))
+                              dynamic_lr=dynamic_lr, checkpoint=checkpoint,
+                              on_log=lambda m: click.echo(visible_lines(m), err=True))
     click.echo(f"device {device} · torch threads {n_threads}", err=True)  # after: an error stays one line
     per_lang, overall, signature = result.per_lang, result.overall, result.signature
     per_lang = per_lang.with_columns(lang_name=pl.col("lang").map_elements(language_name, return_dtype=pl.Utf8),
@@ -247,7 +250,7 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed, threads) ->
     if vocab.spec != "bytes:utf8":
         raise SpecError(f"{run_dir} is a token model ({vocab.spec}); sampling prints bytes models only")
     out = generate(model, vocab, list(prompt.encode("utf-8")), max_bytes, temperature, top_k or None, seed)
-    click.echo(prompt + show_bytes(bytes(out)))
+    click.echo(visible(prompt, keep="\n\t") + show_bytes(bytes(out)))  # the prompt is escaped like the output
     click.echo(f"torch threads {n_threads}", err=True)  # last: an error stays one line, the text comes first
 
 

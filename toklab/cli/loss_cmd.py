@@ -55,7 +55,8 @@ def show_text(spec: str, text: str) -> None:
 @click.option("--corpus", default="flores200", show_default=True)
 @click.option("--split", default=None)
 @click.option("--langs", default=None)
-@click.option("--examples", default=3, show_default=True, help="Real examples per tokenizer with the lost characters highlighted.")
+@click.option("--examples", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Real examples per tokenizer with the lost characters highlighted.")
 @click.option("--text", "one_text", default=None, help="Analyse one string: each stage's effect in turn.")
 @format_option
 @output_option

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from toklab.cli.render import FORMATS
-from toklab.errors import OutputError
+from toklab.errors import OutputError, SpecError
 from toklab.outputs import check_writable, replaces_a_file, shown, writes_in_place
 
 format_option = click.option(
@@ -115,12 +115,12 @@ def protocol_option(func):
 
 
 class FiniteFloat(click.ParamType):
-    """A float that must be finite and at least `low` (NaN passes click's FloatRange)."""
+    """A float that must be finite, at least `low` and at most `high` (NaN passes click's FloatRange)."""
 
     name = "float"
 
-    def __init__(self, low: float | None = None) -> None:
-        self.low = low
+    def __init__(self, low: float | None = None, high: float | None = None) -> None:
+        self.low, self.high = low, high
 
     def convert(self, value, param, ctx):
         import math
@@ -132,6 +132,8 @@ class FiniteFloat(click.ParamType):
         if not math.isfinite(number) or (self.low is not None and number < self.low):
             self.fail(f"{value} is not a finite number ≥ {self.low:g}" if self.low is not None
                       else f"{value} is not a finite number", param, ctx)
+        if self.high is not None and number > self.high:
+            self.fail(f"{value} is above the largest accepted value, {self.high:g}", param, ctx)
         return number
 
 
@@ -142,12 +144,23 @@ def json_format_option(func):
     )(func)
 
 
+def _require_splits(spec, split: str) -> None:
+    """--split chooses among a source's splits; a corpus file or folder has none (file: would only
+    label every document with it), so the flag would be recorded but change nothing."""
+    from corpora import SOURCES
+
+    if spec.scheme not in SOURCES:
+        raise SpecError(f"--split {split}: the corpus {spec.scheme}:{spec.target} has no splits to choose from (only "
+                        f"{', '.join(SOURCES)} does); drop --split, or pass a file holding just that split")
+
+
 def corpus_spec_from_flags(corpus: str, split: str | None, langs: str | None, pivot: str | None = None) -> str:
     """The corpus spec that --corpus, --split and --langs name; the pivot is always included."""
     from toklab.spec import Spec
 
     spec = Spec.parse(corpus)
     if split:
+        _require_splits(spec, split)
         spec = spec.with_params(split=split)
     if langs:
         wanted = {code.strip() for code in langs.split(",") if code.strip()}

@@ -18,6 +18,7 @@ import numpy as np
 
 from toklab.adapters.base import Adapter
 from toklab.errors import CorruptFileError, MissingFileError, SpecError
+from toklab.paths import not_a_file
 
 EMBEDDING_NAMES = ("word_embeddings.weight", "embed_tokens.weight", "wte.weight", "tok_embeddings.weight",
                    "embeddings.weight")
@@ -47,7 +48,7 @@ def find_weights(path: Path) -> Path:
             raise MissingFileError(f"{path}: no *.safetensors file in this directory; give the file itself")
         return candidates[0]
     if not path.is_file():
-        raise MissingFileError(f"weights {path} do not exist")
+        raise not_a_file(path, "weights file", "give --weights a .safetensors file or a directory holding one")
     return path
 
 

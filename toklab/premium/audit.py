@@ -19,7 +19,7 @@ from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions, ali
 from toklab.premium.measure import MeasureOptions, measure, measure_joined
 from toklab.premium.stream_measure import LanguageMeasures, measure_stream
 from toklab.signature import Signature, build, section, tokenizers_part
-from toklab.suggest import nearest
+from toklab.suggest import nearest_language, some_names
 
 # Today's families (GPT-4o/5, Llama 4, Qwen 3.6, DeepSeek V4, Mistral's Tekken) and UTF-8 bytes, the
 # tokenizer-free reference; r50k_base and cl100k_base stay available by name.
@@ -230,7 +230,10 @@ def _run_streamed(adapters: Sequence[Adapter], stream: CorpusStream, options: Au
 
 def check_languages(spec, langs: list[str], pivot: str) -> None:
     if pivot not in langs:
-        raise SpecError(f"pivot {pivot!r} is not in corpus {spec} (languages: {len(langs)})" + nearest(pivot, langs))
+        guess = nearest_language(pivot, sorted(langs))
+        fix = f"; did you mean --pivot {guess}?" if guess else "; name one of them with --pivot"
+        raise SpecError(f"pivot {pivot!r} is not in corpus {spec}, which holds {len(langs)} language"
+                        f"{'s' * (len(langs) != 1)}: {some_names(sorted(langs))}{fix}")
     if len(langs) < 2:
         raise SpecError(f"corpus {spec} holds only the pivot {pivot!r}: a premium needs at least one "
                         "other language; add one with --langs (e.g. --langs fra_Latn)")
