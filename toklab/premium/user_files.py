@@ -4,28 +4,23 @@
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 
 from toklab.errors import CorruptFileError, MissingFileError
+from toklab.paths import not_a_file
 
 BOM = "\ufeff"
-KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-         (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"))
 
 
 def require_regular_file(path: Path, what: str) -> None:
     """`path` is a regular file (after links), or one line saying what it is instead."""
     try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise MissingFileError(f"{what} {path} does not exist") from None
+        regular = path.is_file()
     except OSError as exc:
         raise MissingFileError(f"{what} {path} cannot be read ({exc.strerror or exc}); check that you may "
                                "read it") from None
-    if not stat.S_ISREG(mode):
-        kind = next((name for test, name in KINDS if test(mode)), "a special file")
-        raise MissingFileError(f"{what} {path} is {kind}, not a regular file; save the {what} as a file and name it")
+    if not regular:
+        raise not_a_file(path, what, f"name a {what} saved as a regular file")
 
 
 def load_json(text: str, origin: str):
