@@ -79,7 +79,7 @@ def test_audit_on_pivot_only(tiny_parallel):
     (("byte", "eval", "RUN", "--batch-size", "0"), "--batch-size"),
     (("byte", "eval", "RUN", "--per-lang", "-1"), "--per-lang"),
     (("byte", "train", "--preset", "tiny", "--minutes", "0"), "no training budget"),
-    (("byte", "train", "--preset", "tiny", "--steps", "-5"), "--steps=-5"),
+    (("byte", "train", "--preset", "tiny", "--steps", "-5"), "'--steps': -5"),
     (("byte", "train", "--preset", "tiny", "--minutes", "nan"), "--minutes"),
     (("byte", "train", "--preset", "tiny", "--set", "n_head=3"), "not divisible"),
     (("byte", "train", "--preset", "tiny", "--set", "lr=nan"), "lr=nan"),

@@ -52,7 +52,8 @@ def tiny_train(corpus: Path, run: Path, *extra: str):
 
 
 def no_temporaries(folder: Path) -> bool:
-    return not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+    # a run folder whose first write failed is removed whole (nothing but its lock was in it)
+    return not folder.exists() or not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
 
 
 # -- permissions ---------------------------------------------------------------------------------
