@@ -137,7 +137,8 @@ def choose_dynamic_lr(model, vocab: Vocabulary, training_ids: dict[str, list[np.
         from toklab.errors import SpecError
 
         raise SpecError("dynamic evaluation needs held-out validation text to choose its learning rate, and this "
-                        "run kept none (it was trained with val_fraction=0); give the rate with --dynamic-lr")
+                        "run held none out (val_fraction=0, or a training corpus too small for its val_fraction to "
+                        "hold out a document); give the rate with --dynamic-lr")
     langs = validation.langs
     langs = langs[:: max(len(langs) // LR_LANGS, 1)][:LR_LANGS]
     chosen = validation.frame.filter(validation.frame["lang"].is_in(langs))
