@@ -15,7 +15,7 @@ import polars as pl
 from corpora.decode import clean_text, decode_utf8, parse_keep, split_lines
 from corpora.flores import check_alignment
 from corpora.frame import SCHEMA, Corpus, make_frame
-from toklab.errors import CorpusError, MissingFileError
+from toklab.errors import CorpusError, MissingFileError, lone_surrogate
 from toklab.languages import is_language_code
 from toklab.spec import Spec
 
@@ -410,12 +410,9 @@ def _string(record: dict, key: str, where: str, fix: str, default: str | None = 
     value = record[key]
     if not isinstance(value, str):
         raise CorpusError(f"{where}: field {key!r} is {_kind(value)}, not a string; {fix}")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise CorpusError(f"{where}: field {key!r} holds a lone surrogate escape \\u{ord(value[exc.start]):04x} (character "
-                          f"{exc.start}), which cannot be encoded as UTF-8; write the character itself, or a full "
-                          "surrogate pair") from None
+    problem = lone_surrogate(value)
+    if problem:
+        raise CorpusError(f"{where}: field {key!r} {problem}")
     return value
 
 

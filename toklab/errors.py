@@ -8,6 +8,17 @@ its traceback.
 from __future__ import annotations
 
 
+def lone_surrogate(value: str) -> str | None:
+    """What is wrong with text holding a lone surrogate (a `\\udc00` escape, which no UTF-8 output can
+    carry), for an error naming where it is; None when the text is fine."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (f"holds a lone surrogate escape \\u{ord(value[exc.start]):04x} (character {exc.start + 1}), which "
+                "cannot be encoded as UTF-8; write the character itself, or a full surrogate pair")
+    return None
+
+
 class ToklabError(Exception):
     """Base class: a problem with the user's input or environment, not a bug."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from toklab.errors import CorruptFileError, MissingFileError
+from toklab.errors import CorruptFileError, MissingFileError, lone_surrogate
 from toklab.paths import not_a_file
 
 BOM = "\ufeff"
@@ -35,10 +35,7 @@ def load_json(text: str, origin: str):
 
 def check_text(value: str, origin: str, field: str) -> str:
     """`value` unless it holds a lone surrogate (a `\\udc00` escape), which no UTF-8 output can carry."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise CorruptFileError(f"{origin}: {field} holds a lone surrogate escape \\u{ord(value[exc.start]):04x} "
-                               f"(character {exc.start + 1}), which cannot be encoded as UTF-8; write the character "
-                               "itself, or a full surrogate pair") from None
+    problem = lone_surrogate(value)
+    if problem:
+        raise CorruptFileError(f"{origin}: {field} {problem}")
     return value
