@@ -145,7 +145,7 @@ def library_versions() -> Signature:
     import importlib.metadata as md
 
     parts: list[tuple[str, str]] = [("toklab", __version__), ("python", platform.python_version())]
-    for package in ("tiktoken", "tokenizers", "sentencepiece", "polars", "numpy"):
+    for package in ("tiktoken", "tokenizers", "sentencepiece", "polars", "numpy", "babel", "pycountry"):
         try:
             parts.append((package, md.version(package)))
         except md.PackageNotFoundError:

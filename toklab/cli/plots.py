@@ -9,6 +9,8 @@ import polars as pl
 from toklab.display import plot_label
 from toklab.paths import atomic_path
 
+PLOT_DPI = 110  # the CLI's per-language plots are 22 inches wide: the report's 192 would make them 4,224 px
+
 
 def per_language_bars(frame: pl.DataFrame, value: str, group: str, path: Path, title: str, ylabel: str,
                       log: bool = False, reference: float | None = None) -> Path:
@@ -16,7 +18,7 @@ def per_language_bars(frame: pl.DataFrame, value: str, group: str, path: Path, t
     from toklab.report.figures import language_bars, save_png
 
     with atomic_path(Path(path)) as tmp:
-        tmp.write_bytes(save_png(language_bars(frame, value, group, title, ylabel, log, reference)))
+        tmp.write_bytes(save_png(language_bars(frame, value, group, title, ylabel, log, reference), dpi=PLOT_DPI))
     return Path(path)
 
 

@@ -28,6 +28,47 @@ def progress_callback(description: str, total: int) -> Iterator:
         yield advance
 
 
+class StagedProgress:
+    """Progress of work done in stages (the report's analyses): on a terminal one bar whose label
+    names the stage; elsewhere (a pipe, nohup, CI) one plain line per stage on stderr, with the
+    steps done so far and the time, so a long cold run is never silent."""
+
+    def __init__(self, description: str, total: int) -> None:
+        self.description, self.total, self.done, self.name = description, total, 0, ""
+
+    def __enter__(self) -> "StagedProgress":
+        import time
+
+        self.console = stderr_console()
+        self.started = time.perf_counter()
+        self.drawn = self.console.is_terminal
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=self.console, transient=True)
+        if self.drawn:
+            self.bar.__enter__()
+        self.task = self.bar.add_task(self.description, total=self.total)
+        return self
+
+    def stage(self, name: str) -> None:
+        import time
+
+        self.name = name
+        if self.drawn:
+            self.bar.update(self.task, description=f"{self.description}: {text_cell(name)}")
+        else:
+            self.console.print(f"{self.description}: {name} ({self.done} of {self.total} steps done, "
+                               f"{time.perf_counter() - self.started:.0f} s)", markup=False, highlight=False)
+
+    def advance(self, label: str = "") -> None:
+        self.done += 1
+        if self.drawn:
+            self.bar.update(self.task, advance=1)
+
+    def __exit__(self, *exc) -> None:
+        if self.drawn:
+            self.bar.__exit__(*exc)
+
+
 class TrainingProgress:
     """One bar for commands that train: the current model's steps (or the share of its time
     budget), its loss and speed, and the latest log line above it. Log lines go to stderr as

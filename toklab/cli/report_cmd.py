@@ -10,7 +10,7 @@ import click
 from corpora import load_corpus
 from toklab.cli.argtypes import SEED
 from toklab.cli.options import corpus_spec_from_flags, protocol_option, writable_target
-from toklab.cli.progress import progress_callback
+from toklab.cli.progress import StagedProgress
 from toklab.display import visible
 from toklab.glitch.exposure import TOP_RANKED
 from toklab.premium.audit import DEFAULT_TOKENIZERS
@@ -82,8 +82,9 @@ def report_cmd(tokenizers, corpus, split, langs, pivot, models, price_file, coun
                             mix=parse_mix(mix), counts_file=counts_file, count_with=tuple(parse_count_with(count_with).items()),
                             glitch_top=glitch_top, glitch_words=glitch_words, byte_run=byte_run,
                             byte_protocol=protocol, byte_docs=byte_docs)
-    with progress_callback("measuring", planned_steps(adapters, loaded, options)) as advance:
-        data = collect(adapters, loaded, options, advance)
-    written = write_report(data, output, fmt, overwrite)
+    with StagedProgress("report", planned_steps(adapters, loaded, options)) as progress:
+        data = collect(adapters, loaded, options, progress.advance, progress.stage)
+        progress.stage("drawing the figures and writing the report")
+        written = write_report(data, output, fmt, overwrite)
     click.echo(f"wrote {', '.join(visible(str(p)) for p in written)} ({len(loaded.langs)} languages × {len(adapters)} "
                f"tokenizers, {time.perf_counter() - started:.1f} s)", err=True)

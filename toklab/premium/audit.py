@@ -198,7 +198,8 @@ def _tokenizer_frame(adapter: Adapter, corpus: Corpus, options: AuditOptions,
     if cached is not None:
         for lang in corpus.langs if progress else ():
             progress(lang)
-        return cached
+        # names are not measurements: today's, from the installed CLDR data, not the cached ones
+        return cached.with_columns(lang_name=pl.col("lang").map_elements(language_name, return_dtype=pl.Utf8))
     measures = LanguageMeasures.of_documents(measure(adapter, corpus, options.measure, progress))
     check_pivot_tokens(f"corpus {corpus.spec}", adapter, measures, options.pivot)
     joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None

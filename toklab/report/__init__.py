@@ -5,8 +5,11 @@ stage, glitch exposure, bits per byte), with figures and a methodology generated
 - collect.py  — runs (or reads from the cache) every analysis: `ReportData`
 - figures.py  — the figures, as PNG bytes (matplotlib, imported only here)
 - html.py     — one HTML file: styles, script and figures inline, readable without JavaScript
-- layout.py   — what the report says (headline, tables as cells, methodology), format-free
-- markdown.py — the same report as Markdown with its PNGs beside it
+- lead.py     — the title and opening paragraphs, generated from the numbers, format-free
+- glossary.py — every term defined, the limitations and the sources
+- layout.py   — the tables as cells, the figures with captions, the methodology, format-free
+- language_table.py — the table of every language: column groups, breakdowns, its data as CSV
+- markdown.py — the same report as Markdown with its PNGs and CSVs beside it
 - write.py    — writes either, atomically, never over an existing file unless asked
 """
 

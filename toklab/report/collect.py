@@ -19,7 +19,7 @@ from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.glitch import scan
 from toklab.glitch.exposure import TOP_RANKED, exposure
-from toklab.languages import SCRIPTS
+from toklab.languages import language_names, script_label
 from toklab.loss import run_loss
 from toklab.loss.attribution import STAGES
 from toklab.premium import AuditOptions, BootstrapOptions, run_audit
@@ -92,20 +92,28 @@ LANGUAGE_COLUMNS = ["tokenizer", "lang", "lang_name", "script", "docs", "chars",
 
 
 def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOptions = ReportOptions(),
-            progress: Progress | None = None) -> ReportData:
-    """Run (or read from the cache) every analysis the report joins."""
+            progress: Progress | None = None, stage: Progress | None = None) -> ReportData:
+    """Run (or read from the cache) every analysis the report joins. `progress` hears of every step
+    (a language measured), `stage` of every analysis as it starts (in words)."""
+    stage = stage or (lambda name: None)
     adapters = list(tokenizers)
     names = [a.name for a in adapters]
     prices, price_snapshot, counting, extra = _pricing(adapters, options)
+    stage(f"token counts and intervals: {len(adapters + extra)} tokenizers × {len(corpus.langs)} languages")
     audit = run_audit(adapters + extra, corpus, AuditOptions(pivot=options.pivot, bootstrap=BootstrapOptions(
         resamples=options.resamples, seed=options.seed)), progress)
+    stage(f"prices of {len(prices)} models")
     counted = gather(prices, corpus, options.pivot, ask_vendors=False, counts_path=options.counts_file,
                      per_language=0, seed=0, bootstrap=BootstrapOptions(resamples=options.resamples,
                                                                         seed=options.seed))[0]
     priced = price_audit(audit, {a.name: spec for spec, a in counting.items()}, prices, price_snapshot, options.pivot,
                          CONTENT_TOKENS, None, options.mix, counted)
+    stage(f"information loss: {len(adapters)} tokenizers")
     loss = run_loss(adapters, corpus, progress=progress)
-    exposures = [_exposure(adapter, corpus, options, progress) for adapter in adapters]
+    exposures = []
+    for adapter in adapters:
+        stage(f"glitch exposure: {short_name(adapter.name)}")
+        exposures.append(_exposure(adapter, corpus, options, progress))
     languages = (audit.rows.filter(pl.col("tokenizer").is_in(names)).select(LANGUAGE_COLUMNS)
                  .join(_loss_columns(loss.rows), on=["tokenizer", "lang"], how="left")
                  .join(pl.concat([e.rows for e in exposures]).drop("tokens"), on=["tokenizer", "lang"], how="left"))
@@ -119,12 +127,21 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
     }
     bpb = None
     if options.byte_run is not None:
+        stage("bits per byte of the byte model")
         bpb, signature = byte_model_bpb(options, corpus)
         languages = languages.join(bpb.select("lang", "bpb"), on="lang", how="left")
         provenance["bpb"] = Provenance("bpb", f"Bits per byte, byte model ({options.byte_protocol})", signature)
     summary = _summary(audit.summary.filter(pl.col("tokenizer").is_in(names)), languages)
-    return ReportData(corpus, adapters, priced.prices, options, languages, priced.table, summary, bpb, provenance,
-                      price_snapshot, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), library_versions())
+    return ReportData(corpus, adapters, priced.prices, options, named(languages, corpus), named(priced.table, corpus),
+                      summary, bpb, provenance, price_snapshot, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                      library_versions())
+
+
+def named(frame: pl.DataFrame, corpus: Corpus) -> pl.DataFrame:
+    """`lang_name` that tells the corpus's languages apart (`zho_Hans` 'Chinese (Simplified)' beside
+    `zho_Hant`), where a name alone names a language only where its script is not the usual one."""
+    names = language_names(corpus.langs)
+    return frame.with_columns(lang_name=pl.col("lang").replace_strict(names, default=pl.col("lang")))
 
 
 def short_name(name: str) -> str:
@@ -192,7 +209,8 @@ def script_table(languages: pl.DataFrame) -> pl.DataFrame:
     if "bpb" in languages.columns:
         weighted["bpb"] = pl.col("bpb").mean()
     table = languages.group_by("tokenizer", "script", maintain_order=True).agg(
-        languages=pl.len(), premium=pl.col("premium").mean(), premium_min=pl.col("premium").min(),
+        languages=pl.len(), premium=pl.col("premium").mean(), premium_median=pl.col("premium").median(),
+        premium_min=pl.col("premium").min(),
         premium_max=pl.col("premium").max(), byte_premium=pl.col("byte_premium").mean(), **weighted)
-    names = pl.col("script").replace_strict(SCRIPTS, default=pl.col("script"))
+    names = pl.col("script").map_elements(script_label, return_dtype=pl.Utf8)
     return table.with_columns(script_name=names).sort("premium", descending=True, maintain_order=True)

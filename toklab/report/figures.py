@@ -57,9 +57,9 @@ def drawn_png(name: str, inputs: pl.DataFrame, draw: Callable, *arguments) -> by
     return png or None
 
 
-def save_png(figure) -> bytes:
+def save_png(figure, dpi: int = DPI) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, dpi=DPI, format="png")
+    figure.savefig(buffer, dpi=dpi, format="png")
     return buffer.getvalue()
 
 
@@ -141,43 +141,6 @@ def language_bars(frame: pl.DataFrame, value: str, group: str, title: str, ylabe
     _script_legend(figure, colours, "script (hatched: >10% of characters became unknown tokens)")
     figure.tight_layout(rect=(0, 0, 1, 0.92))
     return figure
-
-
-def prices_per_language(price_rows: pl.DataFrame, title: str):
-    """The same content's cost per language, one marker series per model (hollow: estimated through a
-    stand-in tokenizer); languages ordered by the first model's cost. Up to 20 models keep distinct
-    colours (tab20)."""
-    models = price_rows["model"].unique(maintain_order=True).to_list()
-    first = price_rows.filter(pl.col("model") == models[0]).sort("content_cost")
-    order = {lang: i for i, lang in enumerate(first["lang"].to_list())}
-    figure = _new_figure(22, 6)
-    ax = figure.subplots()
-    markers = "os^Dv<>p*h"
-    from matplotlib import colormaps
-
-    colours = colormaps["tab20"].colors
-    for i, model in enumerate(models):
-        part = price_rows.filter(pl.col("model") == model)
-        estimate = bool(part["estimate"][0])
-        colour = colours[i % len(colours)]
-        ax.scatter([order[lang] for lang in part["lang"]], part["content_cost"].to_list(), s=14, marker=markers[i % 10],
-                   label=plot_label(model) + (" (estimate: stand-in tokenizer)" if estimate else ""),
-                   facecolors="none" if estimate else colour, edgecolors=colour)
-    ax.set_xticks(range(first.height), [plot_label(lang) for lang in first["lang"]], rotation=90, fontsize=5.5)
-    ax.set_xlim(-0.7, first.height - 0.3)
-    ax.set_ylabel("USD for the content of 1M pivot tokens (blended price)")
-    _log_axis(ax)
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", ncols=2 if len(models) > 8 else 1)
-    ax.set_title(plot_label(title), fontsize=12, loc="left")
-    figure.tight_layout()
-    return figure
-
-
-# ---------------------------------------------------------------------------------------------------
-# The report's figures: at most MAX_WIDTH inches wide, no text under MIN_FONT points, one accent colour
-# and greys (or at most eight Okabe–Ito colours where a legend tells series apart), no figure title
-# (the page gives each its title and caption). The per-language detail stays in the report's tables.
 
 
 def _premium_axis(ax, values: list[float], pivot_name: str) -> None:

@@ -1,5 +1,6 @@
-"""The report as Markdown: the same sections and numbers as the HTML, figures as PNG files beside it
-(`<name>-<figure>.png`), referenced by relative path.
+"""The report as Markdown: the same sections and numbers as the HTML, figures as PNG files and the
+table's data as CSV files beside it (`<name>-<figure>.png`, `<name>-languages.csv`), referenced by
+relative path. The table of every language shows the columns the HTML shows first; the CSV has all.
 
 Every text that can hold data (a language or model name, a spec, a path) goes through
 `markdown_text` (or `markdown_code`): a name cannot add HTML, a link, emphasis or a table column."""
@@ -9,38 +10,65 @@ from __future__ import annotations
 from toklab.display import markdown_code, markdown_link_target, markdown_text
 from toklab.report import layout
 from toklab.report.collect import ReportData
+from toklab.report.glossary import glossary, limitations, sources
+from toklab.report.language_table import downloads, language_table, shown_columns
 from toklab.report.layout import Cell, FigureSpec, Table
+from toklab.report.lead import Paragraph, lead, subtitle
 
 
 def figure_file(stem: str, figure: FigureSpec) -> str:
     return f"{stem}-{figure.key}.png"
 
 
+def csv_file(stem: str, name: str) -> str:
+    """`toklab-languages.csv` beside report `audit.md` → `audit-languages.csv`."""
+    return f"{stem}-{name.removeprefix('toklab-')}"
+
+
+def paragraph_markdown(paragraph: Paragraph) -> str:
+    return markdown_text("".join(part if isinstance(part, str) else part.text for part in paragraph))
+
+
 def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | None = None) -> str:
-    """The Markdown text; `stem` names the PNG files (`figure_file`) written beside it."""
+    """The Markdown text; `stem` names the PNG and CSV files (`figure_file`, `csv_file`) written beside it."""
     figures = layout.figure_specs(data) if figures is None else figures
+    drawn = {f.key: f for f in figures}
+
+    def figure(key: str) -> list[str]:
+        if key not in drawn:
+            return []
+        f = drawn[key]
+        title = markdown_text(f.title)
+        return [f"### {title}", "", f"![{title}]({markdown_link_target(figure_file(stem, f))})", "",
+                f"{markdown_text(f.caption)} Provenance: {labels(f.provenance, data)}.", ""]
+
+    files = ", ".join(f"[{markdown_text(csv_file(stem, n))}]({markdown_link_target(csv_file(stem, n))})"
+                      for n in downloads(data))
     parts = [
-        f"# {markdown_text(layout.report_title(data))}", "",
+        f"# {markdown_text(layout.report_title(data))}", "", f"_{markdown_text(subtitle(data))}_", "",
         f"Generated {markdown_text(data.created)} by toklab from {markdown_code(data.corpus.spec.canonical)} (content "
-        f"sha256 {markdown_code(data.corpus.content_hash[:16] + '…')}); pivot {markdown_code(data.pivot)}.", "",
-        "## Headline", "", *(f"> **{markdown_text(warning)}**\n" for warning in layout.stale_prices(data)),
-        *(f"- {markdown_text(sentence)}" for sentence in layout.headline(data)), "",
-        table_markdown(layout.summary_table(data), data), table_markdown(layout.worst_languages(data), data),
-        table_markdown(layout.model_table(data), data),
-        "## Per language", "",
-        "Premium: tokens needed for the same content as the pivot [95% bootstrap interval]; † not comparable. "
-        "Cells marked ≈ are estimates (a stand-in tokenizer, or loss stages from a sample).", "",
-        table_markdown(layout.language_table(data), data), table_markdown(layout.price_language_table(data), data),
-        "## Per script", "", table_markdown(layout.script_table(data), data),
-        "## Figures", "",
+        f"sha256 {markdown_code(data.corpus.content_hash[:16] + '…')}).", "",
+        "## What we found", "", *(f"{paragraph_markdown(p)}\n" for p in lead(data)),
+        *(f"> **{markdown_text(warning)}**\n" for warning in layout.stale_prices(data)),
+        *figure("scripts"), *figure("ranked"),
+        "## What it costs, per model", "", *figure("prices"), table_markdown(layout.model_table(data), data),
+        "## Every language", "",
+        "Premium: tokens needed for the same content as the pivot [95% interval]; † not comparable. Cells marked "
+        f"≈ are estimates. Every tokenizer, model and breakdown: {files}.", "",
+        table_markdown(language_table(data), data),
+        "## Per script", "", *figure("script-tokenizers"), table_markdown(layout.script_table(data), data),
+        "## Per tokenizer", "", table_markdown(layout.summary_table(data), data), *figure("loss"), *figure("bpb"),
+        *(f"_{markdown_text(note)}_\n" for note in layout.missing_figures(data, figures)),
+        "## How to read this", "",
+        *(f"- **{markdown_text(d.term)}**: {markdown_text(d.text)}" for d in glossary(data)), "",
+        "## Limitations", "", *(f"- {markdown_text(item)}" for item in limitations(data)), "",
+        "## Sources", "", *(f"{i}. {markdown_text(s.text)} <{markdown_link_target(s.url)}>"
+                            for i, s in enumerate(sources(data), 1)), "",
+        table_markdown(layout.counting_table(data), data),
+        "## Methodology", "",
+        *(f"- **{markdown_text(term)}**: {markdown_text(text)}" for term, text in layout.methodology(data)), "",
+        "### Provenance (full signatures)", "",
     ]
-    for figure in figures:
-        title = markdown_text(figure.title)
-        parts += [f"### {title}", "", f"![{title}]({markdown_link_target(figure_file(stem, figure))})", "",
-                  f"{markdown_text(figure.caption)} Provenance: {labels(figure.provenance, data)}.", ""]
-    parts += [*(f"_{markdown_text(note)}_" for note in layout.missing_figures(data, figures)), "", "## Methodology", "",
-              *(f"- **{markdown_text(term)}**: {markdown_text(text)}" for term, text in layout.methodology(data)), "",
-              "### Provenance (full signatures)", ""]
     for p in data.provenance.values():
         parts += [f"- **{markdown_text(p.label)}** — {markdown_text(p.title)}:", "",
                   f"  {markdown_code(p.signature)}", ""]
@@ -48,7 +76,8 @@ def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | Non
 
 
 def _cell(cell: Cell) -> str:
-    return markdown_text(("≈" if cell.estimate else "") + cell.text)
+    note = f" ({cell.note})" if cell.note else ""
+    return markdown_text(("≈" if cell.estimate else "") + cell.text + note)
 
 
 def labels(keys: list[str], data: ReportData) -> str:
@@ -56,7 +85,10 @@ def labels(keys: list[str], data: ReportData) -> str:
 
 
 def table_markdown(table: Table, data: ReportData) -> str:
-    lines = [f"### {markdown_text(table.title)}", "", "| " + " | ".join(markdown_text(h) for h in table.headers) + " |",
-             "|" + "|".join("---" if i < 1 else "---:" for i in range(len(table.headers))) + "|"]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
+    """The table's first-shown columns (all of a table without column groups)."""
+    columns = shown_columns(table)
+    lines = [f"### {markdown_text(table.title)}", "",
+             "| " + " | ".join(markdown_text(table.headers[i]) for i in columns) + " |",
+             "|" + "|".join("---" if n < 1 else "---:" for n in range(len(columns))) + "|"]
+    lines += ["| " + " | ".join(_cell(row[i]) for i in columns) + " |" for row in table.rows]
     return "\n".join(lines) + f"\n\nProvenance: {labels(table.provenance, data)}.\n"

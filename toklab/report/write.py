@@ -10,13 +10,14 @@ from toklab.outputs import atomic_path, replaces_a_file, shown, writes_in_place
 from toklab.report.collect import ReportData
 from toklab.report.html import render_html
 from toklab.report.layout import figure_specs
-from toklab.report.markdown import figure_file, render_markdown
+from toklab.report.language_table import downloads
+from toklab.report.markdown import csv_file, figure_file, render_markdown
 
 FORMATS = ("html", "md")
 
 
 def write_report(data: ReportData, output: Path, fmt: str = "html", overwrite: bool = False) -> list[Path]:
-    """Write the report as one HTML file, or as Markdown with its PNGs beside it; the paths written."""
+    """Write the report as one HTML file, or as Markdown with its PNGs and CSVs beside it; the paths written."""
     check_target(output, fmt)
     check_report_finite(data)
     figures = figure_specs(data)
@@ -24,6 +25,8 @@ def write_report(data: ReportData, output: Path, fmt: str = "html", overwrite: b
         files = {output: render_html(data, figures).encode("utf-8")}
     else:
         files = {output.parent / figure_file(output.stem, f): f.png for f in figures}
+        files |= {output.parent / csv_file(output.stem, name): text.encode("utf-8")
+                  for name, text in downloads(data).items()}
         files[output] = render_markdown(data, output.stem, figures).encode("utf-8")
     refuse_to_replace(list(files), overwrite)
     # Every file is written before any is renamed into place: a full disk half-way leaves the old
