@@ -20,7 +20,7 @@ SPACELESS_SCRIPTS = frozenset({"Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "
 
 # CLDR names these two scripts by an adjective alone ("Chinese (Simplified)"); as a script of its own
 # a reader needs the noun. The lab's wording, not data.
-_ADJECTIVE_SCRIPTS = {"Hans": "Han (Simplified)", "Hant": "Han (Traditional)"}
+_ADJECTIVE_SCRIPTS = {"Hans": "Simplified Han", "Hant": "Traditional Han"}
 # CLDR's likely script for Korean is Kore (Hangul with Han): FLORES writes it in Hangul alone.
 _WITHIN = {"Kore": {"Hang"}}
 
@@ -77,14 +77,14 @@ def _likely_script(lang: str) -> str | None:
 
 
 def script_name(script: str) -> str:
-    """`Latn` → 'Latin', `Mymr` → 'Myanmar', `Hans` → 'Han (Simplified)' (CLDR's names)."""
+    """`Latn` → 'Latin', `Mymr` → 'Myanmar', `Hans` → 'Simplified Han' (CLDR's names)."""
     return _ADJECTIVE_SCRIPTS.get(script) or _cldr()[1].get(script, script)
 
 
 def script_label(script: str) -> str:
     """A script's name that cannot be read as a country or a language: 'Myanmar script',
-    'Han (Simplified)'."""
-    if script in _ADJECTIVE_SCRIPTS or script not in _cldr()[1]:
+    'Simplified Han script'."""
+    if script not in _cldr()[1]:
         return script_name(script)
     return f"{script_name(script)} script"
 

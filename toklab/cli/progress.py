@@ -57,7 +57,7 @@ class StagedProgress:
             self.bar.update(self.task, description=f"{self.description}: {text_cell(name)}")
         else:
             self.console.print(f"{self.description}: {name} ({self.done} of {self.total} steps done, "
-                               f"{time.perf_counter() - self.started:.0f} s)", markup=False, highlight=False)
+                               f"{time.perf_counter() - self.started:.0f} s)", markup=False, highlight=False, soft_wrap=True)
 
     def advance(self, label: str = "") -> None:
         self.done += 1

@@ -394,12 +394,17 @@ def _dollars(value: float) -> str:
     return f"${value:.2g}"
 
 
+CHAR_WIDTH = 0.012  # one character at TEXT size, as a share of the price axis's width (about 5 of 8 inches)
+
+
 def model_prices(price_rows: pl.DataFrame, pivot: str, pivot_name: str):
     """One row per model (in the order given): what the same content costs in every language (faint
     grey points), the pivot language, the median language (a tick) and the dearest language (dark,
     named, its cost written). Estimated models (a stand-in tokenizer counted their tokens) are drawn
     hollow on a dashed guide, and their label says "(estimate)"."""
     from matplotlib.lines import Line2D
+
+    from toklab.premium.pricing import short_model
 
     rows = price_rows.drop_nulls("content_cost")
     if rows.is_empty():
@@ -414,7 +419,7 @@ def model_prices(price_rows: pl.DataFrame, pivot: str, pivot_name: str):
         part = rows.filter(pl.col("model") == model)
         estimate = bool(part["estimate"].fill_null(False).any())
         any_estimate |= estimate
-        labels.append(plot_label(model + (" (estimate)" if estimate else "")))
+        labels.append(plot_label(short_model(model) + (" (estimate)" if estimate else "")))
         ax.axhline(y, color=LIGHT, linewidth=0.9, linestyle=(0, (4, 3)) if estimate else "-", zorder=0.5)
         hollow = {"facecolors": "none"} if estimate else {}
         others = part.filter(pl.col("lang") != pivot)
@@ -435,9 +440,12 @@ def model_prices(price_rows: pl.DataFrame, pivot: str, pivot_name: str):
         at = (math.log(dearest["content_cost"]) - math.log(low)) / (math.log(high) - math.log(low))
         cost = dearest["content_cost"]
         money = f"${cost:,.2f}" if cost < 1000 else f"${cost:,.0f}"
-        ax.annotate(plot_label(f"{dearest['lang_name']} {money}"),
-                    (dearest["content_cost"], y), xytext=(-4 if at > 0.6 else 4, 6), textcoords="offset points",
-                    ha="right" if at > 0.6 else "left", va="bottom", fontsize=TEXT, color=DARK)
+        text = f"{dearest['lang_name']} {money}"
+        # right-aligned (ending at the point) where the name would run past the axis to its right
+        right = at + len(text) * CHAR_WIDTH > 0.98
+        ax.annotate(plot_label(text), (dearest["content_cost"], y), xytext=(-4 if right else 4, 6),
+                    textcoords="offset points", ha="right" if right else "left", va="bottom", fontsize=TEXT,
+                    color=DARK)
     ax.set_yticks(range(len(models)), labels)
     ax.set_ylim(len(models) - 0.4, -0.75)
     ax.set_xlabel("USD for the same content\n(the content of 1M pivot-language tokens, blended input/output price)",

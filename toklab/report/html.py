@@ -31,7 +31,7 @@ from toklab.report.layout import (
     stale_prices,
     summary_table,
 )
-from toklab.report.lead import Paragraph, lead, subtitle, title
+from toklab.report.lead import Paragraph, key_numbers, lead, subtitle, summary, title
 
 STYLE = """
 :root { --ink: #1b1f24; --muted: #4f5761; --line: #d5d9de; --band: #eef1f4; --accent: #0b5cad; --warn: #7a4300; }
@@ -46,7 +46,13 @@ h1, .dek, .meta, .provenance, dd, .breakdown { overflow-wrap: anywhere; }
 h2 { margin-top: 2.2rem; border-bottom: 1px solid var(--line); }
 h2, h3 { break-after: avoid; }
 .meta, figcaption, .note { color: var(--muted); font-size: 0.9rem; }
-.lead p { font-size: 1.08rem; max-width: 46rem; }
+.lead p { font-size: 1.05rem; max-width: 46rem; }
+.opening { display: grid; grid-template-columns: minmax(0, 44rem) minmax(12rem, 18rem); gap: 0 2.5rem;
+           align-items: start; margin-top: 1.2rem; }
+.summary p { font-size: 1.2rem; line-height: 1.5; margin-top: 0; }
+aside.numbers { border-left: 3px solid var(--accent); padding: 2px 0 2px 14px; font-size: 0.9rem; color: var(--muted); }
+aside.numbers div { margin-bottom: 10px; }
+aside.numbers .number { display: block; font-size: 1.45rem; font-weight: 700; color: var(--ink); line-height: 1.2; }
 a.term { color: inherit; text-decoration: underline dotted; text-underline-offset: 3px; }
 .warning { border-left: 4px solid #b45309; background: #fef3c7; color: #000; padding: 0.4rem 0.6rem; max-width: 46rem; }
 nav { display: flex; flex-wrap: wrap; gap: 4px 14px; padding: 6px 0 10px; }
@@ -75,6 +81,7 @@ tr.detail td { position: static; text-align: left; white-space: normal; backgrou
 .breakdown p { margin: 2px 0; }
 .controls { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 8px 0; }
 .controls input, .controls select, .controls button { font: inherit; padding: 4px 6px; }
+details.columns { margin: 4px 0 8px; } details.columns summary { cursor: pointer; color: var(--accent); }
 fieldset.columns { border: 1px solid var(--line); padding: 4px 10px; margin: 4px 0; }
 fieldset.columns label { margin-right: 12px; white-space: nowrap; }
 .downloads a { margin-right: 14px; }
@@ -89,15 +96,19 @@ details code { display: block; white-space: pre-wrap; overflow-wrap: anywhere; f
                background: var(--band); padding: 8px; }
 .provenance { font-size: 0.85rem; }
 .print-only { display: none; }
+@media (max-width: 900px) { .opening { grid-template-columns: minmax(0, 1fr); } aside.numbers { margin-bottom: 1rem; } }
 @media (max-width: 640px) {
-  body { font-size: 15px; } h1 { font-size: 1.55rem; }
+  body { font-size: 15px; } h1 { font-size: 1.55rem; } .summary p { font-size: 1.08rem; }
   th, td { padding: 3px 5px; } th { min-width: 4.2em; }
   th:first-child, td:first-child { white-space: normal; min-width: 0; max-width: 7.5em; }
+  /* the script is in the filter; the premium's interval goes under it: a number shows beside each name */
+  #table-languages th:nth-child(2), #table-languages tr.row td:nth-child(2) { display: none; }
+  #table-languages td[data-g] { white-space: normal; } #table-languages td[data-g="premium"] { min-width: 7em; }
   .scroll { max-height: 75vh; }
 }
 @page { size: A4 landscape; margin: 10mm; }
 @media print {
-  nav, .controls, fieldset.columns, .downloads, button.all { display: none; }
+  nav, .controls, details.columns, .downloads, button.all { display: none !important; }
   .print-only { display: block; }
   body { font-size: 10pt; } header, main { max-width: none; padding: 0; }
   .scroll { overflow: visible; max-height: none; border: 0; }
@@ -263,10 +274,13 @@ def paragraph_html(paragraph: Paragraph) -> str:
 def _lead(data: ReportData, drawn: dict[str, FigureSpec]) -> str:
     warnings = "".join(f'<p class="warning">{escape(w)}</p>' for w in stale_prices(data))
     paragraphs = "".join(paragraph_html(p) for p in lead(data))
+    numbers = "".join(f'<div><span class="number">{escape(value)}</span> {escape(label)}</div>'
+                      for value, label in key_numbers(data))
     key = figure_html(drawn["scripts"], data) if "scripts" in drawn else ""
     ranked = figure_html(drawn["ranked"], data) if "ranked" in drawn else ""
-    return (f'<section id="lead"><h2>What we found</h2><div class="lead">{paragraphs}</div>{warnings}{key}'
-            f"{ranked}</section>")
+    return (f'<section id="lead"><div class="opening"><div class="lead summary">{paragraph_html(summary(data))}</div>'
+            f'<aside class="numbers" aria-label="Key numbers">{numbers}</aside></div>{key}'
+            f'<div class="lead">{paragraphs}</div>{warnings}{ranked}</section>')
 
 
 def _prices(data: ReportData, drawn: dict[str, FigureSpec]) -> str:
@@ -280,8 +294,7 @@ def _languages(data: ReportData) -> str:
     return ('<section id="languages"><h2>Every language</h2>'
             '<p class="note">Premium: tokens needed for the same content as the pivot, with its 95 % interval; '
             "† not comparable (the tokenizer cannot write the language). Prices: the same content under each "
-            "model. Cells in <em>≈ italics</em> are estimates. Open a language for its breakdown; more columns "
-            "below the filter.</p>"
+            "model. Cells in <em>≈ italics</em> are estimates. Open a language for its breakdown.</p>"
             '<p class="note print-only">Breakdowns are printed for the languages opened on screen; every '
             "number is in the CSV files the report holds.</p>"
             + language_controls(data) + column_controls(table) + downloads_html(data)
@@ -385,7 +398,8 @@ def column_controls(table: Table) -> str:
     present = [key for key in GROUPS if key in table.groups]
     boxes = "".join(f'<label><input type="checkbox" data-group="{escape(key)}"{" checked" if GROUPS[key][1] else ""}>'
                     f" {escape(GROUPS[key][0])}</label>" for key in present)
-    return f'<fieldset class="columns" id="language-columns" hidden><legend>Columns</legend>{boxes}</fieldset>'
+    return (f'<details class="columns" id="language-columns" hidden><summary>More columns</summary>'
+            f'<fieldset class="columns"><legend>Columns shown</legend>{boxes}</fieldset></details>')
 
 
 def downloads_html(data: ReportData) -> str:

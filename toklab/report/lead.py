@@ -90,25 +90,63 @@ def _listing(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def finding(data: ReportData) -> Paragraph:
-    """Who pays how much more under the main tokenizer."""
+def summary(data: ReportData) -> Paragraph:
+    """The finding and how sure it is, in the first screen: the main tokenizer's median premium, how
+    many languages pay at least twice, the dearest language, and the interval's width."""
     tokenizer = main_tokenizer(data)
     rows = others(data, tokenizer).sort("premium", descending=True)
     pivot = language_name(data.pivot)
-    summary = data.summary.filter(pl.col("tokenizer") == tokenizer).row(0, named=True)
-    dearest = [f"{r['lang_name']} ({_times(r['premium'])})" for r in rows.head(3).iter_rows(named=True)]
-    cheapest = rows.row(-1, named=True)
+    median = data.summary.filter(pl.col("tokenizer") == tokenizer)["median_premium"][0]
+    dearest = rows.row(0, named=True)
     double = rows.filter(pl.col("premium") >= 2).height
+    price = main_price(data)
+    who = f"the tokenizer of {price.model}" if price is not None and price.tokenizer == tokenizer else "the tokenizer"
+    out: Paragraph = [
+        f"Most languages pay more than {pivot} for the same text. Under {who} (", Term(short_name(tokenizer),
+                                                                                       "tokenizer"),
+        f"), the median of {rows.height + 1} languages needs {_times(median)} as many ", Term("tokens", "token"),
+        f" as {pivot} — its ", Term("premium", "premium"), f" — {double} of {rows.height} need at least twice as "
+        f"many, and {dearest['lang_name']} needs {_times(dearest['premium'])}: the same request costs "
+        f"{dearest['premium']:.1f} times as much there, and the same ", Term("context window", "context"),
+        f" holds {100 / dearest['premium']:.0f} % as much of it."]
+    width = median_half_width(rows)
+    if width is not None:
+        out += [" For the median language the figure is firm to ±", f"{100 * width:.1f} % (its ",
+                Term("95 % interval", "interval"), f" over the {unit(data)} measured); choices the interval does "
+                "not cover, such as the kind of text, can move premiums more (see Limitations)."]
+    return out
+
+
+def key_numbers(data: ReportData) -> list[tuple[str, str]]:
+    """(number, what it is) for the lead's side panel."""
+    tokenizer = main_tokenizer(data)
+    rows = others(data, tokenizer).sort("premium", descending=True)
+    median = data.summary.filter(pl.col("tokenizer") == tokenizer)["median_premium"][0]
+    dearest = rows.row(0, named=True)
+    out = [(_times(median), f"median premium over {rows.height + 1} languages ({short_name(tokenizer)})"),
+           (f"{rows.filter(pl.col('premium') >= 2).height} of {rows.height}", "languages pay at least twice as much"),
+           (_times(dearest["premium"]), f"the dearest language: {dearest['lang_name']}")]
+    price = main_price(data)
+    if price is not None:
+        costs = data.price_rows.filter(pl.col("model") == price.model)
+        pivot_cost = costs.filter(pl.col("lang") == data.pivot)["content_cost"][0]
+        top = costs.sort("content_cost").row(-1, named=True)
+        out.append((f"{_money(pivot_cost)} → {_money(top['content_cost'])}",
+                    f"{price.model}, the same content: {language_name(data.pivot)} → {top['lang_name']}"))
+    width = median_half_width(rows)
+    if width is not None:
+        out.append((f"±{100 * width:.1f} %", "95 % interval of the median language's premium"))
+    return out
+
+
+def finding(data: ReportData) -> Paragraph:
+    """The dearest and cheapest languages under the main tokenizer."""
+    rows = others(data, main_tokenizer(data)).sort("premium", descending=True)
+    dearest = [f"{r['lang_name']} at {_times(r['premium'])}" for r in rows.head(3).iter_rows(named=True)]
+    cheapest = rows.row(-1, named=True)
     quadruple = rows.filter(pl.col("premium") >= 4).height
-    who = f"the tokenizer of {main_price(data).model}" if main_price(data) else "the tokenizer"
-    return [
-        f"The same text costs more ", Term("tokens", "token"), f" in most languages than in {pivot}. Under {who} (",
-        Term(short_name(tokenizer), "tokenizer"), f"), measured on the same {unit(data)} in {rows.height + 1} "
-        f"languages, the median language needs {_times(summary['median_premium'])} as many tokens as {pivot} — its ",
-        Term("premium", "premium"), f" — and {double} of {rows.height} languages need at least twice as many "
-        f"({quadruple} at least four times). The most expensive are {_listing(dearest)}; the cheapest is "
-        f"{cheapest['lang_name']} ({_times(cheapest['premium'])}).",
-    ]
+    return [f"The most expensive languages are {_listing(dearest)}; {quadruple} languages need at least four times "
+            f"as many tokens. The cheapest is {cheapest['lang_name']} at {_times(cheapest['premium'])}."]
 
 
 def by_script(data: ReportData) -> Paragraph:
@@ -120,7 +158,7 @@ def by_script(data: ReportData) -> Paragraph:
     last = scripts.row(-1, named=True)
     return ["By ", Term("script", "script"), f" (writing system), languages written in the {_listing(top)} pay "
             f"most at the median; those in the {script_label(last['script'])} pay least "
-            f"({_times(last['median'])}). The key figure below shows every language as a point."]
+            f"({_times(last['median'])})."]
 
 
 def money(data: ReportData) -> Paragraph:
@@ -161,23 +199,12 @@ def median_half_width(rows: pl.DataFrame) -> float | None:
     return None if widths.height == 0 else float(widths.to_series().median())
 
 
-def certainty(data: ReportData) -> Paragraph:
-    rows = others(data, main_tokenizer(data))
-    width = median_half_width(rows)
-    out: Paragraph = ["How sure: "]
-    if width is not None:
-        out += ["each premium has a ", Term("95 % interval", "interval"), f" from resampling the {unit(data)}; for "
-                f"the median language it is ±{100 * width:.1f} %, so languages whose premiums differ by more are "
-                "reliably ordered. It does not cover other choices — the kind of text, translation from "
-                f"{language_name(data.pivot)}, Unicode normal form — which can move premiums more (see Limitations)."]
-    else:
-        out += ["no intervals were computed. Other choices — the kind of text, translation, Unicode normal form — "
-                "can move premiums (see Limitations)."]
-    estimates = [p.model for p in data.prices if p.estimate]
-    if estimates:
-        out += [f" {len(estimates)} of the {len(data.prices)} models are priced as ", Term("estimates", "estimate"),
-                ": their vendors do not publish their tokenizers, so a named stand-in counts for them."]
-    return out
+def estimates(data: ReportData) -> Paragraph:
+    estimated = [p.model for p in data.prices if p.estimate]
+    if not estimated:
+        return []
+    return [f"{len(estimated)} of the {len(data.prices)} models are priced as ", Term("estimates", "estimate"),
+            ": their vendors do not publish their tokenizers, so a named stand-in counts for them."]
 
 
 def advice(data: ReportData) -> Paragraph:
@@ -187,8 +214,8 @@ def advice(data: ReportData) -> Paragraph:
 
 
 def lead(data: ReportData) -> list[Paragraph]:
-    """The opening paragraphs, each generated from the report's numbers."""
-    return [p for p in (finding(data), by_script(data), money(data), certainty(data), advice(data)) if p]
+    """The paragraphs after the summary, each generated from the report's numbers."""
+    return [p for p in (finding(data), by_script(data), money(data), estimates(data), advice(data)) if p]
 
 
 def plain(paragraph: Paragraph) -> str:

@@ -13,7 +13,7 @@ from toklab.report.collect import ReportData
 from toklab.report.glossary import glossary, limitations, sources
 from toklab.report.language_table import downloads, language_table, shown_columns
 from toklab.report.layout import Cell, FigureSpec, Table
-from toklab.report.lead import Paragraph, lead, subtitle
+from toklab.report.lead import Paragraph, key_numbers, lead, subtitle, summary
 
 
 def figure_file(stem: str, figure: FigureSpec) -> str:
@@ -48,7 +48,9 @@ def render_markdown(data: ReportData, stem: str, figures: list[FigureSpec] | Non
         f"# {markdown_text(layout.report_title(data))}", "", f"_{markdown_text(subtitle(data))}_", "",
         f"Generated {markdown_text(data.created)} by toklab from {markdown_code(data.corpus.spec.canonical)} (content "
         f"sha256 {markdown_code(data.corpus.content_hash[:16] + '…')}).", "",
-        "## What we found", "", *(f"{paragraph_markdown(p)}\n" for p in lead(data)),
+        "## What we found", "", f"**{paragraph_markdown(summary(data))}**", "",
+        *(f"- **{markdown_text(value)}** {markdown_text(label)}" for value, label in key_numbers(data)), "",
+        *(f"{paragraph_markdown(p)}\n" for p in lead(data)),
         *(f"> **{markdown_text(warning)}**\n" for warning in layout.stale_prices(data)),
         *figure("scripts"), *figure("ranked"),
         "## What it costs, per model", "", *figure("prices"), table_markdown(layout.model_table(data), data),
