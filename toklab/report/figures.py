@@ -28,6 +28,13 @@ DPI = 192
 MIN_FONT = 8.0
 #: The widest a report figure may be, in inches (the page's column at print size).
 MAX_WIDTH = 8.0
+# Every figure fits one printed page with its heading, caption and provenance (A4 landscape, 10 mm margins: 7.5 in
+# high), so print never parts a figure from its caption and never shrinks its text.
+MAX_HEIGHT = 5.0
+
+
+def _fit_height(height: float) -> float:
+    return min(height, MAX_HEIGHT)
 
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies. The accent comes first.
 ACCENT = "#0072B2"
@@ -229,7 +236,7 @@ def script_dots(languages: pl.DataFrame, tokenizer: str, pivot_name: str):
         return None
     scripts = _scripts_ranked(part)
     row = {s: i for i, s in enumerate(scripts["script"].to_list())}
-    figure = _new_figure(MAX_WIDTH, 0.3 * scripts.height + 1.6, layout="constrained")
+    figure = _new_figure(MAX_WIDTH, _fit_height(0.3 * scripts.height + 1.6), layout="constrained")
     ax = figure.subplots()
     part = part.sort(["script", "premium", "lang"])
     ys, xs, hollow = [], [], []
@@ -286,7 +293,8 @@ def scripts_by_tokenizer(languages: pl.DataFrame, labels: dict[str, str], pivot_
     order = first["script"].to_list() + rest["script"].to_list()
     count = dict(counts.iter_rows())
     row = {s: i for i, s in enumerate(order)}
-    figure = _new_figure(MAX_WIDTH, 0.28 * len(order) + 1.3 + 0.2 * ((len(names) + 2) // 3), layout="constrained")
+    figure = _new_figure(MAX_WIDTH, _fit_height(0.28 * len(order) + 1.3 + 0.2 * ((len(names) + 2) // 3)),
+                         layout="constrained")
     ax = figure.subplots()
     span = medians.group_by("script").agg(pl.col("median").min().alias("lo"), pl.col("median").max().alias("hi"))
     for script, lo, hi in span.iter_rows():
@@ -327,7 +335,7 @@ def ranked_languages(languages: pl.DataFrame, tokenizer: str, pivot_name: str, n
         part = pl.concat([part.head(n), part.tail(n)])
     ys = [float(i) + (gap if split and i >= n else 0.0) for i in range(part.height)]
     bottom = ys[-1] if ys else 0.0
-    figure = _new_figure(MAX_WIDTH, 0.22 * (bottom + 1) + 1.3, layout="constrained")
+    figure = _new_figure(MAX_WIDTH, _fit_height(0.22 * (bottom + 1) + 1.3), layout="constrained")
     ax = figure.subplots()
     drawn = part.with_columns(pl.Series("y", ys))
     spans = drawn.drop_nulls(["premium_lo", "premium_hi"])
@@ -373,7 +381,7 @@ def _dollar_axis(ax, values: list[float]) -> None:
     ax.set_xlim(low, high)
     steps = [m * 10.0 ** k for k in range(-4, 7) for m in (1, 2, 5)]
     ticks = [v for v in steps if low <= v <= high]
-    if len(ticks) > 9:
+    if len(ticks) > 7:  # 8.5 pt dollar labels collide beyond 7 on a 5-inch axis
         ticks = [v for v in ticks if f"{v:e}"[0] in "15"]
     if len(ticks) < 3:
         ticks = sorted(ticks + [v for v in (m * 10.0 ** k for k in range(-4, 7) for m in (1.5, 3, 7))
@@ -394,9 +402,6 @@ def _dollars(value: float) -> str:
     return f"${value:.2g}"
 
 
-CHAR_WIDTH = 0.012  # one character at TEXT size, as a share of the price axis's width (about 5 of 8 inches)
-
-
 def model_prices(price_rows: pl.DataFrame, pivot: str, pivot_name: str):
     """One row per model (in the order given): what the same content costs in every language (faint
     grey points), the pivot language, the median language (a tick) and the dearest language (dark,
@@ -410,10 +415,9 @@ def model_prices(price_rows: pl.DataFrame, pivot: str, pivot_name: str):
     if rows.is_empty():
         return None
     models = rows["model"].unique(maintain_order=True).to_list()
-    figure = _new_figure(MAX_WIDTH, 0.5 * len(models) + 1.7, layout="constrained")
+    figure = _new_figure(MAX_WIDTH, _fit_height(0.5 * len(models) + 1.7), layout="constrained")
     ax = figure.subplots()
     _dollar_axis(ax, rows["content_cost"].to_list())
-    low, high = (v for v in ax.get_xlim())
     labels, any_estimate = [], False
     for y, model in enumerate(models):
         part = rows.filter(pl.col("model") == model)
@@ -435,17 +439,12 @@ def model_prices(price_rows: pl.DataFrame, pivot: str, pivot_name: str):
         dearest = part.sort(["content_cost", "lang"], descending=[True, False]).row(0, named=True)
         ax.scatter([dearest["content_cost"]], [y], s=36, marker="o", zorder=5, linewidths=1.2, edgecolors=DARK,
                    **(hollow or {"color": DARK}), gid=f"dearest:{model}")
-        import math
-
-        at = (math.log(dearest["content_cost"]) - math.log(low)) / (math.log(high) - math.log(low))
         cost = dearest["content_cost"]
         money = f"${cost:,.2f}" if cost < 1000 else f"${cost:,.0f}"
-        text = f"{dearest['lang_name']} {money}"
-        # right-aligned (ending at the point) where the name would run past the axis to its right
-        right = at + len(text) * CHAR_WIDTH > 0.98
-        ax.annotate(plot_label(text), (dearest["content_cost"], y), xytext=(-4 if right else 4, 6),
-                    textcoords="offset points", ha="right" if right else "left", va="bottom", fontsize=TEXT,
-                    color=DARK)
+        # named in a column right of the axis, on its model's row: never over another row's points
+        ax.annotate(plot_label(f"{dearest['lang_name']} {money}"), (1.0, y), xycoords=ax.get_yaxis_transform(),
+                    xytext=(6, 0), textcoords="offset points", ha="left", va="center", fontsize=TEXT,
+                    color=DARK, annotation_clip=False)
     ax.set_yticks(range(len(models)), labels)
     ax.set_ylim(len(models) - 0.4, -0.75)
     ax.set_xlabel("USD for the same content\n(the content of 1M pivot-language tokens, blended input/output price)",
@@ -456,7 +455,7 @@ def model_prices(price_rows: pl.DataFrame, pivot: str, pivot_name: str):
                       label=plot_label(f"{pivot_name} (pivot)")),
                Line2D([], [], marker="|", linestyle="none", color=DARK, markersize=11, markeredgewidth=1.6,
                       label="median language"),
-               Line2D([], [], marker="o", linestyle="none", color=DARK, markersize=6, label="dearest language")]
+               Line2D([], [], marker="o", linestyle="none", color=DARK, markersize=6, label="dearest language (named at the right)")]
     if any_estimate:
         handles.append(Line2D([], [], marker="o", linestyle=(0, (4, 3)), color=LIGHT, markerfacecolor="none",
                               markeredgecolor=DARK, markersize=6,
@@ -480,6 +479,8 @@ def loss_by_stage(languages: pl.DataFrame, title: str = "", top: int = 15):
             panels.append((name, lossy))
     if not panels:
         return None
+    fits = max(3, int(((MAX_HEIGHT - 0.9) / len(panels) - 0.75) / 0.22))  # rows per panel that fit one page
+    panels = [(name, part.head(fits)) for name, part in panels]
     heights = [0.22 * part.height + 0.75 for _, part in panels]
     figure = _new_figure(MAX_WIDTH, sum(heights) + 0.9, layout="constrained")
     axes = figure.subplots(len(panels), 1, squeeze=False, height_ratios=heights)
@@ -517,7 +518,7 @@ def premium_vs_bpb(languages: pl.DataFrame, title: str = ""):
     colour = {s: PALETTE[i] for i, s in enumerate(biggest)}
     columns = min(3, len(names))
     lines = (len(names) + columns - 1) // columns
-    figure = _new_figure(MAX_WIDTH, 2.7 * lines + 0.9, layout="constrained")
+    figure = _new_figure(MAX_WIDTH, _fit_height(2.7 * lines + 0.9), layout="constrained")
     axes = figure.subplots(lines, columns, squeeze=False)
     for k, ax in enumerate(axes.flat):
         if k >= len(names):

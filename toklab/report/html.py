@@ -110,17 +110,21 @@ details code { display: block; white-space: pre-wrap; overflow-wrap: anywhere; f
 @media print {
   nav, .controls, details.columns, .downloads, button.all { display: none !important; }
   .print-only { display: block; }
+  .opening { grid-template-columns: minmax(0, 1fr) 15rem; } .summary p { font-size: 12pt; }
   body { font-size: 10pt; } header, main { max-width: none; padding: 0; }
   .scroll { overflow: visible; max-height: none; border: 0; }
   table { font-size: 7pt; width: 100%; }
-  th, td { white-space: normal; padding: 1px 3px; } th { overflow-wrap: anywhere; min-width: 0; }
+  /* nothing wider than the paper: a wider table would make the browser shrink the whole page, figures
+     and their text included. Cells wrap between words only. */
+  th, td { padding: 1px 3px; white-space: normal; overflow-wrap: anywhere; min-width: 0; }
+  #table-languages th:nth-child(2), #table-languages tr.row td:nth-child(2) { display: none; }
   th, th:first-child, td:first-child { position: static; }
   thead { display: table-header-group; }
   tr, figure, dl.terms dd, dl.method dd, .limits li { break-inside: avoid; }
   button.open { color: inherit; } button.open::before { content: ""; }
   details { display: block; } details > * { display: block; }
   a { color: inherit; text-decoration: none; }
-  figure img { border: 0; }
+  figure img { border: 0; } figure { margin: 0.4rem 0; }
 }
 """
 
@@ -294,7 +298,7 @@ def _languages(data: ReportData) -> str:
     return ('<section id="languages"><h2>Every language</h2>'
             '<p class="note">Premium: tokens needed for the same content as the pivot, with its 95 % interval; '
             "† not comparable (the tokenizer cannot write the language). Prices: the same content under each "
-            "model. Cells in <em>≈ italics</em> are estimates. Open a language for its breakdown.</p>"
+            "model; ≈ marks a model priced as an estimate, and cells in <em>≈ italics</em> are estimates. Open a language for its breakdown.</p>"
             '<p class="note print-only">Breakdowns are printed for the languages opened on screen; every '
             "number is in the CSV files the report holds.</p>"
             + language_controls(data) + column_controls(table) + downloads_html(data)

@@ -87,7 +87,7 @@ def language_table(data: ReportData) -> Table:
     columns.add("script")
     columns.add(f"premium {short_name(main)} [95% interval]", "premium")
     for p in data.prices:
-        columns.add(f"{short_model(p.model)}{' (estimate)' if p.estimate else ''}", "price")
+        columns.add(f"{'≈ ' if p.estimate else ''}{short_model(p.model)}", "price")
     if price is not None and price.context_window:
         columns.add(f"context there, {short_model(price.model)}", "context")
     columns.add("chars lost, most lossy tokenizer", "loss")
@@ -152,8 +152,8 @@ def breakdown(data: ReportData, names: list[str], by_key: dict, prices: dict, ro
     """One language's numbers in words, every tokenizer and model: what the row's columns summarise."""
     lang = row["lang"]
     top = data.options.glitch_top
-    out = [("Code", f"{lang}; {row['docs']:,} {unit(data)}, {row['chars']:,} characters; byte premium "
-                    f"{times(row['byte_premium'])}")]
+    out = [("Code", f"{lang}, {_script(row['script'])} script; {row['docs']:,} {unit(data)}, {row['chars']:,} "
+                    f"characters; byte premium {times(row['byte_premium'])}")]
     out.append(("Premium", " · ".join(f"{short_name(n)} {premium_text(by_key[(n, lang)])}" for n in names)))
     if data.prices:
         out.append(("Price and context there", " · ".join(_price_words(p, prices[(p.model, lang)])

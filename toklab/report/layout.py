@@ -202,9 +202,31 @@ def script_table(data: ReportData) -> Table:
                             f"under {short_name(main)} first", headers, rows, ["audit"])
 
 
+@dataclasses.dataclass(frozen=True)
+class FigurePlan:
+    """A figure before it is drawn: `draw(table, *arguments)` makes it (or None: nothing to draw)."""
+    key: str
+    title: str
+    caption: str
+    table: pl.DataFrame
+    draw: Callable
+    arguments: tuple
+    provenance: list[str]
+
+
 def figure_specs(data: ReportData) -> list[FigureSpec]:
     """Every figure the data supports, as PNG bytes (the loss figure only when something was lost,
     premium vs BPB only with a byte run). The first is the key figure the lead points to."""
+    specs = []
+    for plan in figure_plans(data):
+        png = figures.drawn_png(plan.key, plan.table, plan.draw, *plan.arguments)
+        if png is not None:
+            specs.append(FigureSpec(plan.key, plan.title, plan.caption, png, plan.provenance))
+    return specs
+
+
+def figure_plans(data: ReportData) -> list[FigurePlan]:
+    """What each figure draws, from which table, with which arguments and caption."""
     pivot = language_name(data.pivot)
     main = main_tokenizer(data)
     languages, prices = data.languages, data.price_rows
@@ -226,7 +248,7 @@ def figure_specs(data: ReportData) -> list[FigureSpec]:
         ("script-tokenizers", "Median premium per script, every tokenizer",
          f"One row per script; each mark is the median premium of the script's languages under one tokenizer, "
          f"relative to {pivot} (log scale). The line joins the cheapest and dearest tokenizer for that script.",
-         languages, (figures.scripts_by_tokenizer, (labels, pivot)), ["audit"]),
+         languages, (figures.scripts_by_tokenizer, ({name: short_name(name) for name in labels}, pivot)), ["audit"]),
         ("loss", "Characters lost, by the stage that lost them",
          "For every tokenizer that loses any text: the languages that lose most, as the share of their "
          "characters that do not survive an encode–decode round trip, split by the stage that dropped them.",
@@ -237,12 +259,8 @@ def figure_specs(data: ReportData) -> list[FigureSpec]:
                       "Each point is a language: its premium under a tokenizer (log scale) against how well the "
                       "byte model predicts its text (bits per byte; lower is better).", languages,
                       (figures.premium_vs_bpb, ()), ["audit", "bpb"]))
-    specs = []
-    for key, title, caption, inputs, (draw, arguments), provenance in build:
-        png = figures.drawn_png(key, inputs, draw, *arguments)
-        if png is not None:
-            specs.append(FigureSpec(key, title, caption, png, provenance))
-    return specs
+    return [FigurePlan(key, title, caption, inputs, draw, arguments, provenance)
+            for key, title, caption, inputs, (draw, arguments), provenance in build]
 
 
 def key_caption(data: ReportData) -> str:

@@ -63,7 +63,9 @@ def main_tokenizer(data: ReportData) -> str:
 
 def tokenizer_label(data: ReportData, tokenizer: str) -> str:
     """`tiktoken:o200k_base` → 'o200k_base (gpt-5.5, gpt-5-mini)': a tokenizer with the chosen models it counts."""
-    models = [p.model for p in data.prices if p.tokenizer == tokenizer and not p.estimate]
+    from toklab.premium.pricing import short_model
+
+    models = [short_model(p.model) for p in data.prices if p.tokenizer == tokenizer and not p.estimate]
     shown = ", ".join(models[:2]) + (", …" if len(models) > 2 else "")
     return f"{short_name(tokenizer)} ({shown})" if models else short_name(tokenizer)
 
