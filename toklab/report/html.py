@@ -91,7 +91,7 @@ figure img { max-width: 100%; height: auto; border: 1px solid var(--line); }
 figcaption { max-width: 46rem; }
 dl.terms dt { font-weight: 600; margin-top: 10px; } dl.terms dd { margin-left: 0; max-width: 46rem; }
 dl.method dt { font-weight: 600; margin-top: 8px; } dl.method dd { margin-left: 16px; }
-.limits li, .sources li { max-width: 46rem; margin-bottom: 6px; }
+.limits li, .sources li { max-width: 46rem; margin-bottom: 6px; } .sources a { overflow-wrap: anywhere; }
 details code { display: block; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 0.78rem;
                background: var(--band); padding: 8px; }
 .provenance { font-size: 0.85rem; }

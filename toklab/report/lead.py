@@ -102,11 +102,12 @@ def summary(data: ReportData) -> Paragraph:
     dearest = rows.row(0, named=True)
     double = rows.filter(pl.col("premium") >= 2).height
     price = main_price(data)
-    who = f"the tokenizer of {price.model}" if price is not None and price.tokenizer == tokenizer else "the tokenizer"
+    name = Term(short_name(tokenizer), "tokenizer")
+    who: Paragraph = ([f"Under the tokenizer of {price.model} (", name, ")"]
+                      if price is not None and price.tokenizer == tokenizer else ["Under the ", name, " tokenizer"])
     out: Paragraph = [
-        f"Most languages pay more than {pivot} for the same text. Under {who} (", Term(short_name(tokenizer),
-                                                                                       "tokenizer"),
-        f"), the median of {rows.height + 1} languages needs {_times(median)} as many ", Term("tokens", "token"),
+        f"Most languages pay more than {pivot} for the same text. ", *who,
+        f", the median of {rows.height + 1} languages needs {_times(median)} as many ", Term("tokens", "token"),
         f" as {pivot} — its ", Term("premium", "premium"), f" — {double} of {rows.height} need at least twice as "
         f"many, and {dearest['lang_name']} needs {_times(dearest['premium'])}: the same request costs "
         f"{dearest['premium']:.1f} times as much there, and the same ", Term("context window", "context"),
