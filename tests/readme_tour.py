@@ -41,7 +41,8 @@ class Entry:
     slow: bool = False  # trains models: run only with --slow
     checked: bool = True  # the output is a pure function of the inputs
     figures: tuple[tuple[str, str], ...] = ()  # (file written in the run directory, path in the repository)
-    screenshots: tuple[tuple[str, str], ...] = ()  # (HTML page written in the run directory, PNG in the repository)
+    # (HTML page written in the run directory, PNG in the repository, window width, height)
+    screenshots: tuple[tuple[str, str, int, int], ...] = ()
     stderr: bool = False  # show what the commands report on stderr too (a command that writes files)
 
 
@@ -75,7 +76,8 @@ TOUR = {
     "bench-glitch": Entry(("toklab bench glitch -t tiktoken:o200k_base",), slow=True, checked=False),
     "bench-stream": Entry(("toklab bench stream --size-gb 2 --jobs 2",), slow=True, checked=False),
     "report": Entry(("toklab report -o report.html", "toklab report -o report.html --overwrite"), checked=False,
-                    stderr=True, screenshots=(("report.html", "docs/report.png"),)),
+                    stderr=True, screenshots=(("report.html", "docs/report.png", 1440, 900),
+                                                 ("report.html", "docs/report-phone.png", 390, 844))),
     "compare": Entry(("toklab compare --minutes 6 --protocol isolated,context --plot compare.png",), rows=(None, None, None, (6, 4)), slow=True, checked=False,
                      figures=(("compare.png", "docs/compare.png"),)),
 }
@@ -135,11 +137,11 @@ def render(name: str, entry: Entry, keep_figures: bool) -> str:
             block += shown(run_command(shell, Path(folder), entry.stderr), entry)
         for produced, kept in entry.figures if keep_figures else ():
             shutil.copyfile(Path(folder) / produced, ROOT / kept)
-        for page, kept in entry.screenshots if keep_figures else ():
+        for page, kept, width, height in entry.screenshots if keep_figures else ():
             sys.path.insert(0, str(ROOT))  # run as a script, tests/ is not a package on the path
             from tests.browser import screenshot
 
-            screenshot(Path(folder) / page, ROOT / kept)
+            screenshot(Path(folder) / page, ROOT / kept, width, height)
     return "\n".join(block) + "\n"
 
 

@@ -62,7 +62,7 @@ def glossary(data: ReportData) -> list[Definition]:
         Definition("estimate", "Estimate (≈, italics, hollow marks)", "A number counted with a stand-in tokenizer "
                    "because the model's vendor does not publish its tokenizer (the stand-in and the reason are in "
                    "Sources), or, for characters lost, attributed to stages on a sample of the affected "
-                   f"{unit(data)}. With a vendor's own counts (toklab price --save-counts) such a model is exact."),
+                   f"{unit(data)}. Priced from the vendor's own token counts, such a model is exact."),
         Definition("comparable", "Not comparable (†)", "More than 10 % of the language's characters became "
                    "'unknown' tokens: the tokenizer cannot write the language, so its premium understates the cost "
                    "and the text is lost."),

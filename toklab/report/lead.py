@@ -174,9 +174,9 @@ def money(data: ReportData) -> Paragraph:
     pivot = language_name(data.pivot)
     out: Paragraph = [
         f"In money: at {price.model}'s list prices, content that costs {_money(pivot_row['content_cost'])} in "
-        f"{pivot} costs {_money(dearest['content_cost'])} in {dearest['lang_name']}, "
-        f"{dearest['content_cost'] / pivot_row['content_cost']:.1f} times as much (",
-        Term("price for the same content", "price"), ")."]
+        f"{pivot} costs {_money(dearest['content_cost'])} in {dearest['lang_name']}: "
+        f"{dearest['content_cost'] / pivot_row['content_cost']:.1f} times the ",
+        Term("price for the same content", "price"), "."]
     if price.context_window and dearest["effective_context"] is not None:
         out += [f" Its {price.context_window:,}-token ", Term("context window", "context"),
                 f" holds as much {dearest['lang_name']} text as {dearest['effective_context']:,.0f} tokens of {pivot}."]
