@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -11,9 +12,15 @@ from tests.conftest import CLI_SCRIPT, run_cli, shared_path
 from toklab.memo import clear_memos
 
 
+# Off a terminal a long command prints one line per stage before it fails; those lines report
+# progress, not the mistake, so the error must still be exactly one line among the rest.
+_STAGE_LINE = re.compile(r"^[\w ]+: .* \(\d+ of \d+ steps done, \d+ s\)$")
+
+
 def assert_one_line_error(result, *needles: str) -> None:
     assert result.exit_code != 0
-    lines = [line for line in result.output.splitlines() if line.strip()]
+    lines = [line for line in result.output.splitlines()
+             if line.strip() and not _STAGE_LINE.match(line)]
     assert len(lines) == 1, result.output
     assert lines[0].startswith("error: ")
     assert "Traceback" not in result.output
