@@ -58,7 +58,7 @@ def test_minilm_weight_signals_separate_untrained_rows():
 def test_mistral_ascii_byte_pieces_mostly_shadowed():
     result = scan(load_tokenizer(f"spm:{shared_path('tokenizers/mistral-7b-v0.1.model')}"))
     pieces = result.frame.filter(pl.col("category") == "byte_fallback")
-    assert pieces.height == 256
+    assert pieces.height == 256 - 13  # the 13 bytes that never occur in UTF-8 are `invalid_byte`
     ascii_pieces = pieces.filter(pl.col("bytes").map_elements(lambda h: int(h, 16) < 0x80, return_dtype=pl.Boolean))
     assert (ascii_pieces["reachable"] == False).sum() > 100  # noqa: E712
 
@@ -87,17 +87,22 @@ def test_glitch_cli(tiktoken_ready):
 
 
 def test_experiment_scores_signals_against_known_counts(flores_ready):
-    from toklab.glitch.experiment import ExperimentConfig, run_experiment
+    from toklab.glitch.experiment import ExperimentConfig, best_single, injected_strings, run_experiment
 
-    config = ExperimentConfig(langs=("eng_Latn", "fra_Latn", "hin_Deva"), left_out=("hin_Deva",), injected=8,
-                              repeats=50, vocab=800, steps=200)
+    # The default data (every kind of injected string at every dose), with a short LM run: the truth
+    # (counts in B) and every weight-free signal do not depend on how long the LM trains.
+    config = ExperimentConfig(steps=60)
     result = run_experiment(config)
     table, facts = result.table, result.facts
     assert result.signature.startswith("experiment:glitch|tok:train:bytebpe") and "|content:" in result.signature
-    assert facts["untrained"] > 0 and len(facts["injected"]) == 8 and facts["lm_steps"] == 200
+    assert facts["untrained"] > 0 and len(facts["injected"]) == 36 and facts["lm_steps"] == 60
     untrained = table.filter(pl.col("target").str.starts_with("untrained"))
     auroc_of = dict(zip(untrained["signal"], untrained["auroc"]))
     assert auroc_of["low embedding norm"] > 0.8  # rows that never get a gradient keep their initial norm
-    assert auroc_of["weight-free rank (combined)"] >= 0.90  # the goal, without weights
+    assert auroc_of["weight-free rank (combined)"] >= 0.95  # the goal, without weights
     assert auroc_of["weight-free rank (combined)"] >= auroc_of["string-frequency mismatch"]
+    for target, (combined, best, best_auroc) in best_single(table).items():
+        assert combined >= best_auroc - 1e-9, f"{target}: combined {combined:.4f} below {best} {best_auroc:.4f}"
+    assert {"code", "crlf"} <= {kind for kind, _line in injected_strings(config)}
+    assert any("\r\n" in line for line in facts["injected"])  # CRLF lines reach the tokenizer's corpus
     assert set(table.columns) >= {"auroc", "average_precision", "precision_at_1pct", "spearman_vs_log_count"}

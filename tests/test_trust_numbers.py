@@ -111,7 +111,7 @@ def test_undefined_glitch_scores_are_null_not_nan():
     from toklab.glitch.experiment import score_signals
 
     frame = pl.DataFrame({"category": ["ok"] * 4, "reachable": [True] * 4, "char_class": [None] * 4,
-                          "corpus_count": [0, 1, 2, 3],
+                          "corpus_count": [0, 1, 2, 3], "evidence": ["mismatch"] * 4, "survival": [None] * 4,
                           "rank_vs_frequency": [0.0] * 4, "mismatch": [0.0] * 4, "free_rank": [1, 2, 3, 4],
                           "embedding_norm": [1.0] * 4, "untrained_similarity": [0.0] * 4, "weight_score": [0.0] * 4})
     table = score_signals(frame, np.array([0, 0, 0, 0]), 0)  # no negatives: no AUROC; constant signals: no rank corr.

@@ -64,19 +64,22 @@ def information_loss(tokenizers: TokenizerLike | Sequence[TokenizerLike], corpus
 
 
 def glitch_scan(tokenizer: TokenizerLike, corpus: CorpusLike | None = None, weights: str | Path | None = None,
-                words: bool = True):
+                words: bool = True, code: bool = True, reference_files: list[str | Path] = ()):
     """Every token's category and its place in the glitch ranking, with the reason in words: string
-    occurrence in the `corpus` and (`words`) the wordfreq lists; embedding signals with `weights`.
+    occurrence in the `corpus`, (`words`) the wordfreq lists and (`code`) the Python standard library's
+    sources with any `reference_files`; embedding signals with `weights`.
 
-    >>> scan = glitch_scan("tiktoken:o200k_base", words=False)  # no corpus, no word lists: the exact part
+    >>> scan = glitch_scan("tiktoken:o200k_base", words=False, code=False)  # no reference text: the exact part
     >>> scan.frame.filter(category="unreachable", reason="pretokenizer").height
     12
     >>> scan.frame["why"][0]
     'byte 0xC0 never occurs in UTF-8; single byte (id 124)'
     """
     from toklab.glitch import scan
+    from toklab.glitch.text_files import code_reference
 
-    return scan(_tokenizers(tokenizer)[0], _corpus(corpus), Path(weights) if weights else None, words=words)
+    return scan(_tokenizers(tokenizer)[0], _corpus(corpus), Path(weights) if weights else None, words=words,
+                code=code_reference([Path(p) for p in reference_files], stdlib=code))
 
 
 def train_byte_model(run_dir: str | Path, preset: str = "cpu", steps: int | None = None,

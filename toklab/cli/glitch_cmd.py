@@ -14,6 +14,7 @@ from toklab.cli.render import frame_table, signature_line, stdout_console, write
 from toklab.errors import SpecError
 from toklab.glitch.mismatch import EVIDENCE
 from toklab.glitch.scan import scan
+from toklab.glitch.text_files import code_reference
 from toklab.numeric import is_ascii_int
 from toklab.registry import load_tokenizer
 
@@ -46,6 +47,11 @@ def glitch_group() -> None:
               help="Ordinary text to compare with: token production and string occurrence ('none' to skip).")
 @click.option("--words/--no-words", default=True, show_default=True,
               help="Also compare strings with the wordfreq frequency lists (42 languages).")
+@click.option("--code/--no-code", default=True, show_default=True,
+              help="Also compare with code and markup: the Python standard library's sources, read as they are.")
+@click.option("--reference-files", "reference_files", multiple=True, type=click.Path(path_type=Path),
+              help="Plain-text files or folders (logs, markup, code) added to the code reference, line endings "
+                   "as they are; repeatable.")
 @click.option("--untrained-ids", default=None,
               help="Comma-separated ids known to be untrained, for the embedding check (default: never-producible ids).")
 @click.option("--explain", "explain", default=None, metavar="ID_OR_STRING",
@@ -56,7 +62,8 @@ def glitch_group() -> None:
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Tokens shown in the terminal.")
 @format_option
 @output_option
-def scan_cmd(spec, weights, corpus, words, untrained_ids, explain, evidence, top, fmt, output) -> None:
+def scan_cmd(spec, weights, corpus, words, code, reference_files, untrained_ids, explain, evidence, top, fmt,
+             output) -> None:
     """Rank every token of SPEC by glitch evidence, with the reason in words; embedding checks with weights.
 
     \b
@@ -65,13 +72,16 @@ def scan_cmd(spec, weights, corpus, words, untrained_ids, explain, evidence, top
       toklab glitch tiktoken:r50k_base --evidence mismatch --top 40
       toklab glitch tiktoken:r50k_base --explain 188
       toklab glitch tiktoken:r50k_base --reference "jsonl:my-corpus.jsonl" --no-words
+      toklab glitch spm:mistral.model --reference-files ~/src/myproject --reference-files server.log
       toklab glitch hf:models/all-MiniLM-L6-v2 --weights models/all-MiniLM-L6-v2
       toklab glitch tiktoken:o200k_base --format parquet -o o200k-glitch.parquet
     """
     adapter = load_tokenizer(spec)
     reference = load_reference(corpus)
+    code_texts = code_reference(list(reference_files), stdlib=code)
     explained = explained_id(adapter, explain) if explain is not None else None
-    result = scan(adapter, reference, weights, parse_ids(untrained_ids, adapter.vocab_size), words=words)
+    result = scan(adapter, reference, weights, parse_ids(untrained_ids, adapter.vocab_size), words=words,
+                  code=code_texts)
     if fmt != "table":
         write_frame(result.frame, fmt, output, result.signature)
         return
@@ -111,6 +121,10 @@ def print_weight_checks(console, found) -> None:
                   f"{agreement['top_k']:.0f} have rows near the untrained ones; AUROC of the weight-free rank for "
                   f"those rows {shown(agreement['auroc_free_rank_for_near_untrained'], '.3f')}; Spearman with the "
                   f"weight score {shown(agreement['spearman_free_vs_weight'], '.3f')}")
+    for tier, found_in in found.by_tier.items():
+        console.print(f"  within '{tier}' ({found_in['tokens']:,.0f} tokens, {shown(found_in['near_untrained'], '.1%')} "
+                      f"with rows near the untrained ones): AUROC of the weight-free rank "
+                      f"{shown(found_in['auroc'], '.3f')}")
 
 
 def shown(value: float | None, spec: str) -> str:
@@ -203,8 +217,14 @@ def experiment_cmd(steps: int, minutes: float | None, vocab: int, fmt: str, outp
     console.print(f"vocabulary {facts['vocab']:,}; LM steps {facts['lm_steps']:,}; untrained (count 0 in the LM's data): "
                   f"{facts['untrained']:,}; under-trained: {facts['under_trained']:,}; left out of B: "
                   f"{', '.join(facts['left_out'])}; injected into A: {len(facts['injected'])} strings, e.g. "
-                  + ", ".join(repr(s) for s in facts["injected"][:4]))
+                  + ", ".join(repr(s) for s in facts["injected"][:6]))
     console.print(frame_table(table, title="Glitch signals scored against the truth", floats=3))
+    from toklab.glitch.experiment import best_single
+
+    for target, (combined, best, best_auroc) in best_single(table).items():
+        verdict = "at or above" if combined >= best_auroc else "BELOW"
+        console.print(f"{target}: the combined weight-free rank (AUROC {combined:.3f}) is {verdict} its best single "
+                      f"weight-free signal, {best} ({best_auroc:.3f})")
     agreement = facts["agreement"]
     if agreement:
         console.print(f"weight-free ranking vs the LM's embeddings: {shown(agreement['top_near_untrained'], '.0%')} of "

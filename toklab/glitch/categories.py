@@ -5,8 +5,13 @@ Every id gets a category:
 - `special`       — a control/special token (never produced from text by `encode`);
 - `invalid_byte`  — a single byte that never occurs in valid UTF-8 (0xC0, 0xC1, 0xF5–0xFF);
 - `partial_utf8`  — a byte fragment that is not valid UTF-8 on its own;
-- `byte_fallback` — a SentencePiece/HF `<0xNN>` piece (`reachable` says whether text can yield it);
-- `unreachable`   — its own string encodes to something else; `reason` says why:
+- `byte_fallback` — a SentencePiece/HF `<0xNN>` piece (`reachable` says whether text can yield it;
+                    the pieces of bytes that never occur in UTF-8 are `invalid_byte`);
+- `in_context`    — its own string encodes to something else, but the encoder produces it next to
+                    a digit or punctuation (SentencePiece's bare word-boundary piece `▁` before
+                    a digit), or the reference texts' encoding produced it (`scan.py`);
+- `unreachable`   — its own string encodes to something else, also next to digits and
+                    punctuation; `reason` says why:
                     `pretokenizer` (the split pattern cuts the string), `normalizer` (the
                     normaliser rewrites it), `shadowed` (other merges/pieces win) or
                     `not_measurable` (the adapter exposes no normaliser or pre-tokenizer);
@@ -29,6 +34,9 @@ from toklab.adapters.bytemap import byte_fallback_value
 INVALID_UTF8_BYTES = frozenset([0xC0, 0xC1, *range(0xF5, 0x100)])
 # Word starts a continuation piece is tried behind; many, because a start may merge with the piece.
 WORD_STARTS = tuple("abcdefghijklmnopqrstuvwxyz") + ("qz", "xq", "zx", "jj")
+# What a string is tried before once it does not encode to its own id alone: digits and punctuation
+# split off into pieces of their own, which leaves a word-boundary piece or a prefix standing alone.
+FOLLOWERS = tuple("0123456789") + tuple(".,;:!?()[]{}'\"-/")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +107,10 @@ class Categoriser:
 def surface_text(adapter: Adapter, token_id: int) -> tuple[str | None, Verdict | None]:
     """The string to encode for an id, or a verdict that needs no encoding."""
     piece = adapter.token_string(token_id)
-    if piece is not None and byte_fallback_value(piece) is not None:
+    value = byte_fallback_value(piece) if piece is not None else None
+    if value is not None:
+        if value in INVALID_UTF8_BYTES:  # no valid text holds this byte, so no fallback can emit it
+            return None, Verdict("invalid_byte", reachable=False)
         return None, Verdict("byte_fallback", reachable=None)
     raw = adapter.token_bytes(token_id)
     verdict = byte_verdict(raw)
@@ -146,6 +157,7 @@ def resolve(adapter: Adapter, cat: Categoriser, rows: list[dict], pending: list[
     encoded = adapter.encode_batch([t for _i, t in wholes])
     for (token_id, text), ids in zip(wholes, encoded):
         rows[token_id].update(dataclasses.asdict(cat.text_verdict(token_id, text, ids)))
+    in_context(adapter, rows, [(i, t) for i, t in wholes if rows[i]["category"] == "unreachable"])
     pieces = [(i, t) for i, t, kind in pending if kind == "continuation"]
     if not pieces:
         return
@@ -158,6 +170,17 @@ def resolve(adapter: Adapter, cat: Categoriser, rows: list[dict], pending: list[
         else:
             reason = cat.why_continuation_unreachable(text)
             rows[token_id].update(category="unreachable", reason=reason, reachable=False)
+
+
+def in_context(adapter: Adapter, rows: list[dict], unreachable: list[tuple[int, str]]) -> None:
+    """Strings that do not encode to their own id alone, tried before each of `FOLLOWERS`: an id the
+    encoder then emits is producible, only in context."""
+    if not unreachable:
+        return
+    results = adapter.encode_batch([text + follower for _i, text in unreachable for follower in FOLLOWERS])
+    for n, (token_id, _text) in enumerate(unreachable):
+        if any(token_id in ids for ids in results[n * len(FOLLOWERS): (n + 1) * len(FOLLOWERS)]):
+            rows[token_id].update(category="in_context", reason="next to a digit or punctuation", reachable=True)
 
 
 def byte_fallback_reachability(adapter: Adapter, frame: pl.DataFrame) -> pl.DataFrame:

@@ -2,12 +2,14 @@
 
 A holds what B lacks or nearly lacks, the way real glitch tokens arise: three languages B leaves out
 (one domain), and machine-made strings — usernames, boilerplate keys, strings a bot repeats,
-terminal control codes — each in A hundreds of times and in B in varying doses (0, 1, 3, 10, 30
-lines). Every token's count in the LM's training data is then known exactly, so each signal is
-scored against the truth: untrained (count 0) and under-trained (count ≤ k). The weight-free scan
-compares the vocabulary with FLORES devtest of B's languages — ordinary text of the kind the LM
-was trained on — and not with the word lists, which would hold the left-out languages. The LM
-trains for a fixed number of steps with a fixed seed, so the result does not depend on the machine.
+terminal control codes, code fragments with made-up identifiers, and the same code with CRLF line
+endings — each in A hundreds of times and in B in varying doses (0, 1, 3, 10, 30 lines; every kind
+gets every dose). Every token's count in the LM's training data is then known exactly, so each
+signal is scored against the truth: untrained (count 0) and under-trained (count ≤ k). The
+weight-free scan compares the vocabulary with FLORES devtest of B's languages — ordinary text of
+the kind the LM was trained on — and with the code reference (the standard library's sources, as a
+user's scan does), not with the word lists, which would hold the left-out languages. The LM trains
+for a fixed number of steps with a fixed seed, so the result does not depend on the machine.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import polars as pl
 
 from toklab.cache import work_dir
-from toklab.glitch.mismatch import never_producible
+from toklab.glitch.mismatch import evidence_order, never_producible
 from toklab.glitch.signals import auroc, average_precision, corpus_counts, precision_at, spearman
 from toklab.outputs import folder_lock
 from toklab.paths import atomic_path, short_hash
@@ -33,9 +35,9 @@ class ExperimentConfig:
     langs: tuple[str, ...] = ("eng_Latn", "fra_Latn", "deu_Latn", "spa_Latn", "rus_Cyrl", "hin_Deva", "arb_Arab",
                               "zho_Hans", "jpn_Jpan", "swh_Latn", "tur_Latn", "vie_Latn")
     left_out: tuple[str, ...] = ("hin_Deva", "jpn_Jpan", "vie_Latn")  # in A, not in B: a domain B lacks
-    injected: int = 24  # machine-made strings in A (usernames, boilerplate keys, repeats, control codes)
+    injected: int = 36  # machine-made strings in A (usernames, boilerplate keys, repeats, control codes, code, CRLF)
     repeats: int = 300  # lines of each injected string in A
-    doses: tuple[int, ...] = (0, 0, 1, 3, 10, 30)  # lines of injected string i in B: doses[i % len(doses)]
+    doses: tuple[int, ...] = (0, 0, 1, 3, 10, 30)  # lines of each injected string in B (`dose`)
     vocab: int = 4096
     steps: int = 1500  # a step budget: the result does not depend on the machine's speed
     minutes: float = 0.0  # a time budget instead (> 0), turned into a recorded step count
@@ -44,7 +46,13 @@ class ExperimentConfig:
 
 
 SYLLABLES = [c + v for c in "bdfgklmnprstvz" for v in "aeiou"]
-KINDS = ("username", "boilerplate", "repeat", "control")
+KINDS = ("username", "boilerplate", "repeat", "control", "code", "crlf")
+
+
+def dose(config: ExperimentConfig, i: int) -> int:
+    """Lines of injected string i in B: the doses taken in turn along each kind's strings, so that
+    every kind gets every dose (a plain i % len(doses) would pair each kind with one dose)."""
+    return config.doses[(i + i // len(KINDS)) % len(config.doses)]
 
 
 def pseudo_word(rng: np.random.Generator, syllables: int) -> str:
@@ -69,9 +77,13 @@ def injected_strings(config: ExperimentConfig) -> list[tuple[str, str]]:
             letters = np.array(list("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
             word = "".join(rng.choice(letters, size=int(rng.integers(10, 17))))
             out.append((kind, " ".join([word] * 3)))
-        else:
+        elif kind == "control":
             code = int(rng.integers(0, 8))
             out.append((kind, f"\x1b[1;3{code}m{pseudo_word(rng, 2)}\x1b[0m\x07\x00\x00"))
+        else:  # a code fragment with made-up names; "crlf": the same kind of code saved with CRLF endings
+            key, cls = pseudo_word(rng, 2), pseudo_word(rng, 2).capitalize()
+            lines = [f"if (this.{key}{cls} != null) {{", f"    this.{key}{cls}.on{cls}Changed({key}Id);", "}"]
+            out.append((kind, ("\r\n" if kind == "crlf" else "\n").join(lines)))
     return out
 
 
@@ -83,7 +95,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 def build_corpora(config: ExperimentConfig, folder: Path) -> tuple[Path, Path, list[tuple[str, str]]]:
     """Corpus A (the tokenizer's): FLORES dev of every language plus each injected line `repeats`
-    times. Corpus B (the LM's): the languages not left out, plus injected line i `doses[i]` times."""
+    times. Corpus B (the LM's): the languages not left out, plus injected line i `dose(config, i)` times."""
     from corpora import load_corpus
 
     dev = load_corpus(f"flores200?split=dev&langs={','.join(config.langs)}").frame
@@ -93,8 +105,13 @@ def build_corpora(config: ExperimentConfig, folder: Path) -> tuple[Path, Path, l
     kept = dev.filter(~pl.col("lang").is_in(list(config.left_out)))
     rows_b = [{"text": t, "lang": l} for t, l in zip(kept["text"], kept["lang"])]
     rows_b += [{"text": line, "lang": kind} for i, (kind, line) in enumerate(injected)
-               for _ in range(config.doses[i % len(config.doses)])]
+               for _ in range(dose(config, i))]
     return write_jsonl(folder / "corpus_a.jsonl", rows_a), write_jsonl(folder / "corpus_b.jsonl", rows_b), injected
+
+
+# The single signals a scan computes without weights, which the combined weight-free rank should beat.
+WEIGHT_FREE_SIGNALS = ("never producible (category)", "character class", "reference-corpus rarity", "rank vs frequency",
+                       "survival (leftover merge)", "string-frequency mismatch")
 
 
 def signal_values(frame: pl.DataFrame) -> dict[str, np.ndarray]:
@@ -108,8 +125,9 @@ def signal_values(frame: pl.DataFrame) -> dict[str, np.ndarray]:
         "character class": frame["char_class"].is_not_null().cast(pl.Float64).to_numpy(),
         "reference-corpus rarity": -np.log1p(column("corpus_count", 0.0)),
         "rank vs frequency": column("rank_vs_frequency", 0.0),
+        "survival (leftover merge)": -column("survival", 1.0),
         "string-frequency mismatch": column("mismatch", lowest),
-        "weight-free rank (combined)": -column("free_rank", 0.0),
+        "weight-free rank (combined)": evidence_order(frame).to_numpy(),
         "low embedding norm": -column("embedding_norm", 0.0),
         "untrained similarity": column("untrained_similarity", 0.0),
         "weight score (combined)": column("weight_score", 0.0),
@@ -128,6 +146,17 @@ def score_signals(frame: pl.DataFrame, counts: np.ndarray, under_k: int) -> pl.D
                          "spearman_vs_log_count": -spearman(values, log_count)})
     # undefined scores (no positives; a constant signal has no rank correlation) are null, not NaN
     return pl.DataFrame(rows).with_columns(pl.col(pl.Float64).fill_nan(None))
+
+
+def best_single(table: pl.DataFrame) -> dict[str, tuple[float, str, float]]:
+    """Per target: the combined weight-free rank's AUROC, and the best single weight-free signal's."""
+    out = {}
+    for target, rows in table.group_by("target", maintain_order=True):
+        scores = dict(zip(rows["signal"], rows["auroc"]))
+        singles = {k: v for k, v in scores.items() if k in WEIGHT_FREE_SIGNALS and v is not None}
+        best = max(singles, key=singles.get)
+        out[target[0]] = (scores["weight-free rank (combined)"], best, singles[best])
+    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,6 +185,7 @@ def _run_in(folder: Path, config: ExperimentConfig, on_log: Callable[[str], None
     from corpora import load_corpus
     from toklab import load_tokenizer
     from toklab.glitch.scan import scan
+    from toklab.glitch.text_files import code_reference
 
     corpus_a, corpus_b, injected = build_corpora(config, folder)
     spec = f"train:bytebpe?vocab={config.vocab}&corpus=jsonl:{corpus_a}"
@@ -182,7 +212,7 @@ def _run_in(folder: Path, config: ExperimentConfig, on_log: Callable[[str], None
     kept = [lang for lang in config.langs if lang not in config.left_out]
     reference = load_corpus(f"flores200?split=devtest&langs={','.join(kept)}")
     on_log("scanning the vocabulary")
-    result = scan(adapter, reference, weights, words=False)
+    result = scan(adapter, reference, weights, words=False, code=code_reference())
     table = score_signals(result.frame.sort("id"), counts, config.under_k)
     facts = {"tokenizer": adapter.name, "vocab": adapter.vocab_size, "lm_steps": trainer.state.step,
              "untrained": int((counts == 0).sum()), "under_trained": int((counts <= config.under_k).sum()),

@@ -47,6 +47,26 @@ def is_word_like(pattern: str | None) -> bool:
     return bool(core) and all(unicodedata.category(c)[0] in "LM" for c in core)
 
 
+SORT_KEYS, SORT_DESCENDING = ["_strength", "_class", "mismatch"], [True, False, True]
+
+
+def with_sort_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    strength = pl.col("evidence").replace_strict(EVIDENCE, default=-1, return_dtype=pl.Int64)
+    kind = (pl.col("char_class").cast(pl.Utf8).str.extract(r"^(\S+)")
+            .replace_strict(CLASS_ORDER, default=None, return_dtype=pl.Int64))
+    return frame.with_columns(_strength=strength, _class=kind)
+
+
+def evidence_order(frame: pl.DataFrame) -> pl.Series:
+    """The weight-free ranking as a score (higher: more suspect) in which tokens with the same
+    evidence tie: `free_rank` breaks those ties by id, for display, which is not evidence."""
+    keyed = with_sort_keys(frame).with_row_index("_row")
+    ordered = keyed.sort(SORT_KEYS, descending=SORT_DESCENDING, nulls_last=True)
+    group = ordered.select(pl.struct(SORT_KEYS).rle_id()).to_series()
+    position = ordered.with_columns(_group=group).select("_row", score=-pl.col("_group").cast(pl.Float64))
+    return position.sort("_row")["score"]
+
+
 def never_producible() -> pl.Expr:
     return (pl.col("category").is_in(["unreachable", "invalid_byte"])
             | ((pl.col("category") == "byte_fallback") & (pl.col("reachable") == False)))  # noqa: E712
@@ -58,11 +78,8 @@ def free_ranking(frame: pl.DataFrame) -> pl.DataFrame:
                 .when(pl.col("char_class").is_not_null()).then(pl.lit("character class"))
                 .when(pl.col("mismatch").is_not_null()).then(pl.lit("mismatch"))
                 .otherwise(pl.lit(None, dtype=pl.Utf8)))
-    strength = pl.col("evidence").replace_strict(EVIDENCE, default=-1, return_dtype=pl.Int64)
-    kind = pl.col("char_class").cast(pl.Utf8).str.extract(r"^(\S+)").replace_strict(CLASS_ORDER, default=None, return_dtype=pl.Int64)
-    ordered = (frame.with_columns(evidence=evidence)
-               .with_columns(_strength=strength, _class=kind)
-               .sort(["_strength", "_class", "mismatch", "id"], descending=[True, False, True, False], nulls_last=True)
+    ordered = (with_sort_keys(frame.with_columns(evidence=evidence))
+               .sort([*SORT_KEYS, "id"], descending=[*SORT_DESCENDING, False], nulls_last=True)
                .with_row_index("free_rank", offset=1))
     columns = [c for c in ordered.columns if c not in ("free_rank", "_strength", "_class")] + ["free_rank"]
     return ordered.select(columns).with_columns(pl.col("free_rank").cast(pl.Int64)).sort("id")

@@ -3,15 +3,17 @@ text it sits in and however that text is tokenised.
 
 A glitch token is a mismatch: the tokenizer's training data merged it, yet ordinary text almost never
 contains it. Token-level production alone cannot show that (a string swallowed by a longer merge is
-never produced, yet common), so occurrence is counted on strings, in two sources of one form — rows
-of (text, weight, lang), every word prefixed by `WORD_START` so that a token with a
-leading space matches only where a word starts:
+never produced, yet common), so occurrence is counted on strings, in sources of one form — rows
+of (text, weight, lang), every word or row prefixed by a word start so that a token with a leading
+space matches only where a word starts:
 
 - `word_list_reference()`: the `wordfreq` package's frequency lists (42 languages; each word weighted
   by its frequency per word in its language), the broad multilingual view of "ordinary text";
 - `corpus_reference(corpus)`: a corpus's lines (FLORES-200 by default, or the user's own), each
   occurrence weighted 1 / (words in the corpus), with their case (so that occurrences can be
-  set against how often the encoder produces the token: its survival).
+  set against how often the encoder produces the token: its survival);
+- `text_files.code_reference()`: code and markup read as they are (the standard library's sources
+  and the files a user names), one row per file, weighted like a corpus (`running_text_reference`).
 
 `string_frequency` gives, per pattern, its frequency per word (in a word list: in the language where
 it is commonest) and its number of occurrences. Each reference has a resolution: an absence from
@@ -45,13 +47,36 @@ class Reference:
     lowercase: bool  # word lists are case-folded and word-marked; running text is kept as it is
     resolution: float  # the frequency below which it cannot tell a string from an absent one
     words: int = 0  # words of running text (corpora), counted once
-    missing_layout: str = ""  # line breaks, tabs… the text never holds: tokens with them are not judged
+    name: str = "words"  # what the scan calls it when it says which reference judged a token
 
     def pattern(self, raw: bytes) -> str | None:
         if self.lowercase:
             return token_pattern(raw)
-        text = raw.decode("utf-8") if is_text(raw) else None
-        return text if text and not any(c in self.missing_layout for c in text) else None
+        return raw.decode("utf-8") or None if is_text(raw) else None
+
+    def texts(self) -> list[str]:
+        """Running text as the encoder should see it (without the leading space each row was given)."""
+        return [t[1:] for t in self.rows["text"].to_list()]
+
+    def characters(self) -> frozenset[str]:
+        """Every character the reference holds (word lists: case-folded, their word marker left out),
+        kept in the cache under the reference's signature."""
+        key = cache_key("references", self.signature, "characters", code=[__name__])
+        cached = load_frame(key)
+        if cached is None:
+            cached = pl.DataFrame({"code": held_code_points(self.rows["text"])})
+            store_frame(key, cached)
+        found = frozenset(map(chr, cached["code"].to_list()))
+        return found - {WORD_START} if self.lowercase else found
+
+
+def held_code_points(texts: pl.Series) -> np.ndarray:
+    """The distinct code points of `texts`: one pass over their UTF-32 form, marking a table of every
+    code point (a set of characters built in Python takes ten times as long on 80 million of them)."""
+    seen = np.zeros(0x110000, dtype=bool)
+    for chunk in texts.to_frame().iter_slices(100_000):
+        seen[np.frombuffer("".join(chunk.to_series().to_list()).encode("utf-32-le"), dtype=np.uint32)] = True
+    return np.flatnonzero(seen).astype(np.int64)
 
 
 def is_text(raw: bytes) -> bool:
@@ -95,20 +120,21 @@ def _build_word_rows(wordfreq, per_language: int) -> pl.DataFrame:
     return pl.concat(frames).with_columns(text=WORD_START + pl.col("text").str.replace_all(" ", WORD_START))
 
 
-LAYOUT = "\n\r\t\v\f"
-
-
 def corpus_reference(corpus: Corpus) -> Reference:
     """Running text as it is, each line behind a space so that a word-initial token matches its first
     word; every occurrence weighs 1 / (words in the corpus). (Not per language: a parallel corpus has
     the same content in every language, and counting the words of unsegmented scripts would inflate
-    theirs.) A corpus of one-line documents holds no line breaks: tokens with them are left unjudged."""
-    frame = corpus.frame.select("text", "lang")
+    theirs.)"""
+    return running_text_reference(corpus.frame.select("text", "lang"), corpus.signature, name="prose")
+
+
+def running_text_reference(frame: pl.DataFrame, signature: Signature, name: str) -> Reference:
+    """Rows of (text, lang) as a reference: each row behind a space, every occurrence weighing
+    1 / (words of the whole text)."""
     words = max(1, int(frame["text"].str.count_matches(r"\S+").sum()))
     rows = frame.select(text=" " + pl.col("text"), weight=pl.lit(1.0 / words), lang=pl.col("lang"))
-    missing = "".join(c for c in LAYOUT if not frame["text"].str.contains(c, literal=True).any())
-    return Reference(rows, corpus.signature, holds_symbols=True, lowercase=False, resolution=0.5 / words,
-                     words=words, missing_layout=missing)
+    return Reference(rows, signature, holds_symbols=True, lowercase=False, resolution=0.5 / words, words=words,
+                     name=name)
 
 
 def string_frequency(patterns: list[str | None], reference: Reference) -> tuple[np.ndarray, np.ndarray]:

@@ -12,7 +12,9 @@ produce (or ids the user names). Each row gets:
 
 `agreement` says how far the weight-free ranking finds what the weights show: the share of its top
 100 (or 1 %) that is `near_untrained`, the AUROC of the weight-free rank for `near_untrained`, and the
-Spearman correlation of the two rankings.
+Spearman correlation of the two rankings. `by_tier` says the same within each tier of evidence
+(never producible, character class, mismatch): how far the ranking inside a tier can be trusted for
+this model — the mismatch tier, ranked on reference text alone, is where it can fail.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class WeightSignals:
     agreement: dict[str, float]
     coefficients: dict[str, float]
     signature: Signature
+    by_tier: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)  # evidence → n, near, auroc
 
     def joined(self, frame: pl.DataFrame) -> pl.DataFrame:
         """`frame` (sorted by id) with the weight columns, ranked by `weight_score`."""
@@ -76,6 +79,7 @@ def weight_signals(frame: pl.DataFrame, weights: Path, counts: np.ndarray | None
                  "auroc_free_rank_for_near_untrained": auroc(free, near),
                  "spearman_free_vs_weight": spearman(free, np.nan_to_num(score))}
     file = find_weights(Path(weights))
+    by_tier = tier_agreement(frame, free, near)
     return WeightSignals(
         {"embedding_norm": norm, "untrained_similarity": similarity, "near_untrained": near, "weight_score": score},
         int(reference.size),
@@ -83,4 +87,17 @@ def weight_signals(frame: pl.DataFrame, weights: Path, counts: np.ndarray | None
          "untrained_similarity": auroc(similarity[labelled], positive[labelled])},
         agreement, coefficients,
         Signature.of(("weights", file.name), ("weights_sha256", file_sha256(file)[:16]),
-                     ("untrained_reference", f"{len(untrained_ids)}ids" if untrained_ids else "never-producible")))
+                     ("untrained_reference", f"{len(untrained_ids)}ids" if untrained_ids else "never-producible")),
+        by_tier)
+
+
+def tier_agreement(frame: pl.DataFrame, free: np.ndarray, near: np.ndarray) -> dict[str, dict[str, float]]:
+    """Per tier of weight-free evidence: its tokens, the share whose rows look untrained, and the AUROC
+    of the weight-free rank for those rows within the tier (undefined where all or none look so)."""
+    tiers = frame["evidence"].fill_null("unjudged").to_numpy()
+    out = {}
+    for tier in dict.fromkeys(tiers):
+        inside = tiers == tier
+        out[str(tier)] = {"tokens": float(inside.sum()), "near_untrained": float(near[inside].mean()),
+                          "auroc": auroc(free[inside], near[inside])}
+    return out
