@@ -12,7 +12,7 @@ from typing import Any
 from toklab.errors import SpecError
 
 PROTOCOLS = ("isolated", "context", "dynamic")  # evaluation protocols (protocols.py)
-ARCHITECTURES = ("plain", "canine", "gbst")  # model.Transformer, shortened.Canine, shortened.Gbst
+ARCHITECTURES = ("plain", "canine", "gbst", "hnet", "spacebyte")  # model.Transformer, shortened.*, chunked.Chunked
 BYTE_VOCAB = 256
 BOS, EOS, PAD = 256, 257, 258  # specials after the 256 byte values
 N_SPECIALS = 3
@@ -31,14 +31,19 @@ class ModelConfig:
     qk_norm: bool = True
     tie_embeddings: bool = False
     dropout: float = 0.0  # residual dropout (training only): FLORES dev is small enough to memorise
-    # Sequence shortening (byte_model.shortened). For canine and gbst, n_layer counts the deep
-    # stack, which runs on ctx / rate positions; the local blocks run at byte rate.
+    # Sequence shortening (byte_model.shortened, byte_model.chunked). For canine, gbst, hnet and
+    # spacebyte, n_layer counts the deep stack, which runs on ctx / rate positions (on the chunks,
+    # for hnet and spacebyte); the local blocks run at byte rate.
     arch: str = "plain"
     rate: int = 4  # downsampling rate R
     local_window: int = 64  # attention window of the local (byte-rate) blocks
     local_mlp_mult: int = 1  # MLP width of the local blocks, in d_model
     conv_kernel: int = 0  # canine: downsampling kernel in bytes, at least rate (0 = rate)
     gbst_blocks: tuple[int, ...] = (1, 2, 3, 4)  # GBST candidate block sizes
+    # Learned and ruled boundaries (byte_model.chunked): for hnet, `rate` is the target bytes per
+    # chunk and this the weight of the ratio loss that holds the mean chunk length near it.
+    ratio_loss: float = 0.03
+    local_out_mlp_mult: int = 0  # hnet, spacebyte: the output block's MLP width (0 = local_mlp_mult)
 
     @property
     def head_dim(self) -> int:

@@ -1,6 +1,9 @@
-"""Bits per byte: total negative log2-likelihood of each document, scored on its own from a
-beginning-of-document symbol, divided by its UTF-8 bytes. Per language and overall
-(byte-weighted, i.e. total bits over total bytes)."""
+"""Bits per byte of a trained run: total negative log2-likelihood of each document under a
+protocol (protocols.py: what the model may see), divided by its UTF-8 bytes. Per language and
+overall (byte-weighted, i.e. total bits over total bytes), cached by the checkpoint's content.
+
+The one direction: evaluation calls protocols, protocols call the model; loading
+(loading.py) sits beside them."""
 
 from __future__ import annotations
 
@@ -8,46 +11,17 @@ import base64
 import dataclasses
 import io
 import json
-import math
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import polars as pl
 import torch
-import torch.nn.functional as F
 
-from byte_model.data import Documents, Vocabulary, check_same_tokenizer, encode_documents, eval_windows
-from byte_model.runtime import autocast
+from byte_model.data import Documents, check_same_tokenizer, encode_documents
+from byte_model.loading import checkpoint_path, load_model
+from byte_model.protocols import ScoringSetup, score_documents
 from toklab.signature import Signature, section
-
-
-@torch.no_grad()
-def document_bits(model, docs: Documents, vocab: Vocabulary, batch_size: int = 64,
-                  progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Negative log2-likelihood of every document (bits)."""
-    device = next(model.parameters()).device
-    ctx = model.cfg.ctx
-    rows = [(d, w) for d, ids in enumerate(docs.ids) for w in eval_windows(ids, vocab, ctx)]
-    rows.sort(key=lambda r: len(r[1][0]))  # similar lengths share a batch: little padding
-    bits = np.zeros(len(docs.ids), dtype=np.float64)
-    for start in range(0, len(rows), batch_size):
-        chunk = rows[start : start + batch_size]
-        width = max(len(w[0]) for _d, w in chunk)
-        x = torch.full((len(chunk), width), vocab.pad, dtype=torch.long)
-        y = torch.full((len(chunk), width), -100, dtype=torch.long)
-        for i, (_d, (inputs, targets)) in enumerate(chunk):
-            x[i, : len(inputs)] = torch.from_numpy(inputs)
-            y[i, : len(targets)] = torch.from_numpy(targets)
-        x, y = x.to(device), y.to(device)
-        with autocast(device):
-            logits = model(x)
-        nats = F.cross_entropy(logits.float().transpose(1, 2), y, ignore_index=-100, reduction="none").sum(1)
-        for (doc, _w), value in zip(chunk, nats.cpu().numpy()):
-            bits[doc] += value / math.log(2)
-        if progress:
-            progress(len(chunk))
-    return bits
 
 
 def bpb_table(docs: Documents, bits: np.ndarray) -> tuple[pl.DataFrame, float]:
@@ -95,8 +69,6 @@ def evaluate_run(run_dir: Path, corpus: str | None = None, first_n: int | None =
                  on_log: Callable[[str], None] = lambda _m: None) -> ByteEvalResult:
     """Score the first `first_n` documents of every language (all when None) with the run's best
     (or last) checkpoint, under its tokenizer file, by `protocol` (protocols.PROTOCOLS)."""
-    from byte_model.protocols import ScoringSetup, score_documents
-    from byte_model.train import load_model
     from corpora import Corpus, load_corpus
 
     model, vocab, payload = load_model(run_dir, device, checkpoint)
@@ -126,7 +98,6 @@ def _cache_key(run_dir: Path, checkpoint: str, subset, setup, model):
     """Where this evaluation is kept: keyed by the checkpoint file's sha256, the scored documents'
     content hash, every scoring setting and, for the protocols that read it, the content of the
     text they take context and validation from — so a retrained run or an edited text misses."""
-    from byte_model.train import checkpoint_path
     from corpora import load_corpus
     from toklab.cache import cache_key
     from toklab.paths import file_sha256

@@ -165,6 +165,10 @@ class LanguageModel(nn.Module):
         total = sum(p.numel() for p in self.parameters())
         return {"total": total, "non_embedding": total - embedding}
 
+    def auxiliary_loss(self) -> torch.Tensor | float:
+        """What training adds to the cross-entropy beside it (hnet's ratio loss); none here."""
+        return 0.0
+
     def head_flops(self) -> int:
         return 2 * self.cfg.d_model * self.cfg.vocab_size
 

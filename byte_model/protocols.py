@@ -1,6 +1,6 @@
 """Evaluation protocols: what a model may see before it predicts a byte.
 
-- `isolated`: each document alone, from a BOS (evaluate.document_bits);
+- `isolated`: each document alone, from a BOS (document_bits);
 - `context`: each language's documents in order as one stream behind the tail of the same
   language's dev text; every id is predicted from up to ctx previous ids;
 - `dynamic`: `context`, adapting online as compressors do: each segment of the stream is scored,
@@ -24,10 +24,10 @@ import torch
 import torch.nn.functional as F
 
 from byte_model.config import PROTOCOLS
-from byte_model.data import Documents, Vocabulary, encode_documents, validation_mask
+from byte_model.data import Documents, Vocabulary, encode_documents, eval_windows, validation_mask
 from byte_model.runtime import autocast
 from byte_model.streams import LanguageStream, Window, language_streams, per_document_bits, stream_windows
-from toklab.errors import ToklabError
+from toklab.errors import SpecError, ToklabError
 from toklab.signature import Signature, section
 
 LOG2 = math.log(2)
@@ -57,17 +57,20 @@ class ScoringSetup:
     dynamic_lr: float | None = None  # None: chosen on validation from LR_GRID
     batch_size: int = 64
 
+    def __post_init__(self) -> None:  # the one place a protocol name is checked
+        check_protocol(self.protocol)
+
+
+def check_protocol(protocol: str) -> str:
+    if protocol not in PROTOCOLS:
+        raise SpecError(f"--protocol {protocol}: use one of {', '.join(PROTOCOLS)}")
+    return protocol
+
 
 def score_documents(model, docs: Documents, vocab: Vocabulary, setup: ScoringSetup,
                     progress: Callable[[int], None] | None = None, on_log: Callable[[str], None] = lambda _m: None
                     ) -> tuple[np.ndarray, float | None, Signature]:
     """(bits per document, the dynamic learning rate used or None, the protocol's signature part)."""
-    from byte_model.evaluate import document_bits
-
-    if setup.protocol not in PROTOCOLS:
-        from toklab.errors import SpecError
-
-        raise SpecError(f"--protocol {setup.protocol}: use one of {', '.join(PROTOCOLS)}")
     if setup.protocol == "isolated":
         bits = document_bits(model, docs, vocab, setup.batch_size, progress)
         return _finite(bits, docs, setup), None, Signature.of(("protocol", "isolated_sentences"))
@@ -89,6 +92,34 @@ def score_documents(model, docs: Documents, vocab: Vocabulary, setup: ScoringSet
            f"one step per {ctx}-id segment")
     signature = Signature.of(signature, ("dynamic", "adam"), ("lr", f"{lr:g}"), how, ("span", ctx))
     return _finite(per_document_bits(streams, bits, len(docs.ids)), docs, setup), lr, signature
+
+
+@torch.no_grad()
+def document_bits(model, docs: Documents, vocab: Vocabulary, batch_size: int = 64,
+                  progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Negative log2-likelihood of every document (bits), each scored alone from its BOS."""
+    device = next(model.parameters()).device
+    ctx = model.cfg.ctx
+    rows = [(d, w) for d, ids in enumerate(docs.ids) for w in eval_windows(ids, vocab, ctx)]
+    rows.sort(key=lambda r: len(r[1][0]))  # similar lengths share a batch: little padding
+    bits = np.zeros(len(docs.ids), dtype=np.float64)
+    for start in range(0, len(rows), batch_size):
+        chunk = rows[start : start + batch_size]
+        width = max(len(w[0]) for _d, w in chunk)
+        x = torch.full((len(chunk), width), vocab.pad, dtype=torch.long)
+        y = torch.full((len(chunk), width), -100, dtype=torch.long)
+        for i, (_d, (inputs, targets)) in enumerate(chunk):
+            x[i, : len(inputs)] = torch.from_numpy(inputs)
+            y[i, : len(targets)] = torch.from_numpy(targets)
+        x, y = x.to(device), y.to(device)
+        with autocast(device):
+            logits = model(x)
+        nats = F.cross_entropy(logits.float().transpose(1, 2), y, ignore_index=-100, reduction="none").sum(1)
+        for (doc, _w), value in zip(chunk, nats.cpu().numpy()):
+            bits[doc] += value / math.log(2)
+        if progress:
+            progress(len(chunk))
+    return bits
 
 
 def _finite(bits: np.ndarray, docs: Documents, setup: ScoringSetup) -> np.ndarray:
@@ -134,8 +165,6 @@ def choose_dynamic_lr(model, vocab: Vocabulary, training_ids: dict[str, list[np.
     from corpora import Corpus
 
     if validation.frame.is_empty():
-        from toklab.errors import SpecError
-
         raise SpecError("dynamic evaluation needs held-out validation text to choose its learning rate, and this "
                         "run held none out (val_fraction=0, or a training corpus too small for its val_fraction to "
                         "hold out a document); give the rate with --dynamic-lr")

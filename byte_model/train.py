@@ -23,7 +23,6 @@ from byte_model import config as C
 from byte_model.architectures import build_model as build_architecture
 from byte_model.architectures import describe
 from byte_model.checkpoint import (
-    LOAD_KEYS,
     RESUME_KEYS,
     configs_of,
     load_checkpoint,
@@ -41,6 +40,7 @@ from byte_model.data import (
     training_stream,
 )
 from byte_model.heldout import HeldOut
+from byte_model.loading import BEST, CHECKPOINT
 from byte_model.model import LanguageModel
 from byte_model.optim import build_optimizers
 from byte_model.runtime import autocast, distributed_env, init_distributed, pick_device, should_compile, use_threads
@@ -50,8 +50,6 @@ from toklab.errors import CorruptFileError, MissingFileError, SpecError, ToklabE
 from toklab.outputs import append_text, atomic_path
 from toklab.signature import Signature, section
 
-CHECKPOINT = "checkpoint.pt"
-BEST = "best.pt"  # the weights with the lowest validation BPB so far
 METRICS = "metrics.csv"
 VALIDATION = "validation.csv"
 
@@ -310,7 +308,7 @@ class Trainer:
         if not torch.isfinite(loss):
             self.state.step += 1  # the step whose loss it is
             raise self.diverged(f"loss {loss.item()}")
-        loss.backward()
+        (loss + self.model.auxiliary_loss()).backward()  # hnet's ratio loss; the reported loss is the bytes' alone
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
         for opt in self.optimizers:
             opt.step()
@@ -544,27 +542,4 @@ def start_or_resume(run_dir: Path, model_cfg: C.ModelConfig | None, train_cfg: C
     return Trainer(run_dir, model_cfg, train_cfg, **callbacks)
 
 
-def checkpoint_path(run_dir: Path, which: str = "best") -> Path:
-    """A run's checkpoint: `best` (lowest validation BPB; the last one when the run kept none) or
-    `last`; a file path is taken as given."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        return run_dir
-    if which == "best" and (run_dir / BEST).is_file():
-        return run_dir / BEST
-    return run_dir / CHECKPOINT
-
-
-def load_model(run_dir: Path, device: torch.device | None = None, which: str = "best"
-               ) -> tuple[LanguageModel, Vocabulary, dict]:
-    path = checkpoint_path(run_dir, which)
-    payload = require(load_checkpoint(path), path, LOAD_KEYS)
-    model_cfg, _train_cfg = configs_of(payload, path)
-    vocab = vocabulary_of(payload, path)
-    model = build_architecture(model_cfg)
-    load_weights(model, payload["model"], path)
-    model.to(device or torch.device("cpu")).eval()
-    return model, vocab, payload
-
-
-__all__ = ["Trainer", "start_or_resume", "load_model", "TrainingDiverged", "TrainingInterrupted"]
+__all__ = ["Trainer", "start_or_resume", "TrainingDiverged", "TrainingInterrupted", "BEST", "CHECKPOINT"]

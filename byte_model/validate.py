@@ -107,6 +107,10 @@ def _architecture(model: ModelConfig) -> None:
     if model.conv_kernel and model.conv_kernel < model.rate:  # narrower than the stride: bytes skipped
         raise SpecError(f"--set conv_kernel={model.conv_kernel}: must be 0 (= the rate) or at least "
                         f"rate={model.rate}")
+    _at_least("local_out_mlp_mult", model.local_out_mlp_mult, 0)
+    _finite_at_least("ratio_loss", model.ratio_loss)
+    if model.arch == "hnet" and model.rate < 2:  # the ratio loss aims at 1/L of the bytes cut: L = 1 cuts every byte
+        raise SpecError(f"--set rate={model.rate}: hnet's target chunk length must be at least 2 bytes")
     if not model.gbst_blocks or any(size < 1 for size in model.gbst_blocks):
         raise SpecError(f"--set gbst_blocks={','.join(map(str, model.gbst_blocks))}: give block sizes of at least 1, "
                         "e.g. gbst_blocks=1,2,3,4")

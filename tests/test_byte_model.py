@@ -16,7 +16,8 @@ import torch
 from byte_model import config as C
 from byte_model.checkpoint import load_checkpoint, save_checkpoint
 from byte_model.data import Documents, Vocabulary, eval_windows
-from byte_model.evaluate import bpb_table, document_bits
+from byte_model.evaluate import bpb_table
+from byte_model.protocols import document_bits
 from byte_model.runtime import autocast_dtype, should_compile
 from byte_model.train import CHECKPOINT, Trainer, TrainingDiverged, TrainingInterrupted
 from tests.conftest import CLI_SCRIPT, assert_resume_is_bit_exact, run_cli

@@ -13,9 +13,8 @@ import torch
 
 from byte_model import config as C
 from byte_model.data import Documents, Vocabulary, split_validation
-from byte_model.evaluate import document_bits
 from byte_model.model import Transformer
-from byte_model.protocols import context_bits, dynamic_bits
+from byte_model.protocols import context_bits, document_bits, dynamic_bits
 from byte_model.streams import LanguageStream, language_streams, per_document_bits, stream_windows
 from tests.conftest import run_cli
 from tests.test_byte_model import Uniform

@@ -15,7 +15,7 @@ import byte_model.shortened as shortened
 from byte_model import config as C
 from byte_model.architectures import build_model, describe, matched, non_embedding_parameters
 from byte_model.data import Documents, Vocabulary
-from byte_model.evaluate import document_bits
+from byte_model.protocols import document_bits
 from byte_model.train import Trainer
 from tests.conftest import assert_resume_is_bit_exact, run_cli
 

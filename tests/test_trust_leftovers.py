@@ -73,10 +73,10 @@ def test_a_huge_temperature_samples_near_uniformly(temperature):
 
 def test_sample_escapes_the_prompt(monkeypatch, tmp_path):
     import byte_model.sample
-    import byte_model.train
+    import byte_model.loading
 
     vocab = SimpleNamespace(bos=256, base=256, spec="bytes:utf8")
-    monkeypatch.setattr(byte_model.train, "load_model", lambda run_dir: (PeakedModel(), vocab, {}))
+    monkeypatch.setattr(byte_model.loading, "load_model", lambda run_dir: (PeakedModel(), vocab, {}))
     monkeypatch.setattr(byte_model.sample, "generate", lambda *args, **kwargs: [0x1b, 65])
     result = run_cli("byte", "sample", str(tmp_path), "--prompt", "\x1b]0;PWN\x07\x1b[2J\u202e")
     assert result.exit_code == 0, result.output

@@ -243,7 +243,7 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed, threads) ->
     """
     from byte_model.runtime import use_threads
     from byte_model.sample import generate, show_bytes
-    from byte_model.train import load_model
+    from byte_model.loading import load_model
 
     n_threads = use_threads(threads)
     model, vocab, _payload = load_model(run_dir)
