@@ -78,8 +78,13 @@ TOUR = {
     "report": Entry(("toklab report -o report.html", "toklab report -o report.html --overwrite"), checked=False,
                     stderr=True, screenshots=(("report.html", "docs/report.png", 1440, 900),
                                                  ("report.html", "docs/report-phone.png", 390, 844))),
-    "compare": Entry(("toklab compare --minutes 6 --protocol isolated,context --plot compare.png",), rows=(None, None, None, (6, 4)), slow=True, checked=False,
-                     figures=(("compare.png", "docs/compare.png"),)),
+    "compare": Entry((("toklab compare --schemes bytes,bpe:8192,unigram:8192,paritybpe:8192,canine:4,gbst:4 --minutes 6 "
+                       "--protocol isolated,context --plot compare.png"),), rows=(None, None, None, (6, 4)), slow=True,
+                     checked=False, figures=(("compare.png", "docs/compare.png"),)),
+    "compare-boundaries": Entry((("toklab compare --schemes bytes,bpe:8192,gbst:4,hnet:4,spacebyte --minutes 6 "
+                                  "--protocol isolated,context --plot compare-boundaries.png"),),
+                                rows=(None, None, None, (6, 4)), slow=True, checked=False,
+                                figures=(("compare-boundaries.png", "docs/compare-boundaries.png"),)),
 }
 
 

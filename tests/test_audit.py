@@ -15,7 +15,7 @@ from corpora import load_corpus
 from tests.conftest import CLI_SCRIPT, run_cli, shared_path
 from toklab import load_tokenizer
 from toklab.premium.audit import AuditOptions, run_audit
-from toklab.premium.inflation import BootstrapOptions, bootstrap_interval, bootstrap_weights, gini, paired_bootstrap
+from toklab.bootstrap import BootstrapOptions, bootstrap_interval, bootstrap_weights, gini, paired_bootstrap
 
 LANGS = "eng_Latn,fra_Latn,jpn_Jpan,kor_Hang,shn_Mymr"
 

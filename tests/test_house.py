@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Floors, lowest first. A module may import its own package and anything on a lower floor;
 # the analyzer packages on one floor never import one another.
 FLOORS = [
-    {"toklab", "toklab.errors", "toklab.spec", "toklab.paths", "toklab.integrity", "toklab.cache", "toklab.memo",
+    {"toklab", "toklab.errors", "toklab.bootstrap", "toklab.spec", "toklab.paths", "toklab.integrity", "toklab.cache", "toklab.memo",
      "toklab.suggest", "toklab.signature", "toklab.languages", "toklab.token_offsets", "toklab.aliases"},
     {"corpora"},
     {"toklab.adapters", "toklab.registry"},

@@ -298,7 +298,7 @@ def test_shared_vendor_counts_price_a_closed_model_exactly(report, tmp_path):
 
     from toklab.premium.counted_premium import premiums_from_counts
     from toklab.premium.counts_file import read_counts_file, write_counts_file
-    from toklab.premium.inflation import BootstrapOptions
+    from toklab.bootstrap import BootstrapOptions
     from toklab.report import collect
 
     sample = report.corpus.frame.filter(pl.col("doc_id") < 40)

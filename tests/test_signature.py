@@ -11,7 +11,7 @@ def test_result_signature_names_its_parts(tiny_parallel):
     from corpora import load_corpus
     from toklab import load_tokenizer
     from toklab.premium.audit import AuditOptions, run_audit
-    from toklab.premium.inflation import BootstrapOptions
+    from toklab.bootstrap import BootstrapOptions
 
     corpus = load_corpus(f"file:{tiny_parallel}")
     adapters = [load_tokenizer("bytes:utf8"), load_tokenizer("chars:unicode")]

@@ -25,7 +25,7 @@ from tests.test_trust_inputs import untouched  # noqa: F401  (fixture)
 from toklab.errors import CorpusError, SpecError, ToklabError
 from toklab.memo import clear_memos
 from toklab.premium.audit import AuditOptions, run_audit
-from toklab.premium.inflation import BootstrapOptions
+from toklab.bootstrap import BootstrapOptions
 from toklab.registry import load_tokenizer
 from toklab.spec import Spec
 

@@ -16,7 +16,7 @@ from tests.fake_vendor_server import DROP, Fail, FakeVendorServer, fake_tokens
 from toklab.errors import CorruptFileError, MissingFileError, SpecError, ToklabError
 from toklab.paths import cache_root
 from toklab.premium.counted_premium import premiums_from_counts
-from toklab.premium.inflation import BootstrapOptions
+from toklab.bootstrap import BootstrapOptions
 from toklab.premium.counts_file import read_counts_file, write_counts_file
 from toklab.premium.vendor_counts import (VendorKeyError, VendorRejectedError, VendorUnavailableError,
                                           count_documents, sample_doc_ids, signature)

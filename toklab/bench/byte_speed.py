@@ -28,7 +28,13 @@ VARIANTS: dict[str, Callable[[C.ModelConfig, C.TrainConfig], tuple[C.ModelConfig
     # The sequence-shortening architectures at the preset's non-embedding parameter count.
     "canine:4": lambda m, t: (matched(m, "canine", 4), t),
     "gbst:4": lambda m, t: (matched(m, "gbst", 4), t),
+    # Boundaries where the model learns to cut (H-Net) or after space-like bytes (SpaceByte): their
+    # speed depends on the text, so a bench with them reads real text (TEXT), not random bytes.
+    "hnet:4": lambda m, t: (matched(m, "hnet", 4), t),
+    "spacebyte": lambda m, t: (matched(m, "spacebyte", m.rate), t),
 }
+CONTENT_DEPENDENT = ("hnet:4", "spacebyte")
+TEXT = "flores200?split=dev"  # all 204 languages; batches start at random offsets, so they mix
 
 
 def _sync(device: torch.device) -> None:
@@ -36,17 +42,30 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
+def random_bytes() -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 256, size=1_000_000)
+
+
+def real_text(spec: str = TEXT) -> np.ndarray:
+    from corpora import load_corpus
+
+    joined = "\n".join(load_corpus(spec).frame["text"].to_list()).encode("utf-8")
+    return np.frombuffer(joined, dtype=np.uint8).astype(np.int64)
+
+
 def throughput(model: torch.nn.Module, optimizers: list, batch_size: int, ctx: int, compiled: bool, steps: int,
-               device: torch.device) -> tuple[float, float]:
-    """(bytes per second after warm-up, seconds spent warming up incl. compilation)."""
+               device: torch.device, stream: np.ndarray | None = None) -> tuple[float, float]:
+    """(bytes per second after warm-up, seconds spent warming up incl. compilation), training on
+    batches of `stream` (random bytes unless given)."""
     forward = torch.compile(model) if compiled else model
-    stream = np.random.default_rng(0).integers(0, 256, size=1_000_000)
+    stream = random_bytes() if stream is None else stream
+    auxiliary = getattr(model, "auxiliary_loss", lambda: 0.0)  # hnet's ratio loss is part of its step
 
     def step(i: int) -> None:
         x, y = (t.to(device) for t in batch_at(stream, i, batch_size, ctx, 0))
         with autocast(device):
             logits = forward(x)
-        F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1)).backward()
+        (F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1)) + auxiliary()).backward()
         for opt in optimizers:
             opt.step()
             opt.zero_grad(set_to_none=True)
@@ -77,14 +96,27 @@ def _reference(model_cfg: C.ModelConfig, device: torch.device):
 
 
 def _row(name: str, what: str, model_cfg: C.ModelConfig, train_cfg: C.TrainConfig, built, compiled: bool,
-         steps: int, device: torch.device) -> dict:
+         steps: int, device: torch.device, stream: np.ndarray | None) -> dict:
     model, optimizers = built
-    speed, warm = throughput(model, optimizers, train_cfg.batch_size, model_cfg.ctx, compiled, steps, device)
+    speed, warm = throughput(model, optimizers, train_cfg.batch_size, model_cfg.ctx, compiled, steps, device, stream)
     toklab = what != "reference"  # the reference model has no toklab parameter or FLOP count
+    length = bytes_per_chunk(model, stream, train_cfg.batch_size, device) if hasattr(model, "boundaries") else None
     return {"preset": name, "model": what, "mode": "compiled" if compiled else "eager",
             "params_non_embedding": model.parameter_counts()["non_embedding"] if toklab else None,
-            "flops_per_byte": model.flops_per_token() if toklab else None,
-            "bytes_per_s": speed, "warm_up_s": warm}
+            "flops_per_byte": model.flops_per_token(bytes_per_chunk=length) if length else (
+                model.flops_per_token() if toklab else None),
+            "bytes_per_chunk": length, "bytes_per_s": speed, "warm_up_s": warm}
+
+
+@torch.no_grad()
+def bytes_per_chunk(model, stream: np.ndarray, batch_size: int, device: torch.device, batches: int = 4) -> float:
+    """The mean chunk length the model cuts the bench's text into (after its training steps)."""
+    cuts = total = 0
+    for i in range(batches):
+        x, _y = batch_at(stream, 10_000 + i, batch_size, model.cfg.ctx, 0)
+        cuts += int(model.boundaries(x.to(device)).sum())
+        total += x.numel()
+    return total / cuts
 
 
 def bench_presets(presets: tuple[str, ...], steps: int, threads: int = 0, reference: bool = False,
@@ -95,20 +127,23 @@ def bench_presets(presets: tuple[str, ...], steps: int, threads: int = 0, refere
     with `reference`, to the reference (`vs_reference`)."""
     use_threads(threads)  # 0: the default every torch command uses
     device = pick_device("auto")
+    stream = real_text() if set(variants) & set(CONTENT_DEPENDENT) else None  # the same batches for every model
     rows = []
     for name in presets:
         model_cfg, train_cfg = C.preset(name)
         for mode in modes:
             compiled = mode == "compiled"
             group = [_row(name, "toklab", model_cfg, train_cfg, _toklab(model_cfg, train_cfg, device), compiled,
-                          steps, device)]
+                          steps, device, stream)]
             for variant in variants:
                 m, t = VARIANTS[variant](model_cfg, train_cfg)
-                group.append(_row(name, f"toklab, {variant}", m, t, _toklab(m, t, device), compiled, steps, device))
+                group.append(_row(name, f"toklab, {variant}", m, t, _toklab(m, t, device), compiled, steps, device,
+                                  stream))
             for row in group:
                 row["vs_preset"] = row["bytes_per_s"] / group[0]["bytes_per_s"]
             if reference:
-                ref = _row(name, "reference", model_cfg, train_cfg, _reference(model_cfg, device), compiled, steps, device)
+                ref = _row(name, "reference", model_cfg, train_cfg, _reference(model_cfg, device), compiled, steps,
+                           device, stream)
                 for row in group:
                     row["vs_reference"] = row["bytes_per_s"] / ref["bytes_per_s"]
                 ref["vs_reference"] = 1.0

@@ -20,7 +20,8 @@ from toklab.premium.audit import (
     normalization_sensitivity,
     run_audit,
 )
-from toklab.premium.inflation import COMPARABLE_UNK_SHARE, MAX_RESAMPLES, BootstrapOptions
+from toklab.bootstrap import MAX_RESAMPLES, BootstrapOptions
+from toklab.premium.inflation import COMPARABLE_UNK_SHARE
 from toklab.premium.measure import NORMAL_FORMS, MeasureOptions
 from toklab.display import visible
 from toklab.registry import load_tokenizer

@@ -263,7 +263,9 @@ def sample_cmd(run_dir, prompt, max_bytes, temperature, top_k, seed, threads) ->
               help="Also time a plain nanoGPT-style model of the same shape on the same batches, and give ratios.")
 @click.option("--variants", default="", help="Comma-separated one-change variants to time too: "
               "adamw, no-ngrams, no-qknorm (where the time goes); canine:4, gbst:4 (the sequence-shortening "
-              "architectures at the preset's non-embedding parameter count).")
+              "architectures at the preset's non-embedding parameter count); hnet:4, spacebyte (learned and ruled "
+              "boundaries, likewise matched: with them every model trains on FLORES dev text, since their speed "
+              "depends on where the text is cut).")
 @click.option("--mode", "modes", type=click.Choice(["eager", "compiled"]), multiple=True,
               default=("eager", "compiled"), show_default=True)
 def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
@@ -274,6 +276,7 @@ def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
       toklab byte bench --preset cpu --steps 30
       toklab byte bench --preset gpu --reference --mode compiled --variants adamw,no-ngrams
       toklab byte bench --preset cpu --mode compiled --variants canine:4,gbst:4
+      toklab byte bench --preset cpu --mode compiled --variants gbst:4,hnet:4,spacebyte
     """
     from rich.table import Table
 
@@ -288,13 +291,16 @@ def bench_cmd(presets, steps, threads, reference, variants, modes) -> None:
     device, n_threads, rows = bench_presets(presets, steps, threads, reference, chosen, modes)
     table = Table(title=f"byte model training throughput on {device} ({n_threads} thread{'s' * (n_threads != 1)})",
                   title_justify="left")
-    columns = ["preset", "model", "params (non-emb)", "FLOPs/byte fwd", "mode", "bytes/s", "warm-up s"]
+    chunked = any(row.get("bytes_per_chunk") for row in rows)
+    columns = ["preset", "model", "params (non-emb)", "FLOPs/byte fwd", *(["bytes/chunk"] if chunked else []), "mode",
+               "bytes/s", "warm-up s"]
     ratios = (["vs preset"] if chosen else []) + (["vs reference"] if reference else [])
     for column in columns + ratios:
         table.add_column(column, justify="left" if column == "model" else "right")
     for row in rows:
+        length = [f"{row['bytes_per_chunk']:.2f}" if row.get("bytes_per_chunk") else ""] if chunked else []
         cells = [row["preset"], row["model"], _count(row["params_non_embedding"]), _count(row["flops_per_byte"]),
-                 row["mode"], f"{row['bytes_per_s']:,.0f}", f"{row['warm_up_s']:.1f}"]
+                 *length, row["mode"], f"{row['bytes_per_s']:,.0f}", f"{row['warm_up_s']:.1f}"]
         if chosen:  # the reference row has no ratio to the preset
             cells.append(f"{row['vs_preset']:.2f}×" if "vs_preset" in row else "")
         if reference:

@@ -18,7 +18,7 @@ from toklab.finite import check_finite
 from toklab.premium.audit import AuditOptions, run_audit
 from toklab.premium.closed_counts import gather
 from toklab.premium.counts_file import write_counts_file
-from toklab.premium.inflation import BootstrapOptions
+from toklab.bootstrap import BootstrapOptions
 from toklab.premium.price_db import age_warning
 from toklab.premium.pricing import (DEFAULT_MODELS, Scenario, load_prices, parse_count_with, parse_mix, price_audit,
                                     select, short_model)

@@ -14,7 +14,7 @@ from toklab.cli.progress import StagedProgress
 from toklab.display import visible
 from toklab.glitch.exposure import TOP_RANKED
 from toklab.premium.audit import DEFAULT_TOKENIZERS
-from toklab.premium.inflation import MAX_RESAMPLES
+from toklab.bootstrap import MAX_RESAMPLES
 from toklab.premium.pricing import DEFAULT_MODELS, parse_count_with, parse_mix
 from toklab.registry import load_tokenizer
 from toklab.report import FORMATS, ReportOptions, collect, planned_steps, write_report

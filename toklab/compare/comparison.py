@@ -1,6 +1,7 @@
 """One axis for every scheme: bits per byte per language for a byte model, same-size token
-models, byte models that shorten the sequence (CANINE-style, GBST) and classic compressors, on
-the same FLORES devtest text.
+models, byte models that shorten the sequence by a fixed rate (CANINE-style, GBST) or where
+they learn or a rule says (H-Net, SpaceByte) and classic compressors, on the same FLORES
+devtest text; and beside it, each model's compute premium per language (compute_premium.py).
 
 Held equal across model schemes: the non-embedding parameter count (the preset's transformer
 for bytes and token models; the shortening models matched to it by byte_model.architectures),
@@ -28,22 +29,26 @@ import polars as pl
 from corpora import Corpus, load_corpus
 from toklab.cache import work_dir
 from toklab.compare.compressors import available, conditional_bits, isolated_bits
+from toklab.compare.compute_premium import compute_premiums, compute_summary
 from toklab.languages import script_of
 from toklab.paths import short_hash
 from toklab.signature import Signature, build, section, tokenizers
 
 KINDS = {"bpe": "bytebpe", "unigram": "unigram", "paritybpe": "paritybpe"}
-SHORTENING = ("canine", "gbst")  # byte models that downsample: `canine:R`, `gbst:R` (byte_model.shortened)
-SCHEME_HELP = "bytes, bpe:N, unigram:N, paritybpe:N (N = vocabulary size), canine:R or gbst:R (R = downsampling rate)"
+SHORTENING = ("canine", "gbst", "hnet")  # byte models that shorten: `canine:R`, `gbst:R`, `hnet:L` (target length)
+RULED = ("spacebyte",)  # byte models whose chunks follow a rule: no number (byte_model.chunked)
+SCHEME_HELP = ("bytes, bpe:N, unigram:N, paritybpe:N (N = vocabulary size), canine:R or gbst:R (R = downsampling "
+               "rate), hnet:L (L = target bytes per learned chunk), spacebyte")
+DEFAULT_SCHEMES = ("bytes", "bpe:8192", "unigram:8192", "paritybpe:8192", "canine:4", "gbst:4", "hnet:4", "spacebyte")
 
 
 def byte_level(scheme: str) -> bool:
-    return scheme == "bytes" or scheme.partition(":")[0] in SHORTENING
+    return scheme in ("bytes", *RULED) or scheme.partition(":")[0] in SHORTENING
 
 
 @dataclasses.dataclass(frozen=True)
 class CompareConfig:
-    schemes: tuple[str, ...] = ("bytes", "bpe:8192", "unigram:8192", "paritybpe:8192", "canine:4", "gbst:4")
+    schemes: tuple[str, ...] = DEFAULT_SCHEMES
     langs: tuple[str, ...] = ()  # empty: all
     per_lang: int = 100  # first N devtest sentences of every language
     minutes: float = 10.0
@@ -55,8 +60,11 @@ class CompareConfig:
 
 def _check_scheme(scheme: str) -> tuple[str, str]:
     kind, _, number = scheme.partition(":")
-    if scheme != "bytes" and (kind not in (*KINDS, *SHORTENING) or not re.fullmatch(r"[0-9]+", number)
-                              or int(number) < 1):  # ASCII digits: '²'.isdigit() is True, int('²') fails
+    if scheme in ("bytes", *RULED):
+        return kind, number
+    smallest = 2 if kind == "hnet" else 1  # a target of 1 byte per chunk cuts everywhere: nothing to learn
+    if kind not in (*KINDS, *SHORTENING) or not re.fullmatch(r"[0-9]+", number) or int(number) < smallest:
+        # ASCII digits: '²'.isdigit() is True, int('²') fails
         from toklab.errors import SpecError
 
         raise SpecError(f"scheme {scheme!r}: write {SCHEME_HELP}")
@@ -75,14 +83,14 @@ def tokenizer_spec(scheme: str, train_corpus: str) -> str:
 
 
 def model_config(scheme: str, preset_model):
-    """The preset's transformer; a shortening scheme gets the model of its kind matched to it in
-    non-embedding parameters (byte_model.architectures.matched)."""
+    """The preset's transformer; a shortening or chunking scheme gets the model of its kind
+    matched to it in non-embedding parameters (byte_model.architectures.matched)."""
     kind, rate = _check_scheme(scheme)
-    if kind not in SHORTENING:
+    if kind not in (*SHORTENING, *RULED):
         return preset_model
     from byte_model.architectures import matched
 
-    return matched(preset_model, kind, int(rate))
+    return matched(preset_model, kind, int(rate) if rate else preset_model.rate)
 
 
 def corpus_specs(config: CompareConfig) -> tuple[str, str]:
@@ -99,6 +107,7 @@ def eval_subset(corpus: Corpus, per_lang: int) -> Corpus:
 def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: Corpus,
                     on_log: Callable[[str], None], on_step: Callable | None = None) -> tuple[pl.DataFrame, dict]:
     from byte_model import config as C
+    from byte_model.compute import document_costs
     from byte_model.data import encode_documents
     from byte_model.protocols import ScoringSetup, score_documents
     from byte_model.train import Trainer
@@ -117,13 +126,15 @@ def train_and_score(scheme: str, config: CompareConfig, train_spec: str, test: C
     trainer.model.eval()
     docs, vocab = encode_documents(test, spec)
     tokens = np.array([len(d) for d in docs.ids])
+    flops, positions = document_costs(trainer.model, docs, vocab)
     frames, rates = [], {}
     for protocol in config.protocols:
         on_log(f"{scheme}: scoring ({protocol})")
         setup = ScoringSetup(protocol, train_spec, spec, train_cfg.val_fraction)
         bits, rates[protocol], _signature = score_documents(trainer.model, docs, vocab, setup, on_log=on_log)
         frames.append(pl.DataFrame({"lang": docs.langs, "doc_id": test.frame["doc_id"], "bits": bits,
-                                    "bytes": docs.n_bytes, "tokens": tokens}).with_columns(
+                                    "bytes": docs.n_bytes, "tokens": tokens, "flops": flops,
+                                    "positions": positions}).with_columns(
             scheme=pl.lit(scheme), protocol=pl.lit(protocol)))
     flops_token = trainer.model.flops_per_token()
     tokens_seen = state.step * train_cfg.batch_size * model_cfg.ctx
@@ -152,13 +163,12 @@ def compressor_rows(train: Corpus, test: Corpus, protocol: str) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def per_language(model_docs: pl.DataFrame, facts: dict[str, dict]) -> pl.DataFrame:
+def per_language(model_docs: pl.DataFrame) -> pl.DataFrame:
     per = model_docs.group_by("scheme", "protocol", "lang", maintain_order=True).agg(
-        pl.col("bits").sum(), pl.col("bytes").sum(), pl.col("tokens").sum(), docs=pl.len().cast(pl.Int64))
-    flops = pl.DataFrame({"scheme": list(facts), "flops_per_token": [f["flops_per_token"] for f in facts.values()]})
-    return per.join(flops, on="scheme").with_columns(
-        tokens_per_byte=pl.col("tokens") / pl.col("bytes"),
-        flops_per_byte=pl.col("tokens") / pl.col("bytes") * pl.col("flops_per_token")).drop("flops_per_token")
+        pl.col("bits").sum(), pl.col("bytes").sum(), pl.col("tokens").sum(), pl.col("flops").sum(),
+        pl.col("positions").sum(), docs=pl.len().cast(pl.Int64))
+    return per.with_columns(tokens_per_byte=pl.col("tokens") / pl.col("bytes"),
+                            flops_per_byte=pl.col("flops") / pl.col("bytes")).drop("flops")
 
 
 def finish(rows: pl.DataFrame, pivot: str = "eng_Latn") -> pl.DataFrame:
@@ -225,6 +235,7 @@ class CompareResult:
     summary: pl.DataFrame  # one row per scheme
     facts: dict[str, dict]  # per model scheme: what it got from the budget
     correlation: dict[str, float]  # token premium vs BPB gap to the byte model
+    compute: pl.DataFrame  # per model scheme: median compute premium, its Gini, dearest and cheapest language
     seconds: float
     signature: Signature
 
@@ -254,11 +265,14 @@ def run_compare(config: CompareConfig, on_log: Callable[[str], None] = lambda _m
         frame, fact = train_and_score(scheme, config, train_spec, test, on_log, on_step)
         frames.append(frame)
         facts[scheme] = fact
-    rows = per_language(pl.concat(frames), facts)
+    model_docs = pl.concat(frames)
+    # FLOPs do not depend on the protocol: the sentences of the first one price every scheme
+    premiums = compute_premiums(model_docs.filter(pl.col("protocol") == config.protocols[0]))
+    rows = per_language(model_docs).join(premiums.drop("flops_per_byte"), on=["scheme", "lang"], how="left")
     compressors = list(available()) if config.compressors else []
     if config.compressors:
         on_log("compressors")
         rows = pl.concat([rows] + [compressor_rows(train, test, p) for p in config.protocols], how="diagonal")
     rows = finish(rows)
-    return CompareResult(rows, summary(rows), facts, premium_gap_correlation(rows), time.perf_counter() - started,
-                         compare_signature(config, test, facts, compressors))
+    return CompareResult(rows, summary(rows), facts, premium_gap_correlation(rows), compute_summary(premiums),
+                         time.perf_counter() - started, compare_signature(config, test, facts, compressors))

@@ -17,7 +17,7 @@ from toklab.premium.audit import (
                                   normalization_sensitivity,
                                   run_audit,
 )
-from toklab.premium.inflation import BootstrapOptions
+from toklab.bootstrap import BootstrapOptions
 from toklab.premium.measure import MeasureOptions
 from toklab.premium.pricing import PriceResult, Scenario, load_prices, price_audit
 

@@ -15,7 +15,8 @@ from corpora.stream import CorpusStream
 from toklab.adapters.base import Adapter
 from toklab.errors import CorpusError, SpecError
 from toklab.languages import language_name, script_of
-from toklab.premium.inflation import COMPARABLE_UNK_SHARE, BootstrapOptions, aligned, gini, paired_bootstrap
+from toklab.bootstrap import BootstrapOptions, gini, paired_bootstrap
+from toklab.premium.inflation import COMPARABLE_UNK_SHARE, aligned
 from toklab.premium.measure import MeasureOptions, measure, measure_joined
 from toklab.premium.stream_measure import LanguageMeasures, measure_stream
 from toklab.signature import Signature, build, section, tokenizers_part
@@ -192,7 +193,7 @@ def _tokenizer_frame(adapter: Adapter, corpus: Corpus, options: AuditOptions,
     from toklab.premium.measure import MEASURE_CODE
 
     key = cache_key("audit-rows", adapter.signature, corpus.signature, corpus.content_hash, options.signature(),
-                    options.measure.key(), code=(__name__, "toklab.premium.inflation", *MEASURE_CODE,
+                    options.measure.key(), code=(__name__, "toklab.premium.inflation", "toklab.bootstrap", *MEASURE_CODE,
                                                  *adapter.code_modules))
     cached = load_frame(key)
     if cached is not None:

@@ -20,7 +20,7 @@ from corpora import Corpus
 from toklab.languages import language_name, script_of
 from toklab.premium.counted_premium import premiums_from_counts
 from toklab.premium.counts_file import CountsFileError
-from toklab.premium.inflation import BootstrapOptions
+from toklab.bootstrap import BootstrapOptions
 from toklab.signature import Signature
 
 FRAMING_PROBE = "."  # one token in every byte-level BPE vocabulary: count(".") − 1 is the framing

@@ -4,7 +4,7 @@ The counts are a sample of documents, so the interval is the lab's paired bootst
 documents both the language and the pivot have: it carries the uncertainty of that sampling.
 
 >>> import polars as pl
->>> from toklab.premium.inflation import BootstrapOptions
+>>> from toklab.bootstrap import BootstrapOptions
 >>> counts = pl.DataFrame({"doc_id": [0, 1, 0, 1], "lang": ["eng_Latn", "eng_Latn", "hin_Deva", "hin_Deva"],
 ...                        "model": "claude-x", "tokens": [10, 20, 25, 35]})
 >>> premiums_from_counts(counts, "eng_Latn", BootstrapOptions(resamples=50))["premium"].to_list()
@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from toklab.errors import SpecError
-from toklab.premium.inflation import BootstrapOptions, paired_bootstrap, premium
+from toklab.bootstrap import BootstrapOptions, paired_bootstrap, premium
 from toklab.suggest import nearest
 
 COLUMNS = ("model", "lang", "docs", "tokens", "premium", "premium_lo", "premium_hi")
