@@ -242,6 +242,10 @@ def test_report_with_a_lossy_tokenizer_and_a_byte_run(flores_ready, tiktoken_rea
     data = collect([minilm], corpus, ReportOptions(resamples=50, models=("gpt-4o",), glitch_words=False, byte_run=run))
     bpb = evaluate_run(run, corpus.spec.canonical, 100).per_lang
     assert dict(zip(data.languages["lang"], data.languages["bpb"])) == dict(zip(bpb["lang"], bpb["bpb"]))
+    # a plain byte model pays the same FLOPs at every byte: its compute premium is the byte premium
+    for row in data.languages.iter_rows(named=True):
+        assert row["compute_premium"] == pytest.approx(row["byte_premium"])
+        assert row["compute_low"] <= row["compute_premium"] <= row["compute_high"] and row["bytes_per_position"] == 1
     loss = run_loss([minilm], corpus).rows
     for stage in ("chars_lost", "unknown", "normalizer", "whitespace", "pretokenizer", "decoder"):
         assert data.languages.sort("lang")[stage].to_list() == loss.sort("lang")[stage].to_list()
@@ -250,6 +254,7 @@ def test_report_with_a_lossy_tokenizer_and_a_byte_run(flores_ready, tiktoken_rea
     assert {"scripts", "ranked", "prices", "loss", "bpb"} <= {f.key for f in figures}
     html = render_html(data, figures)
     assert 'id="prov-bpb"' in html and "No figure of characters lost" not in html and "bits per byte, byte model" in html
+    assert "compute premium, byte model" in html and 'id="def-compute-premium"' in html
 
 
 def test_exposure_refuses_another_tokenizers_ranking(report):

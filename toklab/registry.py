@@ -85,6 +85,34 @@ SCHEMES: dict[str, tuple[Callable[[Spec], Adapter], str]] = {
 }
 
 
+# Schemes other packages add (`[project.entry-points."toklab.schemes"]`): an entry point names a
+# (constructor, usage, parameter names) triple. The byte model's entropy patches come this way,
+# so this floor never imports the one above it.
+PLUGIN_GROUP = "toklab.schemes"
+
+
+def _plugin_points() -> dict:
+    from importlib.metadata import entry_points
+
+    return {point.name: point for point in entry_points(group=PLUGIN_GROUP)}
+
+
+def plugin(scheme: str) -> tuple[Callable[[Spec], Adapter], str, frozenset[str]] | None:
+    """(constructor, usage, parameter names) of an installed plugin scheme, or None."""
+    point = _plugin_points().get(scheme)
+    return point.load() if point is not None else None
+
+
+def known_schemes() -> list[str]:
+    return [*SCHEMES, *_plugin_points()]
+
+
+def scheme_usages() -> dict[str, str]:
+    """Every scheme, built in or added, with how to write it."""
+    return {name: usage for name, (_c, usage) in SCHEMES.items()} | {
+        name: plugin(name)[1] for name in _plugin_points()}
+
+
 # The parameters each scheme reads; any other is refused (`?special=1` must not drop specials).
 KEYS: dict[str, frozenset[str]] = {
     "tiktoken": frozenset({"pattern"}), "hf": frozenset({"specials"}), "spm": frozenset(), "tekken": frozenset(),
@@ -124,12 +152,15 @@ def parse_tokenizer_spec(text: str) -> Spec:
     spec = Spec.parse(text)
     if spec.scheme == "mistral":  # mistral:tekken-240911, as mistral-common names its files
         spec = Spec("pkg", f"mistral-{spec.target}", spec.params)
-    if spec.scheme not in SCHEMES:
+    if spec.scheme in SCHEMES:
+        return spec.check_keys(KEYS[spec.scheme], "tokenizer spec")
+    added = plugin(spec.scheme)
+    if added is None:
         raise SpecError(
-            f"unknown tokenizer scheme {spec.scheme!r} in {text!r}; known: {', '.join(SCHEMES)}"
-            + nearest(spec.scheme, SCHEMES)
+            f"unknown tokenizer scheme {spec.scheme!r} in {text!r}; known: {', '.join(known_schemes())}"
+            + nearest(spec.scheme, known_schemes())
         )
-    return spec.check_keys(KEYS[spec.scheme], "tokenizer spec")
+    return spec.check_keys(added[2], "tokenizer spec")
 
 
 _MEMO: dict[tuple, Adapter] = memo_dict("tokenizers")
@@ -152,6 +183,6 @@ def load_tokenizer(text: str | Spec) -> Adapter:
     spec = text if isinstance(text, Spec) else parse_tokenizer_spec(text)
     key = (spec.canonical, _stamp(spec))
     if key not in _MEMO:
-        constructor, _example = SCHEMES[spec.scheme]
+        constructor = SCHEMES[spec.scheme][0] if spec.scheme in SCHEMES else plugin(spec.scheme)[0]
         _MEMO[key] = constructor(spec)
     return _MEMO[key]

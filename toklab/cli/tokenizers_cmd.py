@@ -10,7 +10,7 @@ from toklab import aliases
 from toklab.cli.options import json_format_option
 from toklab.cli.render import signature_line, stdout_console, text_cell, write_json
 from toklab.adapters.packaged import EXTRA, PACKAGED, describe_packaged
-from toklab.registry import SCHEMES, load_tokenizer
+from toklab.registry import load_tokenizer, scheme_usages
 
 
 def offline_encodings() -> dict[str, bool]:
@@ -37,7 +37,7 @@ def tokenizers_group() -> None:
 def list_cmd(fmt: str) -> None:
     """Schemes, model aliases (checked on the date shown) and what works offline now."""
     payload = {
-        "schemes": {name: example for name, (_c, example) in SCHEMES.items()},
+        "schemes": scheme_usages(),
         "aliases": {name: aliases.openai_encoding(name) for name in aliases.known_aliases()},
         "aliases_checked": aliases.CHECKED,
         "closed_models": aliases.CLOSED_PREFIXES,

@@ -129,8 +129,12 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
     if options.byte_run is not None:
         stage("bits per byte of the byte model")
         bpb, signature = byte_model_bpb(options, corpus)
-        languages = languages.join(bpb.select("lang", "bpb"), on="lang", how="left")
-        provenance["bpb"] = Provenance("bpb", f"Bits per byte, byte model ({options.byte_protocol})", signature)
+        stage("compute premium of the byte model")
+        compute = byte_model_compute(options, corpus)
+        bpb = bpb.join(compute, on="lang", how="left")
+        languages = languages.join(bpb.select("lang", "bpb", *compute.drop("lang").columns), on="lang", how="left")
+        provenance["bpb"] = Provenance("bpb", f"Bits per byte and compute premium, byte model ({options.byte_protocol})",
+                                       signature)
     summary = _summary(audit.summary.filter(pl.col("tokenizer").is_in(names)), languages)
     return ReportData(corpus, adapters, priced.prices, options, named(languages, corpus), named(priced.table, corpus),
                       summary, bpb, provenance, price_snapshot, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -185,6 +189,26 @@ def byte_model_bpb(options: ReportOptions, corpus: Corpus) -> tuple[pl.DataFrame
 
     result = evaluate_run(options.byte_run, corpus.spec.canonical, options.byte_docs, protocol=options.byte_protocol)
     return result.per_lang.select("lang", "bpb", "bytes", "docs"), result.signature
+
+
+def byte_model_compute(options: ReportOptions, corpus: Corpus) -> pl.DataFrame:
+    """Per language: the byte model's compute premium (forward FLOPs for the same sentences as the
+    pivot's, with its interval) and the bytes its deep stack reads per position — on the documents
+    the model's BPB is measured on."""
+    from byte_model.compute import document_costs
+    from byte_model.data import encode_documents
+    from byte_model.evaluate import first_n_per_language
+    from byte_model.loading import load_model
+    from toklab.compare.compute_premium import compute_premiums
+
+    model, vocab, payload = load_model(options.byte_run)
+    subset = Corpus(corpus.spec, first_n_per_language(corpus.frame, options.byte_docs))
+    docs, _vocab = encode_documents(subset, payload["train_cfg"]["tokenizer"])
+    flops, positions = document_costs(model, docs, vocab)
+    sentences = pl.DataFrame({"scheme": "byte model", "lang": docs.langs, "doc_id": subset.frame["doc_id"],
+                              "bytes": docs.n_bytes, "flops": flops, "positions": positions})
+    premiums = compute_premiums(sentences, options.pivot, BootstrapOptions(options.resamples, options.seed))
+    return premiums.select("lang", "compute_premium", "compute_low", "compute_high", "bytes_per_position")
 
 
 def _summary(audit_summary: pl.DataFrame, languages: pl.DataFrame) -> pl.DataFrame:

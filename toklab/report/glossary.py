@@ -82,6 +82,11 @@ def glossary(data: ReportData) -> list[Definition]:
         out.append(Definition("bpb", "Bits per byte", "How well a byte-level language model predicts the text: "
                               "the average information (bits) per UTF-8 byte; lower is better, and comparable across "
                               "languages and tokenizers because bytes are the same for all."))
+        out.append(Definition("compute-premium", "Compute premium", "What the same sentences cost the byte model "
+                              "in computation (forward FLOPs) against English: a byte model has no tokens to count, "
+                              "so its premium hides in its compute — every byte is paid for at the byte-rate "
+                              "layers, and each block or chunk it cuts at the deep ones. 1.50× means half as much "
+                              "again; the interval resamples the sentences as the premium's does."))
     return out
 
 

@@ -40,6 +40,13 @@ def premium_cell(r: dict) -> Cell:
     return Cell(premium_text(r), r["premium"])
 
 
+def compute_cell(r: dict) -> Cell:
+    """The byte model's compute premium with its interval; a dash where the pivot shares no sentence."""
+    if r["compute_premium"] is None:
+        return Cell("—", None)
+    return Cell(f"{r['compute_premium']:.2f}× [{r['compute_low']:.2f}–{r['compute_high']:.2f}]", r["compute_premium"])
+
+
 def loss_words(r: dict) -> str:
     if r["chars_lost"] is None:
         return "not measured"
@@ -102,6 +109,7 @@ def language_table(data: ReportData) -> Table:
     columns.add("byte premium", "bytes")
     if has_bpb:
         columns.add("bits per byte, byte model", "bpb")
+        columns.add("compute premium, byte model [95% interval]", "bpb")
     rows, attributes, details = [], [], []
     for row in order.iter_rows(named=True):
         lang = row["lang"]
@@ -125,6 +133,7 @@ def language_table(data: ReportData) -> Table:
         cells.append(Cell(times(row["byte_premium"]), row["byte_premium"]))
         if has_bpb:
             cells.append(Cell("—" if row["bpb"] is None else f"{row['bpb']:.3f}", row["bpb"]))
+            cells.append(compute_cell(row))
         rows.append(cells)
         attributes.append({"data-script": row["script"], "data-code": lang, "id": f"lang-{lang}"})
         details.append(breakdown(data, names, by_key, prices, row))
