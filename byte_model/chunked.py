@@ -25,6 +25,8 @@ Padding chunks (rows with fewer boundaries than the batch's most) lie after ever
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -35,7 +37,7 @@ from byte_model.model import Block, LanguageModel, blocks_flops, matrix_paramete
 CHUNKED = ("hnet", "spacebyte")
 LEARNED = ("hnet",)  # boundaries from a router trained with the model
 RULED = ("spacebyte",)  # boundaries from a rule on the bytes
-CHUNK_PAD = 8  # the deep stack's length is rounded up to a multiple of this: fewer distinct shapes to compile
+CAPACITY = 2  # the deep stack holds at most CAPACITY · ctx / L chunks: twice the target share
 
 
 def spacelike(ids: torch.Tensor) -> torch.Tensor:
@@ -56,15 +58,18 @@ def space_boundaries(idx: torch.Tensor) -> torch.Tensor:
     return cut
 
 
-def first_positions(boundary: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(the byte index where each chunk begins, (B, N) in order, padded with later bytes;
-    the chunk each byte lies in, (B, T)). N is the batch's most boundaries, rounded up."""
-    T = boundary.size(1)
-    n = int(boundary.sum(1).max())
-    n = min(-(-n // CHUNK_PAD) * CHUNK_PAD, T)
+def first_positions(boundary: torch.Tensor, capacity: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(the byte index where each chunk begins, (B, capacity) in order, padded with later bytes;
+    the chunk each byte lies in, (B, T)). A row that cuts more often than `capacity` allows keeps
+    its first `capacity` boundaries (`kept`); its later bytes read the last chunk that fits."""
     # a stable sort of "not a boundary" puts each row's boundaries first, in byte order
-    starts = torch.argsort((~boundary).to(torch.int8), dim=1, stable=True)[:, :n]
-    return starts, boundary.long().cumsum(1) - 1
+    starts = torch.argsort((~boundary).to(torch.int8), dim=1, stable=True)[:, :capacity]
+    return starts, (boundary.long().cumsum(1) - 1).clamp(max=capacity - 1)
+
+
+def kept(boundary: torch.Tensor, capacity: int) -> torch.Tensor:
+    """The boundaries the deep stack has room for: the first `capacity` of each row."""
+    return boundary & (boundary.long().cumsum(1) <= capacity)
 
 
 def moving_average(chunks: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
@@ -114,12 +119,19 @@ class Chunked(LanguageModel):
         boundary = space_boundaries(idx)
         return boundary, boundary.float()
 
+    def capacity(self, T: int) -> int:
+        """Chunks the deep stack holds for T bytes: a fixed share of the context (SpaceByte caps its
+        global positions the same way), so every step has one shape to compile and no count of
+        boundaries has to leave the graph. Independent of padding: a row of n ≤ T bytes cuts at
+        most n times, so min(cuts, T, cap) = min(cuts, cap)."""
+        return min(T, math.ceil(CAPACITY * self.cfg.ctx / self.cfg.rate))
+
     @torch.no_grad()
     def boundaries(self, idx: torch.Tensor) -> torch.Tensor:
         """(B, T) True where a chunk begins: what the model cuts this text into."""
         T = idx.size(1)
         fine = self.local_in(self.embedded(idx), self.cos[:, :T], self.sin[:, :T])
-        return self.cut(idx, fine)[0]
+        return kept(self.cut(idx, fine)[0], self.capacity(T))
 
     # -- the pass -----------------------------------------------------------------------------
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
@@ -127,8 +139,9 @@ class Chunked(LanguageModel):
         T = idx.size(1)
         cos, sin = self.cos[:, :T], self.sin[:, :T]
         fine = self.local_in(self.embedded(idx), cos, sin)  # (B, T, C)
-        boundary, p = self.cut(idx, fine)
-        starts, chunk_of = first_positions(boundary)
+        cuts, p = self.cut(idx, fine)
+        boundary = kept(cuts, self.capacity(T))
+        starts, chunk_of = first_positions(boundary, self.capacity(T))
         C = fine.size(-1)
         short = rms_norm(fine.gather(1, starts[..., None].expand(-1, -1, C)))  # (B, N, C)
         n = short.size(1)
@@ -142,7 +155,7 @@ class Chunked(LanguageModel):
             confidence = torch.where(boundary, p, 1 - p)
             up = up * (confidence + (1 - confidence).detach())[..., None].to(up.dtype)  # 1, with a gradient
             if self.training:
-                self.last_ratio_loss = self.ratio_loss_of(boundary, p)
+                self.last_ratio_loss = self.ratio_loss_of(cuts, p)  # the router's own cuts, kept or not
         x = fine + up  # the byte-rate skip, as in every hourglass of the lab
         return self.logits(self.local_out(x, cos, sin))
 

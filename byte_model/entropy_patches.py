@@ -19,6 +19,7 @@ tokenizer registry, a floor below the byte model, finds it without importing it.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Sequence
 
@@ -72,6 +73,7 @@ class EntropyPatchAdapter(Adapter):
             self.threshold, self.chosen_for = self._calibrated(target), target
         self._patches: dict[bytes, int] = {}
         self._bytes: list[bytes] = []
+        self._interning = threading.Lock()
 
     # -- the threshold ------------------------------------------------------------------------
     def _calibrated(self, bytes_per_patch: float) -> float:
@@ -137,13 +139,14 @@ class EntropyPatchAdapter(Adapter):
 
     def _ids(self, data: bytes, ends: np.ndarray) -> list[int]:
         ids, start = [], 0
-        for end in ends.tolist():
-            piece = data[start:end]
-            if piece not in self._patches:
-                self._patches[piece] = len(self._bytes)
-                self._bytes.append(piece)
-            ids.append(self._patches[piece])
-            start = end
+        with self._interning:  # analysers may call from several threads: one id per patch, ever
+            for end in ends.tolist():
+                piece = data[start:end]
+                if piece not in self._patches:
+                    self._patches[piece] = len(self._bytes)
+                    self._bytes.append(piece)
+                ids.append(self._patches[piece])
+                start = end
         return ids
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:

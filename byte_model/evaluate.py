@@ -107,7 +107,7 @@ def _cache_key(run_dir: Path, checkpoint: str, subset, setup, model):
     return cache_key("evaluations", file_sha256(checkpoint_path(run_dir, checkpoint)), subset.content_hash,
                      repr(setup), context, f"device:{device}", suffix=".json",
                      code=(__name__, "byte_model.protocols", "byte_model.model", "byte_model.architectures",
-                           "byte_model.shortened", "byte_model.data"))
+                           "byte_model.shortened", "byte_model.chunked", "byte_model.data"))
 
 
 def _read_cached(key) -> ByteEvalResult | None:

@@ -73,6 +73,8 @@ TOUR = {
                           "toklab bench startup"), slow=True, checked=False),
     "byte-bench": Entry(("toklab byte bench --preset cpu --reference --variants adamw,no-ngrams,canine:4,gbst:4 --steps 30",),
                         slow=True, checked=False),
+    "byte-bench-boundaries": Entry(("toklab byte bench --preset cpu --mode compiled --variants gbst:4,hnet:4,spacebyte "
+                                    "--steps 30",), slow=True, checked=False),
     "bench-glitch": Entry(("toklab bench glitch -t tiktoken:o200k_base",), slow=True, checked=False),
     "bench-stream": Entry(("toklab bench stream --size-gb 2 --jobs 2",), slow=True, checked=False),
     "report": Entry(("toklab report -o report.html", "toklab report -o report.html --overwrite"), checked=False,
@@ -81,8 +83,8 @@ TOUR = {
     "compare": Entry((("toklab compare --schemes bytes,bpe:8192,unigram:8192,paritybpe:8192,canine:4,gbst:4 --minutes 6 "
                        "--protocol isolated,context --plot compare.png"),), rows=(None, None, None, (6, 4)), slow=True,
                      checked=False, figures=(("compare.png", "docs/compare.png"),)),
-    "compare-boundaries": Entry((("toklab compare --schemes bytes,bpe:8192,gbst:4,hnet:4,spacebyte --minutes 6 "
-                                  "--protocol isolated,context --plot compare-boundaries.png"),),
+    "compare-boundaries": Entry((("toklab compare --schemes bytes,bpe:8192,gbst:4,hnet:4,spacebyte --minutes 4 --per-lang 50 "
+                                  "--no-compressors --protocol isolated,context --plot compare-boundaries.png"),),
                                 rows=(None, None, None, (6, 4)), slow=True, checked=False,
                                 figures=(("compare-boundaries.png", "docs/compare-boundaries.png"),)),
 }

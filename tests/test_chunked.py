@@ -57,7 +57,7 @@ def boundary_leaks(model, x: torch.Tensor) -> list[int]:
 
 
 @pytest.mark.parametrize("arch", CHUNKED)
-@pytest.mark.parametrize("rate", [2, 3, 4, 5])
+@pytest.mark.parametrize("rate", [2, 3, 4, 5, 8])  # at 5 and 8 the deep stack is full (capacity 10 and 6)
 @pytest.mark.parametrize("length", [23, 24, 9])  # 23 and 9 are no multiple of any rate but 3 (9)
 def test_no_prediction_and_no_boundary_sees_a_later_byte(arch, rate, length):
     model = random_model(arch, rate)
@@ -108,12 +108,22 @@ def test_the_check_catches_a_rule_that_looks_ahead(monkeypatch):
 def test_the_check_catches_bytes_that_read_the_next_chunk(monkeypatch):
     real = chunked.first_positions
 
-    def next_chunk(boundary):
-        starts, chunk_of = real(boundary)
+    def next_chunk(boundary, capacity):
+        starts, chunk_of = real(boundary, capacity)
         return starts, (chunk_of + 1).clamp(max=starts.size(1) - 1)
 
     monkeypatch.setattr(chunked, "first_positions", next_chunk)
     assert leaks(random_model("spacebyte"))
+
+
+def test_a_full_deep_stack_keeps_the_first_boundaries():
+    cut = torch.tensor([[True, False, True, True, False, True, True]])
+    assert chunked.kept(cut, 3).tolist() == [[True, False, True, True, False, False, False]]
+    starts, chunk_of = chunked.first_positions(chunked.kept(cut, 3), 3)
+    assert starts.tolist() == [[0, 2, 3]] and chunk_of.tolist() == [[0, 0, 1, 2, 2, 2, 2]]
+    model = random_model("hnet", rate=8)  # capacity 2 · 24 / 8 = 6 chunks
+    cuts = model.boundaries(torch.randint(0, 256, (4, 24), generator=torch.Generator().manual_seed(5)))
+    assert (cuts.sum(1) <= 6).all() and (cuts.sum(1) == 6).any()
 
 
 def test_spacebyte_rule_cuts_at_the_first_space_after_a_word():

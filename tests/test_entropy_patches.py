@@ -88,6 +88,11 @@ def test_bad_specs_get_one_line(byte_run, query, message):
     assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
 
 
+def test_a_glitch_scan_says_patches_have_no_vocabulary(byte_run):
+    result = run_cli("glitch", f"entropy:{byte_run}?threshold=2")
+    assert result.exit_code != 0 and "not drawn from a vocabulary" in result.output and "Traceback" not in result.output
+
+
 def test_a_token_model_run_is_refused(tiny_parallel, tmp_path):
     import toklab
 

@@ -66,9 +66,14 @@ def test_untrained_ids_are_ascii_digits(ranks_file, bad):
 
 
 @pytest.mark.parametrize("bad", NOT_ASCII_NUMBERS)
-@pytest.mark.parametrize("scheme", ["bpe", "unigram", "paritybpe", "canine", "gbst"])
+@pytest.mark.parametrize("scheme", ["bpe", "unigram", "paritybpe", "canine", "gbst", "hnet"])
 def test_compare_scheme_numbers(scheme, bad):
     assert_one_line_error(run_cli("compare", "--schemes", f"bytes,{scheme}:{bad}"), "scheme", f"{scheme}:{bad}")
+
+
+@pytest.mark.parametrize("scheme", ["hnet:1", "hnet:0", "spacebyte:4"])
+def test_compare_refuses_chunk_targets_it_cannot_learn(scheme):
+    assert_one_line_error(run_cli("compare", "--schemes", f"bytes,{scheme}"), "scheme", scheme)
 
 
 @pytest.mark.parametrize("bad", NOT_ASCII_NUMBERS)

@@ -23,7 +23,7 @@ from toklab.errors import ToklabError
 from toklab.signature import Signature
 from toklab.spec import Spec
 
-FAMILIES = ("bpe", "wordpiece", "unigram", "bytes", "chars")
+FAMILIES = ("bpe", "wordpiece", "unigram", "bytes", "chars", "patches")  # patches: cut from text, no vocabulary
 
 
 @dataclasses.dataclass

@@ -12,6 +12,7 @@ import polars as pl
 from corpora import Corpus
 from toklab.adapters.base import Adapter
 from toklab.cache import cache_key, load_frame, store_frame
+from toklab.errors import SpecError
 from toklab.glitch.categories import categorise
 from toklab.glitch.charclass import character_flag
 from toklab.glitch.frequency import PRODUCED_OFTEN, string_frequencies
@@ -42,6 +43,9 @@ def scan(adapter: Adapter, corpus: Corpus | None = None, weights: Path | None = 
     """Rank every id of `adapter` by glitch evidence. `corpus`: ordinary prose for token production
     and string occurrence; `code`: the code and markup reference (`text_files.code_reference`);
     `words`: also the wordfreq lists; `weights`: a checkpoint for embedding signals."""
+    if adapter.family == "patches":
+        raise SpecError(f"{adapter.name}: its patches are cut from the text, not drawn from a vocabulary, so there "
+                        "are no tokens for a glitch scan to rank; scan the tokenizers whose ids a model embeds")
     references = (([word_list_reference()] if words else []) + ([corpus_reference(corpus)] if corpus is not None else [])
                   + ([code] if code is not None else []))
     frame = weight_free_evidence(adapter, references)
