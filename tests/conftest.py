@@ -88,3 +88,15 @@ def assert_resume_is_bit_exact(model_cfg, train_cfg, tmp_path, stop_at: int = 4)
     for (name, a), b in zip(whole.model.state_dict().items(), resumed.model.state_dict().values()):
         assert torch.equal(a, b), name
     return resumed
+
+
+@pytest.fixture
+def noto_fonts():
+    """Debian's Noto fonts (fonts-noto-core, fonts-noto-cjk; .ci/run installs them), or a skip
+    that says how to get them."""
+    from toklab.rendering.fonts import INSTALL_HINT, FontSet, FontsMissing
+
+    try:
+        return FontSet()
+    except FontsMissing:
+        pytest.skip(f"no Noto fonts: {INSTALL_HINT}")

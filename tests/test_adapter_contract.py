@@ -37,8 +37,8 @@ class LowercasingBytes(Adapter):
 
 
 @pytest.fixture
-def builtin_adapters(tiktoken_ready):
-    return [load_tokenizer(spec) for spec in [*real_specs(), "bytes:utf8", "chars:unicode"]]
+def builtin_adapters(tiktoken_ready, noto_fonts):
+    return [load_tokenizer(spec) for spec in [*real_specs(), "bytes:utf8", "chars:unicode", "pixels:noto"]]
 
 
 def test_builtin_adapters_answer_every_pipeline_question(builtin_adapters):

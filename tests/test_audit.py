@@ -169,3 +169,23 @@ def test_piped_output_keeps_full_width(flores_ready, tiktoken_ready):
     assert out.returncode == 0, out.stderr
     assert "│ tiktoken:cl100k_base" in out.stdout and "…" not in out.stdout.split("signature")[0]
     assert max(map(len, out.stdout.splitlines())) > 80
+
+
+def test_premium_by_script_pools_its_languages(flores_ready):
+    """On parallel text a script's pooled premium is the mean of its languages' premiums, and its
+    paired interval holds it."""
+    import json as _json
+
+    from tests.conftest import run_cli as _run
+
+    langs = "eng_Latn,hin_Deva,mar_Deva,npi_Deva,zho_Hans"
+    per_language = _json.loads(_run("audit", "-t", "bytes:utf8", "--langs", langs, "--resamples", "50",
+                                    "--format", "json").output)["rows"]
+    by_script = _json.loads(_run("audit", "-t", "bytes:utf8", "--langs", langs, "--resamples", "50", "--by", "script",
+                                 "--format", "json").output)["rows"]
+    deva = next(row for row in by_script if row["script"] == "Deva")
+    mean = sum(r["premium"] for r in per_language if r["script"] == "Deva") / 3
+    assert deva["languages"] == 3 and deva["premium"] == pytest.approx(mean)
+    assert deva["premium_lo"] < deva["premium"] < deva["premium_hi"]
+    assert {row["script"] for row in by_script} == {"Deva", "Hans"}  # the pivot's own script has no other language
+    assert "by:script" in deva["signature"]

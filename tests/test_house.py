@@ -17,7 +17,7 @@ FLOORS = [
     {"toklab", "toklab.errors", "toklab.bootstrap", "toklab.spec", "toklab.paths", "toklab.integrity", "toklab.cache", "toklab.memo",
      "toklab.suggest", "toklab.signature", "toklab.languages", "toklab.token_offsets", "toklab.aliases"},
     {"corpora"},
-    {"toklab.adapters", "toklab.registry"},
+    {"toklab.adapters", "toklab.registry", "toklab.rendering"},
     {"byte_model"},
     {"toklab.premium", "toklab.loss", "toklab.glitch", "toklab.compare"},
     {"toklab.bench", "toklab.api", "toklab.report"},

@@ -62,6 +62,12 @@ def _chars(spec: Spec) -> Adapter:
     return CodePointAdapter(Spec("chars", "unicode"))
 
 
+def _pixels(spec: Spec) -> Adapter:
+    from toklab.adapters.pixels import PixelAdapter
+
+    return PixelAdapter(spec)
+
+
 def _train(spec: Spec) -> Adapter:
     from toklab.adapters.trained import canonical_train_spec, train_to_cache
 
@@ -81,6 +87,7 @@ SCHEMES: dict[str, tuple[Callable[[Spec], Adapter], str]] = {
                   "the bare name works too)"),
     "bytes": (_bytes, "bytes:utf8 (one token per UTF-8 byte)"),
     "chars": (_chars, "chars:unicode (one token per code point)"),
+    "pixels": (_pixels, "pixels:noto?height=16&patch=16 (text rendered with Noto fonts, read as square patches)"),
     "train": (_train, "train:bpe|wordpiece|unigram|bytebpe|paritybpe?vocab=N&corpus=SPEC[&impl=spm]"),
 }
 
@@ -117,7 +124,7 @@ def scheme_usages() -> dict[str, str]:
 KEYS: dict[str, frozenset[str]] = {
     "tiktoken": frozenset({"pattern"}), "hf": frozenset({"specials"}), "spm": frozenset(), "tekken": frozenset(),
     "pkg": frozenset(),
-    "bytes": frozenset(), "chars": frozenset(), "train": frozenset({"vocab", "corpus", "impl", "coverage", "dev"}),
+    "bytes": frozenset(), "chars": frozenset(), "pixels": frozenset({"height", "patch", "max_patches"}), "train": frozenset({"vocab", "corpus", "impl", "coverage", "dev"}),
 }
 
 
@@ -175,6 +182,10 @@ def _stamp(spec: Spec) -> tuple:
 
         entry = packaged(spec.target)
         return stamp(str(installed_path(entry, entry.file)))
+    if spec.scheme == "pixels":  # the fonts it draws with: the folders configured now, and their files
+        from toklab.rendering.fonts import font_dirs
+
+        return tuple((str(folder), stamp(str(folder))) for folder in font_dirs())
     return stamp(spec.target) if spec.target else ()
 
 

@@ -142,6 +142,11 @@ class Adapter:
         """Characters of each text covered by unknown tokens (exact, from offsets)."""
         return [0] * len(texts)
 
+    def fallback_char_counts(self, texts: Sequence[str]) -> list[int] | None:
+        """Characters of each text drawn by a fallback font (rendering schemes); None for schemes
+        that draw nothing."""
+        return None
+
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         ids = self.encode_batch(texts, num_threads)
         return TokenAnalysis(ids, None, self.unknown_char_counts(texts))

@@ -22,9 +22,11 @@ from toklab.premium.audit import (
 )
 from toklab.bootstrap import MAX_RESAMPLES, BootstrapOptions
 from toklab.premium.inflation import COMPARABLE_UNK_SHARE
+from toklab.premium.by_script import script_rows
 from toklab.premium.measure import NORMAL_FORMS, MeasureOptions
 from toklab.display import visible
 from toklab.registry import load_tokenizer
+from toklab.signature import build
 
 BAR_WIDTH = 24
 
@@ -103,11 +105,14 @@ def language_table(rows: pl.DataFrame, show_all: bool, top: int, bottom: int) ->
                    "'toklab[ray]'; RAY_ADDRESS names a cluster, else a local instance starts). Same result.")
 @click.option("--all", "show_all", is_flag=True, help="Show every language in the terminal table.")
 @click.option("--top", type=click.IntRange(min=1), default=15, show_default=True, help="Most expensive languages shown.")
+@click.option("--by", type=click.Choice(["language", "script"]), default="language", show_default=True,
+              help="script: the premium of every script, its languages pooled, with a paired bootstrap interval "
+                   "(table and --format output).")
 @plot_option("Write a PNG: premium per language.")
 @format_option
 @output_option
 def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensitivity_report, resamples,
-              seed, jobs, executor, show_all, top, plot, fmt, output) -> None:
+              seed, jobs, executor, show_all, top, by, plot, fmt, output) -> None:
     """How many more tokens the same content costs in each language than in the pivot.
 
     \b
@@ -116,11 +121,13 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
       toklab audit -t gpt-4o -t spm:mistral.model --langs eng_Latn,hin_Deva,shn_Mymr
       toklab audit --method joined -t tiktoken:cl100k_base   # Petrov et al. (2023), exactly
       toklab audit --format csv -o premiums.csv --plot premiums.png
+      toklab audit -t pixels:noto -t bytes:utf8 -t gpt-4o --by script   # per writing system, with intervals
     """
     corpus_spec = corpus_spec_from_flags(corpus, split, langs, pivot)
     # User files are read block by block (memory bounded whatever their size); the joined method
     # and the normal-form comparison need each language whole.
-    streamed = corpus_spec.split(":", 1)[0] in STREAMABLE and method == "totals" and not sensitivity_report
+    streamed = (corpus_spec.split(":", 1)[0] in STREAMABLE and method == "totals" and not sensitivity_report
+                and by == "language")
     loaded = open_stream(corpus_spec) if streamed else load_corpus(corpus_spec)
     adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
     measure = MeasureOptions(normalize=normalize, jobs=jobs, executor=executor)
@@ -135,8 +142,16 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
         else:
             result = run_audit(adapters, loaded, options, advance)
             frame, signature = result.rows, result.signature
+    if by == "script" and result:
+        frame = pl.concat([script_rows(adapter, loaded, pivot, measure, options.bootstrap) for adapter in adapters])
+        signature = build(signature, ("by", "script:pooled_languages,paired_bootstrap"))
     if fmt != "table":
         write_frame(frame, fmt, output, signature)
+    elif by == "script" and result:
+        console = stdout_console()
+        console.print(summary_table(result))
+        console.print(script_table(frame, pivot))
+        signature_line(console, signature)
     else:
         _print_report(result, frame, show_all, top)
         if not result:
@@ -147,6 +162,26 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
         per_language_bars(result.rows, "premium", "tokenizer", plot, f"Tokenization premium vs {pivot} "
                           f"({loaded.spec}, method {method})", "premium (×)", log=True, reference=1.0)
         click.echo(f"wrote {visible(str(plot))}", err=True)
+
+
+def script_table(frame: pl.DataFrame, pivot: str) -> Table:
+    """Scripts as rows, tokenizers as columns: the pooled premium with its interval."""
+    names = frame["tokenizer"].unique(maintain_order=True).to_list()
+    first = frame.filter(pl.col("tokenizer") == names[0])
+    table = Table(title=f"Premium per script vs {text_cell(pivot)}: the script's languages pooled, 95 % paired "
+                        f"bootstrap interval; sorted by {text_cell(names[0])}")
+    table.add_column("script", no_wrap=True)
+    table.add_column("langs", justify="right")
+    for name in names:
+        table.add_column(text_cell(name.split(":", 1)[-1][-28:]), justify="right")
+    by_key = {(r["tokenizer"], r["script"]): r for r in frame.iter_rows(named=True)}
+    for row in first.iter_rows(named=True):
+        cells = []
+        for name in names:
+            r = by_key.get((name, row["script"]))
+            cells.append(f"{r['premium']:.2f}× [dim][{r['premium_lo']:.2f}–{r['premium_hi']:.2f}][/dim]" if r else "—")
+        table.add_row(text_cell(row["script_name"]), str(row["languages"]), *cells)
+    return table
 
 
 def _print_report(result: AuditResult | None, frame: pl.DataFrame, show_all: bool, top: int) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.text import Text
 
-from toklab.cli.options import json_format_option
+from toklab.cli.options import _with_overwrite, json_format_option, new_target
 from toklab.cli.render import signature_line, stdout_console, text_cell, write_json
 from toklab.display import visible
 from toklab.registry import load_tokenizer
@@ -21,19 +23,34 @@ def token_view(raw: bytes) -> tuple[str, bool]:
         return "<" + " ".join(f"{b:02X}" for b in raw) + ">", False
 
 
+DEFAULT_IMAGE = Path("pixels.png")
+
+
 @click.command("encode")
 @click.argument("spec")
 @click.argument("text")
 @json_format_option
-def encode_cmd(spec: str, text: str, fmt: str) -> None:
+@_with_overwrite
+@click.option("--image", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=new_target,
+              help=f"pixels: schemes: write the rendered line with its patch grid to FILE (PNG; default "
+                   f"{DEFAULT_IMAGE}).")
+def encode_cmd(spec: str, text: str, fmt: str, image: Path | None) -> None:
     """Encode TEXT with the tokenizer SPEC and show every token.
 
     \b
     Examples:
       toklab encode gpt-4o "Hello, world"
       toklab encode tiktoken:r50k_base "日本語"      # fragments shown as <E6 97>
+      toklab encode pixels:noto "नमस्ते दुनिया"       # writes pixels.png: the line and its 16×16 patches
     """
     adapter = load_tokenizer(spec)
+    if adapter.spec.scheme == "pixels":
+        ctx = click.get_current_context()
+        target = image or new_target(ctx, next(p for p in ctx.command.params if p.name == "image"), DEFAULT_IMAGE)
+        write_rendering(adapter, text, target)
+        click.echo(f"wrote {visible(str(target))}", err=True)
+    elif image is not None:
+        raise click.UsageError(f"--image draws text rendered by a pixels: scheme; {visible(spec)} is not one")
     ids = adapter.encode(text)
     tokens = [{"id": i, "bytes": adapter.token_bytes(i).hex(), "text": token_view(adapter.token_bytes(i))[0],
                "whole_chars": token_view(adapter.token_bytes(i))[1]} for i in ids]
@@ -53,3 +70,19 @@ def encode_cmd(spec: str, text: str, fmt: str) -> None:
     if decoded != text:
         console.print(f"[yellow]round trip differs:[/yellow] {text_cell(repr(decoded))}")
     signature_line(console, adapter.signature)
+
+
+def write_rendering(adapter, text: str, path: Path) -> None:
+    """The line as the pixel scheme draws it, enlarged, with its patch grid (a PNG, atomically)."""
+    import io
+
+    from PIL import Image
+
+    from toklab.paths import atomic_path
+    from toklab.rendering.raster import Rasterizer, with_patch_grid
+
+    picture = with_patch_grid(Rasterizer(adapter.shaper).lines(text), adapter.geometry.patch)
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())

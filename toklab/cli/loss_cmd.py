@@ -91,6 +91,11 @@ def loss_cmd(tokenizers, corpus, split, langs, examples, one_text, fmt, output) 
                 if sampled.any() else "")
         console.print(frame_table(lossy.select(columns).head(15), floats=4,
                                   title=f"Worst languages, loss by stage (share of characters{note})"))
+    drawn = rows.filter(pl.col("fallback_font_chars") > 0).sort("fallback_font_chars", descending=True)
+    if drawn.height:
+        console.print(frame_table(drawn.select("tokenizer", "lang", "fallback_font_chars", "unknown").head(15), floats=4,
+                                  title="Rendering: characters drawn by a fallback font, and as tofu (unknown), "
+                                        "share of characters"))
     for name, shown in samples.items():
         for text, roundtrip, lost in shown[:examples]:
             console.print(f"[bold]{text_cell(name)}[/bold]")

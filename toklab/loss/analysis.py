@@ -5,6 +5,7 @@ for lossless schemes); otherwise the characters not reproduced (toklab.loss.alig
 attributed to the first stage, in pipeline order, that explains it:
 
 1. `unknown`     — covered by an unknown token (exact, from the encoding's offsets);
+   For a rendering scheme (`pixels:`), the characters drawn as the `.notdef` box (tofu).
 2. `normalizer`  — changed or removed by the normaliser alone (lower-casing, accent stripping,
                    NFKC folding, control characters): the original aligned to normaliser(x);
 3. `whitespace`  — a whitespace character that did not come back (collapsed or stripped by the
@@ -14,6 +15,9 @@ attributed to the first stage, in pipeline order, that explains it:
 
 The stage shares therefore add up to `chars_lost`. For an adapter that exposes no normaliser or
 pre-tokenizer (see toklab.adapters.base), the stages after `unknown` are null: not measurable.
+
+Rendering schemes also report `fallback_font_chars`: the share of characters drawn, not lost,
+but by a fallback font (no font of the set's main family has them); null for tokenizers.
 
 Round trips, `chars_lost` and `cer` are exact for every document. Attribution costs a normaliser
 run and an alignment per lossy document, so above ATTRIBUTION_SAMPLE lossy documents in one
@@ -52,6 +56,7 @@ class LanguageLoss:
     byte_fallback_tokens: int = 0
     split_char_tokens: int = 0
     collisions: int = 0
+    fallback_font_chars: int | None = None  # rendering schemes: characters a fallback font drew
     stages: dict = dataclasses.field(default_factory=lambda: dict.fromkeys(STAGES, 0))
     lossy_docs: int = 0
     attributed_docs: int = 0  # lossy documents whose lost characters were attributed to stages
@@ -111,6 +116,8 @@ def language_loss(adapter: Adapter, pipeline: Pipeline, texts: list[str], exampl
     if pipeline.byte_ids.size:
         out.byte_fallback_tokens = int(np.isin(flat.ids, pipeline.byte_ids).sum())
     out.collisions = collisions(texts, analysis.ids, roundtrips)
+    fallback = adapter.fallback_char_counts(texts)
+    out.fallback_font_chars = None if fallback is None else sum(fallback)
     return out
 
 
@@ -148,11 +155,12 @@ def loss_rows(adapter: Adapter, corpus: Corpus, examples: int = 0,
             "byte_fallback_share": result.byte_fallback_tokens / max(result.tokens, 1),
             "split_char_share": result.split_char_tokens / max(result.tokens, 1),
             "collisions": result.collisions,
+            "fallback_font_chars": None if result.fallback_font_chars is None else result.fallback_font_chars / chars,
         })
         shown[lang] = result.examples
         if progress:
             progress(lang)
-    return pl.DataFrame(rows, schema_overrides=dict.fromkeys(STAGES, pl.Float64)), shown
+    return pl.DataFrame(rows, schema_overrides=dict.fromkeys((*STAGES, "fallback_font_chars"), pl.Float64)), shown
 
 
 @dataclasses.dataclass(frozen=True)

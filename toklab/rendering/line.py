@@ -1,0 +1,149 @@
+"""One text on one line, shaped with HarfBuzz, measured in patches.
+
+The text is cut into runs of one font and one direction (fonts chosen per character by
+`FontSet.font_for`; right-to-left where the character's bidirectional class is R or AL, digits
+left-to-right, neutrals with the run before them), each run shaped by HarfBuzz with its script's
+shaping rules (conjuncts, contextual Arabic forms, Myanmar reordering), so no cluster is ever
+drawn a character at a time. The line's width is the sum of the shaped advances; a pixel model
+reads it as ⌈width / patch⌉ square patches (the blank end of the last one, and the end-of-text
+patch PIXEL appends, not counted).
+
+A text wider than `max_patches` patches (PIXEL's 529) cannot be drawn on one line: it is broken
+between characters into lines of at most that many patches, each counted on its own, and the
+number of lines is returned so callers can say so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import unicodedata
+
+import numpy as np
+
+from toklab.rendering.fonts import FontSet, draws_nothing
+
+RTL_CLASSES = frozenset({"R", "AL"})
+LTR_CLASSES = frozenset({"L", "EN", "AN"})  # digits read left to right inside right-to-left text
+
+
+@dataclasses.dataclass(frozen=True)
+class Geometry:
+    """Pixel size of the rendered line and of the patches a model reads."""
+
+    height: int = 16
+    patch: int = 16
+    font_px: float = 16 * 5 / 6  # PIXEL: 8 pt at 120 dpi = 13.3 px on a 16-px line
+    max_patches: int = 529
+
+    @property
+    def max_width(self) -> int:
+        return self.max_patches * self.patch
+
+
+@dataclasses.dataclass
+class Run:
+    start: int  # first character, in the text's logical order
+    text: str
+    font: int
+    rtl: bool
+    glyphs: list[tuple[int, int, float, float, float]] = dataclasses.field(default_factory=list)
+    # (glyph id, cluster: character in the run, x advance, x offset, y offset) in pixels, visual order
+
+
+@dataclasses.dataclass
+class Measured:
+    patches: int
+    width: float  # pixels, all lines
+    lines: int
+    tofu: list[int]  # characters drawn as .notdef
+    fallback: int  # characters drawn by a fallback font
+    ends: np.ndarray  # UTF-8 byte offset where each patch ends, along the text's logical order
+    starts: list[int]  # the character each line begins with
+
+
+class LineShaper:
+    """Shapes texts with one font set at one geometry (HarfBuzz fonts made once, reused)."""
+
+    def __init__(self, fonts: FontSet, geometry: Geometry):
+        import uharfbuzz as hb
+
+        self.fonts, self.geometry = fonts, geometry
+        self._hb = hb
+        self._faces: dict[int, tuple] = {}
+
+    def _font(self, index: int):
+        if index not in self._faces:
+            hb = self._hb
+            face = hb.Face(hb.Blob.from_file_path(str(self.fonts.fonts[index].path)))
+            self._faces[index] = (hb.Font(face), self.geometry.font_px / face.upem)
+        return self._faces[index]
+
+    def runs(self, text: str) -> tuple[list[Run], list[int], int]:
+        """Runs in logical order, the characters no font has, and how many a fallback draws."""
+        runs: list[Run] = []
+        tofu, fallback = [], 0
+        font, rtl, start = None, None, 0
+        fonts = self.fonts.fonts
+        for i, char in enumerate(text):
+            chosen = self.fonts.font_for(char, font)
+            if chosen is None:
+                if not draws_nothing(char):
+                    tofu.append(i)
+                chosen = font if font is not None else 0
+            elif not fonts[chosen].primary:
+                fallback += 1
+            bidi = unicodedata.bidirectional(char)
+            direction = True if bidi in RTL_CLASSES else False if bidi in LTR_CLASSES else rtl
+            if i and (chosen != font or (direction is not None and rtl is not None and direction != rtl)):
+                runs.append(Run(start, text[start:i], font, bool(rtl)))
+                start = i
+            font, rtl = chosen, direction if direction is not None else rtl
+        if text:
+            runs.append(Run(start, text[start:], font, bool(rtl)))
+        return runs, tofu, fallback
+
+    def shape(self, run: Run) -> Run:
+        hb = self._hb
+        font, scale = self._font(run.font)
+        buffer = hb.Buffer()
+        buffer.add_str(run.text)
+        buffer.guess_segment_properties()
+        buffer.direction = "rtl" if run.rtl else "ltr"
+        hb.shape(font, buffer, {})
+        run.glyphs = [(info.codepoint, info.cluster, pos.x_advance * scale, pos.x_offset * scale, pos.y_offset * scale)
+                      for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions)]
+        return run
+
+    def advances(self, text: str) -> tuple[np.ndarray, list[Run], list[int], int]:
+        """Each character's share of the line's width (a cluster's width on its first character)."""
+        runs, tofu, fallback = self.runs(text)
+        widths = np.zeros(len(text))
+        for run in runs:
+            for _gid, cluster, advance, _dx, _dy in self.shape(run).glyphs:
+                widths[run.start + cluster] += advance
+        return widths, runs, tofu, fallback
+
+    def measure(self, text: str) -> Measured:
+        widths, _runs, tofu, fallback = self.advances(text)
+        patch, limit = self.geometry.patch, self.geometry.max_width
+        byte_ends = np.cumsum([len(c.encode("utf-8")) for c in text], dtype=np.int64)
+        ends, patches, starts = [], 0, []
+        cursor = np.concatenate([[0.0], np.cumsum(widths)])  # x where each character begins
+        begin = 0  # first character of the current line
+        for i in range(len(text) + 1):
+            if i == len(text) or (cursor[i + 1] - cursor[begin] > limit and i > begin):
+                line_width = cursor[i] - cursor[begin]
+                count = math.ceil(line_width / patch - 1e-9) if line_width > 0 else 0
+                # the character that begins at or after each patch's right edge starts the next patch
+                edges = cursor[begin] + patch * np.arange(1, count + 1)
+                inside = np.searchsorted(cursor[begin:i], edges, side="left") + begin
+                ends.extend(np.where(inside > 0, byte_ends[np.maximum(inside - 1, 0)], 0).tolist())
+                patches += count
+                starts.append(begin)
+                begin = i
+        if ends:
+            ends[-1] = int(byte_ends[-1]) if len(text) else 0
+        starts = starts if text else []
+        return Measured(patches, float(cursor[-1]), len(starts), tofu, fallback, np.asarray(ends, dtype=np.int64),
+                        starts)
