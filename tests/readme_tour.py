@@ -57,6 +57,15 @@ TOUR = {
     "loss": Entry(('toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 --text "Café Apple नमस्ते 日本"',
                    ("toklab loss -t hf:$TOKLAB_SHARED/models/all-MiniLM-L6-v2 -t tiktoken:o200k_base "
                     "--langs vie_Latn,hin_Deva,jpn_Jpan,zho_Hans"))),
+    # Rendering depends on the fonts installed (Debian's Noto packages), not only on the repository: rewritten, not checked
+    "pixels-encode": Entry(('toklab encode pixels:noto "नमस्ते दुनिया" --image pixels-deva.png',
+                            'toklab encode pixels:noto "مرحبا بالعالم 2026" --image pixels-arab.png',
+                            'toklab encode pixels:noto "བཀྲ་ཤིས་བདེ་ལེགས།" --image pixels-tibt.png'), checked=False,
+                           figures=(("pixels-deva.png", "docs/pixels-deva.png"), ("pixels-arab.png", "docs/pixels-arab.png"),
+                                    ("pixels-tibt.png", "docs/pixels-tibt.png"))),
+    "pixels-audit": Entry(("toklab audit -t pixels:noto -t bytes:utf8 -t tiktoken:o200k_base --by script",),
+                          slow=True, checked=False),
+    "pixels-loss": Entry(("toklab loss -t pixels:noto",), slow=True, checked=False),
     "loss-claude": Entry(("toklab loss -t hf:$TOKLAB_SHARED/tokenizers/claude-v1-tokenizer.json",), rows=(None, (5, 0))),
     "glitch": Entry(("toklab glitch tiktoken:r50k_base --top 8",
                      "toklab glitch tiktoken:r50k_base --evidence mismatch --top 30")),

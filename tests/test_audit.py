@@ -174,14 +174,10 @@ def test_piped_output_keeps_full_width(flores_ready, tiktoken_ready):
 def test_premium_by_script_pools_its_languages(flores_ready):
     """On parallel text a script's pooled premium is the mean of its languages' premiums, and its
     paired interval holds it."""
-    import json as _json
-
-    from tests.conftest import run_cli as _run
-
     langs = "eng_Latn,hin_Deva,mar_Deva,npi_Deva,zho_Hans"
-    per_language = _json.loads(_run("audit", "-t", "bytes:utf8", "--langs", langs, "--resamples", "50",
+    per_language = json.loads(run_cli("audit", "-t", "bytes:utf8", "--langs", langs, "--resamples", "50",
                                     "--format", "json").output)["rows"]
-    by_script = _json.loads(_run("audit", "-t", "bytes:utf8", "--langs", langs, "--resamples", "50", "--by", "script",
+    by_script = json.loads(run_cli("audit", "-t", "bytes:utf8", "--langs", langs, "--resamples", "50", "--by", "script",
                                  "--format", "json").output)["rows"]
     deva = next(row for row in by_script if row["script"] == "Deva")
     mean = sum(r["premium"] for r in per_language if r["script"] == "Deva") / 3

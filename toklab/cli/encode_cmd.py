@@ -65,7 +65,14 @@ def encode_cmd(spec: str, text: str, fmt: str, image: Path | None) -> None:
         line.append(visible(token["text"]), style=style)  # a newline as \n, an ESC as \x1b: one line, inert
     console.print(line)
     console.print(" ".join(f"{t['id']}" for t in tokens), style="dim")
-    console.print(f"{len(ids)} tokens · {len(text.encode('utf-8'))} bytes · {len(text)} characters")
+    unit = "patches" if adapter.family == "patches" else "tokens"
+    console.print(f"{len(ids)} {unit} · {len(text.encode('utf-8'))} bytes · {len(text)} characters")
+    if adapter.spec.scheme == "pixels":
+        measured = adapter.shaper.measure(text)
+        g = adapter.geometry
+        console.print(f"{measured.width:.1f} px wide on a {g.height}-px line ({g.font_px:.1f}-px font), "
+                      f"{g.height}×{g.patch} patches, {measured.lines} line(s); drawn as tofu: {len(measured.tofu)}, "
+                      f"by a fallback font: {measured.fallback}")
     decoded = adapter.decode(ids)
     if decoded != text:
         console.print(f"[yellow]round trip differs:[/yellow] {text_cell(repr(decoded))}")

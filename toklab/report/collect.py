@@ -111,19 +111,25 @@ def collect(tokenizers: Sequence[Adapter], corpus: Corpus, options: ReportOption
     stage(f"information loss: {len(adapters)} tokenizers")
     loss = run_loss(adapters, corpus, progress=progress)
     exposures = []
-    for adapter in adapters:
+    scanned = [a for a in adapters if a.family != "patches"]  # patches (rendered, entropy-cut) have no vocabulary
+    for adapter in scanned:
         stage(f"glitch exposure: {short_name(adapter.name)}")
         exposures.append(_exposure(adapter, corpus, options, progress))
     languages = (audit.rows.filter(pl.col("tokenizer").is_in(names)).select(LANGUAGE_COLUMNS)
-                 .join(_loss_columns(loss.rows), on=["tokenizer", "lang"], how="left")
-                 .join(pl.concat([e.rows for e in exposures]).drop("tokens"), on=["tokenizer", "lang"], how="left"))
+                 .join(_loss_columns(loss.rows), on=["tokenizer", "lang"], how="left"))
+    if exposures:
+        languages = languages.join(pl.concat([e.rows for e in exposures]).drop("tokens"), on=["tokenizer", "lang"],
+                                   how="left")
+    families = {a.name: a.family for a in adapters}  # why a tokenizer has no glitch exposure, in words
+    languages = languages.with_columns(family=pl.col("tokenizer").replace_strict(families, default=None,
+                                                                                 return_dtype=pl.Utf8))
     provenance = {
         "audit": Provenance("audit", "Token premium and byte premium (toklab audit)", audit.signature),
         "prices": Provenance("prices", "API prices (toklab price)", priced.signature),
         "loss": Provenance("loss", "Information loss (toklab loss)", loss.signature),
         **{f"glitch-{i}": Provenance(f"glitch-{i}", f"Glitch exposure, {a.name} (toklab glitch)", e.signature,
                                      f"glitch {short_name(a.name)}")
-           for i, (a, e) in enumerate(zip(adapters, exposures))},
+           for i, (a, e) in enumerate(zip(scanned, exposures))},
     }
     bpb = None
     if options.byte_run is not None:
@@ -170,12 +176,13 @@ def planned_steps(tokenizers: Sequence[Adapter], corpus: Corpus, options: Report
     """How many times `collect` calls its progress callback: once per language for every tokenizer's
     audit (pricing tokenizers included), loss and exposure."""
     extra = _pricing(list(tokenizers), options)[3]
-    return len(corpus.langs) * (3 * len(tokenizers) + len(extra))
+    scanned = sum(a.family != "patches" for a in tokenizers)  # glitch exposure: tokenizers with a vocabulary
+    return len(corpus.langs) * (2 * len(tokenizers) + scanned + len(extra))
 
 
 def _loss_columns(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.select("tokenizer", "lang", "roundtrip_exact", "chars_lost", "cer", *STAGES, "lossy_docs",
-                       "attributed_docs")
+                       "attributed_docs", "fallback_font_chars")
 
 
 def _exposure(adapter: Adapter, corpus: Corpus, options: ReportOptions, progress: Progress | None):

@@ -14,7 +14,7 @@ import polars as pl
 
 from toklab.loss.attribution import STAGES
 from toklab.report.collect import ReportData, short_name
-from toklab.report.layout import Cell, Table, glitch_keys, money, percent, thousands, times
+from toklab.report.layout import Cell, Table, glitch_keys, money, no_exposure, percent, thousands, times
 from toklab.report.lead import main_price, main_tokenizer, unit
 
 #: Column groups: key → (what the reader toggles, shown before any toggling).
@@ -50,8 +50,12 @@ def compute_cell(r: dict) -> Cell:
 def loss_words(r: dict) -> str:
     if r["chars_lost"] is None:
         return "not measured"
+    drawn = r.get("fallback_font_chars")
+    fallback = f"; drawn by a fallback font {percent(drawn, 3)}" if drawn else ""
     if not r["chars_lost"]:
-        return "none (exact round trip)"
+        return f"none (exact round trip{fallback})"
+    if r.get("family") == "patches" and drawn is not None:  # a renderer loses characters only as tofu
+        return f"{percent(r['chars_lost'], 3)} drawn as empty boxes (no glyph){fallback}"
     stages = ", ".join(f"{stage} {percent(r[stage], 3)}" for stage in STAGES if r[stage])
     sampled = r["attributed_docs"] < r["lossy_docs"]
     return (f"{percent(r['chars_lost'], 3)} ({stages or 'no stage'}"
@@ -60,8 +64,8 @@ def loss_words(r: dict) -> str:
 
 
 def exposure_words(r: dict, top: int) -> str:
-    if r["exposure"] is None:
-        return "n/a (reads bytes)"
+    if r.get("exposure") is None:
+        return no_exposure(r.get("family"))
     return (f"{percent(r['exposure'])}: byte fragments {percent(r['fragment_share'])}, other glitch categories "
             f"{percent(r['category_share'] - r['fragment_share'])}, top {top:,} of the glitch ranking "
             f"{percent(r['top_share'], 3)}")

@@ -153,6 +153,11 @@ def counting_table(data: ReportData) -> Table:
     return Table("counting", "Which tokenizer counts each model", headers, rows, ["prices"])
 
 
+def no_exposure(family: str | None) -> str:
+    """Why a scheme has no glitch exposure: a glitch token is a vocabulary entry."""
+    return "n/a: no vocabulary" if family == "patches" else "n/a: reads bytes"
+
+
 def summary_table(data: ReportData) -> Table:
     headers = ["tokenizer", "median premium", "dearest language", "cheapest language", "Gini",
                "languages ≥ 2×", "≥ 4×", "≥ 8×", "chars lost", "glitch exposure, all tokens",
@@ -163,6 +168,7 @@ def summary_table(data: ReportData) -> Table:
         names = dict(zip(part["lang"], part["lang_name"]))
         median_exposure = part["exposure"].median()
         byte_vocabulary = r["exposure"] is None
+        family = part["family"][0] if "family" in part.columns and part.height else None
         rows.append([
             Cell(tokenizer_label(data, r["tokenizer"]), r["tokenizer"]),
             Cell(times(r["median_premium"]), r["median_premium"]),
@@ -171,7 +177,7 @@ def summary_table(data: ReportData) -> Table:
             Cell(f"{r['gini']:.3f}", r["gini"]),
             Cell(str(r["ge_2x"]), r["ge_2x"]), Cell(str(r["ge_4x"]), r["ge_4x"]), Cell(str(r["ge_8x"]), r["ge_8x"]),
             Cell(percent(r["chars_lost"], 3), r["chars_lost"]),
-            Cell("n/a: reads bytes" if byte_vocabulary else percent(r["exposure"]), r["exposure"]),
+            Cell(no_exposure(family) if byte_vocabulary else percent(r["exposure"]), r["exposure"]),
             Cell("n/a" if byte_vocabulary else percent(median_exposure), median_exposure),
         ])
     return Table("summary", "Per tokenizer", headers, rows, ["audit", "loss"] + glitch_keys(data))
