@@ -65,6 +65,8 @@ TOUR = {
                                     ("pixels-tibt.png", "docs/pixels-tibt.png"))),
     "pixels-audit": Entry(("toklab audit -t pixels:noto -t bytes:utf8 -t tiktoken:o200k_base --by script",),
                           slow=True, checked=False),
+    "pixels-languages": Entry(("toklab audit -t pixels:noto -t bytes:utf8 -t tiktoken:o200k_base --all",),
+                              slow=True, checked=False),
     "pixels-loss": Entry(("toklab loss -t pixels:noto",), slow=True, checked=False),
     "loss-claude": Entry(("toklab loss -t hf:$TOKLAB_SHARED/tokenizers/claude-v1-tokenizer.json",), rows=(None, (5, 0))),
     "glitch": Entry(("toklab glitch tiktoken:r50k_base --top 8",

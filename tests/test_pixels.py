@@ -75,6 +75,8 @@ def test_tofu_is_lost_and_fallback_counted(few_fonts):
     assert adapter.decode(analysis.ids[0]) == "ok " + "\ufffd" * 6 + " ཀུན"
     assert adapter.fallback_char_counts([text]) == [3]
     assert adapter.analyse(["a\u200db\ufe0f"]).unk_chars == [0]  # format characters draw nothing: no box
+    assert adapter.analyse(["a\tb\nc"]).unk_chars == [0]  # one line: a tab and a break are drawn as spaces
+    assert adapter.analyse(["a\x07b\x1bc"]).unk_chars == [2]  # other controls have no glyph: boxes
 
 
 def test_loss_reports_tofu_and_fallback_per_language(few_fonts, tmp_path):

@@ -136,6 +136,7 @@ class FontSet:
         return self._choice[char]
 
 def draws_nothing(char: str) -> bool:
-    """Characters a renderer never draws a box for: controls, format characters (ZWJ, ZWNJ,
-    direction marks, soft hyphen) and variation selectors."""
-    return unicodedata.category(char) in ("Cc", "Cf") or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF
+    """Characters a renderer never draws a box for: format characters (ZWJ, ZWNJ, direction
+    marks, soft hyphen) and variation selectors. (Line breaks and tabs are drawn as spaces, see
+    toklab.rendering.line; other control characters are drawn as boxes.)"""
+    return unicodedata.category(char) == "Cf" or 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF

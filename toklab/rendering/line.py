@@ -24,6 +24,9 @@ import numpy as np
 from toklab.rendering.fonts import FontSet, draws_nothing
 
 RTL_CLASSES = frozenset({"R", "AL"})
+# One line holds no line breaks or tabs: a renderer drawing one line draws them as spaces (any
+# other control character has no glyph in any font, and is drawn, and counted, as tofu)
+AS_SPACE = str.maketrans({c: " " for c in "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"})
 LTR_CLASSES = frozenset({"L", "EN", "AN"})  # digits read left to right inside right-to-left text
 
 
@@ -85,6 +88,7 @@ class LineShaper:
         tofu, fallback = [], 0
         font, rtl, start = None, None, 0
         fonts = self.fonts.fonts
+        text = text.translate(AS_SPACE)  # one character for one: positions are unchanged
         for i, char in enumerate(text):
             chosen = self.fonts.font_for(char, font)
             if chosen is None:
