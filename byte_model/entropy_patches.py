@@ -19,13 +19,13 @@ tokenizer registry, a floor below the byte model, finds it without importing it.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from toklab.adapters.base import Adapter, TokenAnalysis
+from toklab.adapters.labels import PieceLabels
 from toklab.errors import SpecError
 from toklab.signature import Signature
 from toklab.spec import Spec
@@ -71,9 +71,7 @@ class EntropyPatchAdapter(Adapter):
             target = parse_float(params.get("bytes_per_patch", "4"), "bytes_per_patch", low=1.0, high=1e6,
                                  where=f"{spec.canonical}: ")
             self.threshold, self.chosen_for = self._calibrated(target), target
-        self._patches: dict[bytes, int] = {}
-        self._bytes: list[bytes] = []
-        self._interning = threading.Lock()
+        self.labels = PieceLabels()
 
     # -- the threshold ------------------------------------------------------------------------
     def _calibrated(self, bytes_per_patch: float) -> float:
@@ -138,16 +136,8 @@ class EntropyPatchAdapter(Adapter):
         return np.append(starts[1:], len(entropy)).astype(np.int64)
 
     def _ids(self, data: bytes, ends: np.ndarray) -> list[int]:
-        ids, start = [], 0
-        with self._interning:  # analysers may call from several threads: one id per patch, ever
-            for end in ends.tolist():
-                piece = data[start:end]
-                if piece not in self._patches:
-                    self._patches[piece] = len(self._bytes)
-                    self._bytes.append(piece)
-                ids.append(self._patches[piece])
-                start = end
-        return ids
+        starts = [0, *ends.tolist()[:-1]]
+        return self.labels.ids(data[a:b] for a, b in zip(starts, ends.tolist()))
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         entropies = self.entropies(texts)
@@ -161,16 +151,23 @@ class EntropyPatchAdapter(Adapter):
     def encode(self, text: str) -> list[int]:
         return self.encode_batch([text])[0]
 
+    @property
+    def code_modules(self) -> tuple[str, ...]:
+        """The model that computes the entropies too: a change there must not be answered from a
+        cache filled before it."""
+        return (*super().code_modules, "toklab.adapters.labels", "byte_model.model", "byte_model.chunked",
+                "byte_model.shortened", "byte_model.loading", "byte_model.data")
+
     def token_bytes(self, token_id: int) -> bytes:
-        return self._bytes[token_id]
+        return self.labels.piece(token_id)
 
     @property
     def vocab_size(self) -> int:  # the patches met so far: a label count, not a vocabulary
-        return len(self._bytes)
+        return len(self.labels)
 
     @property
     def byte_lengths(self) -> np.ndarray:
-        return np.array([len(b) for b in self._bytes], dtype=np.int64)
+        return self.labels.byte_lengths()
 
     @property
     def signature(self) -> Signature:

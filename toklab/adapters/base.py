@@ -116,7 +116,8 @@ class Adapter:
     def code_modules(self) -> tuple[str, ...]:
         """The lab's modules that make this adapter's answers (its class and its bases): part of the
         cache key of every result computed with it."""
-        return tuple(cls.__module__ for cls in type(self).__mro__ if cls.__module__.startswith("toklab."))
+        # every class of the lab's, plugins' too (the byte model's entropy patches live in byte_model)
+        return tuple(cls.__module__ for cls in type(self).__mro__ if cls is not object)
 
     def describe(self) -> dict:
         """Facts for `toklab tokenizers show`; adapters add their pipeline details."""

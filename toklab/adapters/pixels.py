@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from toklab.adapters.base import Adapter, TokenAnalysis
+from toklab.adapters.labels import PieceLabels
 from toklab.errors import SpecError
 from toklab.numeric import parse_int
 from toklab.signature import Signature
@@ -73,32 +74,21 @@ class PixelAdapter(Adapter):
         self.library_version = uharfbuzz.__version__
         self.artifact_hash = self.fonts.sha256
         self.pieces = 0  # documents too wide for one line, measured in several
-        self._spans: dict[str, int] = {}
-        self._texts: list[str] = []
+        self.labels = PieceLabels()
         self._lock = threading.Lock()
 
     # -- measuring ----------------------------------------------------------------------------
     def _ids(self, text: str, ends: np.ndarray, tofu: list[int]) -> list[int]:
-        shown = text
-        if tofu:
-            chars = list(text)
-            for i in tofu:
-                chars[i] = TOFU
-            shown = "".join(chars)
-        data, ids, start = text.encode("utf-8"), [], 0
-        char_of_byte = None
-        with self._lock:  # analysers may call from several threads: one id per span, ever
-            for end in ends.tolist():
-                piece = data[start:end].decode("utf-8")
-                if tofu:  # the same characters, as drawn
-                    char_of_byte = char_of_byte or _char_index(text)
-                    piece = shown[char_of_byte[start]:char_of_byte[end]]
-                if piece not in self._spans:
-                    self._spans[piece] = len(self._texts)
-                    self._texts.append(piece)
-                ids.append(self._spans[piece])
-                start = end
-        return ids
+        """Labels of each patch's span of the text as drawn (a tofu character as U+FFFD)."""
+        bounds = list(zip([0, *ends.tolist()[:-1]], ends.tolist()))
+        if not tofu:
+            data = text.encode("utf-8")
+            return self.labels.ids(data[a:b] for a, b in bounds)
+        shown = list(text)
+        for i in tofu:
+            shown[i] = TOFU
+        char_of_byte = _char_index(text)
+        return self.labels.ids("".join(shown[char_of_byte[a]:char_of_byte[b]]).encode("utf-8") for a, b in bounds)
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         measured = [self.shaper.measure(text) for text in texts]
@@ -121,15 +111,15 @@ class PixelAdapter(Adapter):
         return [self.shaper.runs(text)[2] for text in texts]
 
     def token_bytes(self, token_id: int) -> bytes:
-        return self._texts[token_id].encode("utf-8")
+        return self.labels.piece(token_id)
 
     @property
     def vocab_size(self) -> int:  # the spans met so far: a label count, not a vocabulary
-        return len(self._texts)
+        return len(self.labels)
 
     @property
     def byte_lengths(self) -> np.ndarray:
-        return np.array([len(t.encode("utf-8")) for t in self._texts], dtype=np.int64)
+        return self.labels.byte_lengths()
 
     # -- descriptive --------------------------------------------------------------------------
     @property
@@ -148,7 +138,7 @@ class PixelAdapter(Adapter):
     def code_modules(self) -> tuple[str, ...]:
         """The renderer's modules too: a change in how lines are shaped or cut must not be
         answered from a cache filled before it."""
-        return (*super().code_modules, "toklab.rendering.fonts", "toklab.rendering.line")
+        return (*super().code_modules, "toklab.adapters.labels", "toklab.rendering.fonts", "toklab.rendering.line")
 
     def describe(self) -> dict:
         return {**super().describe(), "fonts": [str(d) for d in self.fonts.dirs], "font_files": len(self.fonts.fonts),
