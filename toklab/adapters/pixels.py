@@ -8,14 +8,15 @@ this adapter meets it (labels for one process, never stored), so the audit's per
 intervals and word statistics apply unchanged. What rendering loses is exact: a character that no
 font of the set has is drawn as the `.notdef` box (tofu) — it decodes to U+FFFD and counts as an
 unknown character, so `toklab loss` reports it; characters drawn by a fallback font (no Noto Sans
-font has them) are counted apart (`fallback_char_counts`).
+font has them) are counted apart (`fallback_char_counts`). A patch that lies wholly inside one
+wide glyph begins no character: its span is empty. A scheme without a vocabulary has no Rényi
+efficiency (null in the audit).
 """
 
 from __future__ import annotations
 
 import functools
 import subprocess
-import threading
 from typing import Sequence
 
 import numpy as np
@@ -73,9 +74,7 @@ class PixelAdapter(Adapter):
         self.shaper = LineShaper(self.fonts, self.geometry)
         self.library_version = uharfbuzz.__version__
         self.artifact_hash = self.fonts.sha256
-        self.pieces = 0  # documents too wide for one line, measured in several
         self.labels = PieceLabels()
-        self._lock = threading.Lock()
 
     # -- measuring ----------------------------------------------------------------------------
     def _ids(self, text: str, ends: np.ndarray, tofu: list[int]) -> list[int]:
@@ -92,8 +91,6 @@ class PixelAdapter(Adapter):
 
     def analyse(self, texts: Sequence[str], num_threads: int = 1) -> TokenAnalysis:
         measured = [self.shaper.measure(text) for text in texts]
-        with self._lock:
-            self.pieces += sum(m.lines > 1 for m in measured)
         ids = [self._ids(t, m.ends, m.tofu) for t, m in zip(texts, measured)]
         return TokenAnalysis(ids, [m.ends for m in measured], [len(m.tofu) for m in measured],
                              [set(m.tofu) for m in measured])
@@ -127,7 +124,10 @@ class PixelAdapter(Adapter):
         import fontTools
 
         g = self.geometry
-        debian = debian_package_versions()
+        from toklab.rendering.fonts import DEBIAN_DIRS
+
+        from_debian = any(str(f.path).startswith(tuple(f"{d}/" for d in DEBIAN_DIRS)) for f in self.fonts.fonts)
+        debian = debian_package_versions() if from_debian else ""
         return Signature.of(("tok", self.spec.canonical), ("family", self.family),
                             ("geometry", f"h{g.height}xpatch{g.patch}xfont{g.font_px:.2f}px,max{g.max_patches}"),
                             ("fonts_sha256", self.artifact_hash[:16]), ("fonts", len(self.fonts.fonts)),

@@ -123,13 +123,16 @@ def audit_cmd(tokenizers, corpus, split, langs, pivot, method, normalize, sensit
       toklab audit --format csv -o premiums.csv --plot premiums.png
       toklab audit -t pixels:noto -t bytes:utf8 -t gpt-4o --by script   # per writing system, with intervals
     """
+    if by == "script" and (method != "totals" or sensitivity_report):
+        raise click.UsageError("--by script pools per-sentence counts (method totals); it does not combine with "
+                               "--method joined or --normalization-sensitivity")
     corpus_spec = corpus_spec_from_flags(corpus, split, langs, pivot)
     # User files are read block by block (memory bounded whatever their size); the joined method
     # and the normal-form comparison need each language whole.
     streamed = (corpus_spec.split(":", 1)[0] in STREAMABLE and method == "totals" and not sensitivity_report
                 and by == "language")
     loaded = open_stream(corpus_spec) if streamed else load_corpus(corpus_spec)
-    adapters = [load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS)]
+    adapters = list({a.name: a for a in (load_tokenizer(t) for t in (tokenizers or DEFAULT_TOKENIZERS))}.values())
     measure = MeasureOptions(normalize=normalize, jobs=jobs, executor=executor)
     options = AuditOptions(pivot=pivot, method=method, measure=measure,
                            bootstrap=BootstrapOptions(resamples=resamples, seed=seed))

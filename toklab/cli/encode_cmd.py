@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from toklab.cli.options import _with_overwrite, json_format_option, new_target
+from toklab.cli.options import OVERWRITE, _with_overwrite, json_format_option, new_target
 from toklab.cli.render import signature_line, stdout_console, text_cell, write_json
 from toklab.display import visible
 from toklab.registry import load_tokenizer
@@ -24,6 +24,15 @@ def token_view(raw: bytes) -> tuple[str, bool]:
 
 
 DEFAULT_IMAGE = Path("pixels.png")
+MAX_PICTURE_BYTES = 200_000_000  # RGB, enlarged: a longer text is measured, not drawn
+SCALE = 4  # the picture's enlargement, so a person can see 16-pixel glyphs
+
+
+def picture_size(adapter, text: str) -> int:
+    """Bytes of the enlarged RGB picture of `text`, before drawing it."""
+    g, measured = adapter.geometry, adapter.shaper.measure(text)
+    widest = min(measured.width, g.max_width) + g.patch  # a line's patches, at most the limit (and one cluster)
+    return int(max(measured.lines, 1) * g.height * SCALE * widest * SCALE * 3)
 
 
 @click.command("encode")
@@ -44,9 +53,9 @@ def encode_cmd(spec: str, text: str, fmt: str, image: Path | None) -> None:
       toklab encode pixels:noto "नमस्ते दुनिया"       # writes pixels.png: the line and its 16×16 patches
     """
     adapter = load_tokenizer(spec)
+    target = None
     if adapter.spec.scheme == "pixels":
-        ctx = click.get_current_context()
-        target = image or new_target(ctx, next(p for p in ctx.command.params if p.name == "image"), DEFAULT_IMAGE)
+        target = image or default_image()
         write_rendering(adapter, text, target)
         click.echo(f"wrote {visible(str(target))}", err=True)
     elif image is not None:
@@ -56,7 +65,8 @@ def encode_cmd(spec: str, text: str, fmt: str, image: Path | None) -> None:
                "whole_chars": token_view(adapter.token_bytes(i))[1]} for i in ids]
     if fmt == "json":
         write_json({"tokenizer": adapter.name, "text": text, "n_tokens": len(ids), "tokens": tokens,
-                    "decoded": adapter.decode(ids), "signature": adapter.signature})
+                    "decoded": adapter.decode(ids), **({"image": str(target)} if target else {}),
+                    "signature": adapter.signature})
         return
     console = stdout_console()
     line = Text()
@@ -79,6 +89,15 @@ def encode_cmd(spec: str, text: str, fmt: str, image: Path | None) -> None:
     signature_line(console, adapter.signature)
 
 
+def default_image() -> Path:
+    """pixels.png in this folder, never replacing one without --overwrite."""
+    ctx = click.get_current_context()
+    if DEFAULT_IMAGE.exists() and not ctx.meta.get(OVERWRITE):
+        raise click.UsageError(f"{DEFAULT_IMAGE} (where the rendered line goes by default) already exists: pass "
+                               "--overwrite to replace it, or --image FILE")
+    return new_target(ctx, next(p for p in ctx.command.params if p.name == "image"), DEFAULT_IMAGE)
+
+
 def write_rendering(adapter, text: str, path: Path) -> None:
     """The line as the pixel scheme draws it, enlarged, with its patch grid (a PNG, atomically)."""
     import io
@@ -88,7 +107,11 @@ def write_rendering(adapter, text: str, path: Path) -> None:
     from toklab.paths import atomic_path
     from toklab.rendering.raster import Rasterizer, with_patch_grid
 
-    picture = with_patch_grid(Rasterizer(adapter.shaper).lines(text), adapter.geometry.patch)
+    size = picture_size(adapter, text)
+    if size > MAX_PICTURE_BYTES:
+        raise click.UsageError(f"the rendered text would be a {size / 1e6:,.0f} MB picture (over "
+                               f"{MAX_PICTURE_BYTES / 1e6:,.0f} MB): draw a shorter text or a smaller height")
+    picture = with_patch_grid(Rasterizer(adapter.shaper).lines(text), adapter.geometry.patch, SCALE)
     buffer = io.BytesIO()
     Image.fromarray(picture).save(buffer, format="PNG")
     with atomic_path(path) as tmp:

@@ -142,6 +142,15 @@ COLUMNS = [
 ]
 
 
+FLOATS = ("premium_lo", "premium_hi", "renyi_efficiency_vocab", "renyi_efficiency_observed")
+
+
+def rows_frame(rows: list[dict]) -> pl.DataFrame:
+    """The rows of one tokenizer, with a float type for columns that may be null throughout (a
+    scheme without a vocabulary has no Rényi efficiency) so every tokenizer's frame stacks."""
+    return pl.DataFrame(rows).select(COLUMNS).cast(dict.fromkeys(FLOATS, pl.Float64))
+
+
 def summarise(rows: pl.DataFrame, pivot: str) -> pl.DataFrame:
     out = []
     for (name,), part in rows.group_by("tokenizer", maintain_order=True):
@@ -204,7 +213,7 @@ def _tokenizer_frame(adapter: Adapter, corpus: Corpus, options: AuditOptions,
     measures = LanguageMeasures.of_documents(measure(adapter, corpus, options.measure, progress))
     check_pivot_tokens(f"corpus {corpus.spec}", adapter, measures, options.pivot)
     joined = measure_joined(adapter, corpus, options.measure) if options.method == "joined" else None
-    frame = pl.DataFrame(tokenizer_rows(adapter, measures, options, joined)).select(COLUMNS)
+    frame = rows_frame(tokenizer_rows(adapter, measures, options, joined))
     store_frame(key, frame)
     return frame
 
@@ -224,7 +233,7 @@ def _run_streamed(adapters: Sequence[Adapter], stream: CorpusStream, options: Au
                                           for lang, part in measures.docs.items()]), options.pivot)
         check_pivot_tokens(where, adapter, measures, options.pivot)
         rows.extend(tokenizer_rows(adapter, measures, options, None))
-    frame = pl.DataFrame(rows).select(COLUMNS)
+    frame = rows_frame(rows)
     signature = build(tokenizers_part(adapters), section("corpus", stream.signature(tally)),
                       section("method", options.signature()))
     return AuditResult(frame, summarise(frame, options.pivot), signature)

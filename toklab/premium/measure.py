@@ -52,6 +52,13 @@ def normalize_texts(texts: list[str], form: str) -> list[str]:
     return [unicodedata.normalize(form.upper(), t) for t in texts]
 
 
+def vocabulary_size(adapter: Adapter) -> int:
+    """The size of the vocabulary a token distribution is measured against; 0 for schemes that
+    have none (patches: their ids label the pieces met so far, so any efficiency would depend on
+    what the process read before)."""
+    return 0 if adapter.family == "patches" else adapter.vocab_size
+
+
 def renyi_efficiency(flat_ids: np.ndarray, vocab_size: int, alpha: float) -> tuple[float | None, float | None]:
     """Rényi entropy (order alpha) of the unigram distribution (Zouhar et al., 2023), normalised
     two ways: by log2 of the full vocabulary (Zouhar et al.'s definition) and by log2 of the
@@ -225,7 +232,7 @@ def measure(adapter: Adapter, corpus: Corpus, options: MeasureOptions = MeasureO
 
     def finish(text: LanguageText, flat: FlatAnalysis) -> dict:
         return {**measure_language(adapter, text, flat),
-                "renyi": renyi_efficiency(flat.ids, adapter.vocab_size, options.renyi_alpha)}
+                "renyi": renyi_efficiency(flat.ids, vocabulary_size(adapter), options.renyi_alpha)}
 
     columns = {}
     for lang, language_columns in measured(adapter, texts, options.jobs, finish):

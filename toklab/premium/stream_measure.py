@@ -33,6 +33,7 @@ from toklab.premium.measure import (
     measured,
     renyi_from_counts,
     texts_by_language,
+    vocabulary_size,
 )
 
 SUMMED = ("docs", "bytes", "chars", "tokens", "units", "continued", "unk_chars")
@@ -102,7 +103,8 @@ class _LanguageSums:
             self.sums[name] += value
         if self.type_counts.dtype == np.int32 and self.sums["tokens"] >= np.iinfo(np.int32).max:
             self.type_counts = self.type_counts.astype(np.int64)
-        self.type_counts[part.types] += part.counts.astype(self.type_counts.dtype)
+        if self.type_counts.size:  # a scheme without a vocabulary counts no types
+            self.type_counts[part.types] += part.counts.astype(self.type_counts.dtype)
         for name in PER_DOC:
             self.columns[name].append(getattr(part, name))
 
@@ -148,13 +150,13 @@ def measure_stream(adapter: Adapter, stream: CorpusStream, options: MeasureOptio
         tally.add(block)
         for lang, part in parts.items():
             if lang not in sums:
-                sums[lang] = _LanguageSums(adapter.vocab_size, part.unit_kind)
+                sums[lang] = _LanguageSums(vocabulary_size(adapter), part.unit_kind)
             sums[lang].add(part)
         if progress:
             progress(f"{tally.bytes / 1e6:,.0f} MB")
     docs, totals = {}, {}
     for lang in list(sums):  # first appearance: the order of a corpus loaded whole
-        docs[lang], totals[lang] = sums.pop(lang).result(adapter.vocab_size, options.renyi_alpha)
+        docs[lang], totals[lang] = sums.pop(lang).result(vocabulary_size(adapter), options.renyi_alpha)
     measures = LanguageMeasures(docs, totals)
     if key is not None:
         _write_cached(key, measures, tally)

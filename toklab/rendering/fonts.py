@@ -51,12 +51,26 @@ class Font:
 
 def font_dirs() -> list[Path]:
     configured = os.environ.get(FONT_DIRS_VARIABLE)
-    return [Path(p) for p in configured.split(os.pathsep) if p] if configured else list(DEBIAN_DIRS)
+    return [Path(p) for p in configured.split(os.pathsep) if p] if configured is not None else list(DEBIAN_DIRS)
 
 
 def regular_font_files(dirs: list[Path]) -> list[Path]:
-    found = {p.name: p for d in dirs if d.is_dir() for p in sorted(d.rglob("*")) if REGULAR.match(p.name)}
+    """Every Regular Noto file under the folders; a name found in two folders is taken from the
+    first (as PATH is searched)."""
+    found: dict[str, Path] = {}
+    for folder in dirs:
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if REGULAR.match(path.name):
+                found.setdefault(path.name, path)
     return [found[name] for name in sorted(found)]
+
+
+def describe_dirs(dirs: list[Path]) -> str:
+    """The folders searched, each with what is wrong with it when it is not a folder."""
+    if not dirs:
+        return f"no folder ({FONT_DIRS_VARIABLE} is set but names none)"
+    return ", ".join(str(d) if d.is_dir() else f"{d} ({'a file, not a folder' if d.exists() else 'does not exist'})"
+                     for d in dirs)
 
 
 def script_of(char: str) -> str:
@@ -72,7 +86,7 @@ class FontSet:
         self.dirs = dirs or font_dirs()
         files = regular_font_files(self.dirs)
         if not any(p.stem == "NotoSans-Regular" for p in files):
-            raise FontsMissing(f"no Noto Sans (NotoSans-Regular.ttf) in {', '.join(map(str, self.dirs))}; {INSTALL_HINT}")
+            raise FontsMissing(f"no Noto Sans (NotoSans-Regular.ttf) in {describe_dirs(self.dirs)}; {INSTALL_HINT}")
         self.fonts = sorted((self._load(p) for p in files), key=self._rank)
         self._by_script = self._script_fonts()
         self._choice: dict[str, tuple[bool, int | None]] = {}  # char → (common to scripts, its font)
@@ -82,6 +96,9 @@ class FontSet:
         import uharfbuzz as hb
 
         face = hb.Face(hb.Blob.from_file_path(str(path)))  # face 0 of a collection (CJK: Japanese forms)
+        if face.glyph_count == 0:  # HarfBuzz reads any bytes as an empty face: a broken file would draw only tofu
+            raise FontsMissing(f"{path} is not a readable font (no glyphs): reinstall its package, or remove it from "
+                               f"the folders {FONT_DIRS_VARIABLE} names")
         primary = path.stem.startswith("NotoSans") and not NOT_A_SCRIPT_FONT.search(path.stem)
         return Font(path, path.stem, primary, frozenset(face.unicodes))
 

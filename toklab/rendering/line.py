@@ -1,8 +1,7 @@
 """One text on one line, shaped with HarfBuzz, measured in patches.
 
-The text is cut into runs of one font and one direction (fonts chosen per character by
-`FontSet.font_for`; right-to-left where the character's bidirectional class is R or AL, digits
-left-to-right, neutrals with the run before them), each run shaped by HarfBuzz with its script's
+The text is cut into runs of one font and one bidirectional level (fonts chosen per character by
+`FontSet.font_for`, levels by `toklab.rendering.bidi`; odd levels shaped right to left), each run shaped by HarfBuzz with its script's
 shaping rules (conjuncts, contextual Arabic forms, Myanmar reordering), so no cluster is ever
 drawn a character at a time. The line's width is the sum of the shaped advances; a pixel model
 reads it as ⌈width / patch⌉ square patches (the blank end of the last one, and the end-of-text
@@ -10,24 +9,23 @@ patch PIXEL appends, not counted).
 
 A text wider than `max_patches` patches (PIXEL's 529) cannot be drawn on one line: it is broken
 between characters into lines of at most that many patches, each counted on its own, and the
-number of lines is returned so callers can say so.
+number of lines is returned so callers can say so (a cluster wider than a whole line takes a line
+of its own, wider than the limit). A non-empty line takes at least one patch, even when it draws
+nothing wider than zero (combining marks alone, a zero-width space).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import unicodedata
-
 import numpy as np
 
+from toklab.rendering import bidi
 from toklab.rendering.fonts import FontSet, draws_nothing
 
-RTL_CLASSES = frozenset({"R", "AL"})
 # One line holds no line breaks or tabs: a renderer drawing one line draws them as spaces (any
 # other control character has no glyph in any font, and is drawn, and counted, as tofu)
 AS_SPACE = str.maketrans({c: " " for c in "\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"})
-LTR_CLASSES = frozenset({"L", "EN", "AN"})  # digits read left to right inside right-to-left text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +47,7 @@ class Run:
     start: int  # first character, in the text's logical order
     text: str
     font: int
-    rtl: bool
+    level: int  # bidirectional embedding level: odd runs are shaped right to left
     glyphs: list[tuple[int, int, float, float, float]] = dataclasses.field(default_factory=list)
     # (glyph id, cluster: character in the run, x advance, x offset, y offset) in pixels, visual order
 
@@ -86,9 +84,10 @@ class LineShaper:
         """Runs in logical order, the characters no font has, and how many a fallback draws."""
         runs: list[Run] = []
         tofu, fallback = [], 0
-        font, rtl, start = None, None, 0
+        font, level, start = None, None, 0
         fonts = self.fonts.fonts
         text = text.translate(AS_SPACE)  # one character for one: positions are unchanged
+        char_levels = bidi.levels(text)
         for i, char in enumerate(text):
             chosen = self.fonts.font_for(char, font)
             if chosen is None:
@@ -97,14 +96,12 @@ class LineShaper:
                 chosen = font if font is not None else 0
             elif not fonts[chosen].primary:
                 fallback += 1
-            bidi = unicodedata.bidirectional(char)
-            direction = True if bidi in RTL_CLASSES else False if bidi in LTR_CLASSES else rtl
-            if i and (chosen != font or (direction is not None and rtl is not None and direction != rtl)):
-                runs.append(Run(start, text[start:i], font, bool(rtl)))
+            if i and (chosen != font or char_levels[i] != level):
+                runs.append(Run(start, text[start:i], font, level))
                 start = i
-            font, rtl = chosen, direction if direction is not None else rtl
+            font, level = chosen, char_levels[i]
         if text:
-            runs.append(Run(start, text[start:], font, bool(rtl)))
+            runs.append(Run(start, text[start:], font, level))
         return runs, tofu, fallback
 
     def shape(self, run: Run) -> Run:
@@ -113,7 +110,7 @@ class LineShaper:
         buffer = hb.Buffer()
         buffer.add_str(run.text)
         buffer.guess_segment_properties()
-        buffer.direction = "rtl" if run.rtl else "ltr"
+        buffer.direction = "rtl" if run.level % 2 else "ltr"
         hb.shape(font, buffer, {})
         run.glyphs = [(info.codepoint, info.cluster, pos.x_advance * scale, pos.x_offset * scale, pos.y_offset * scale)
                       for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions)]
@@ -138,7 +135,9 @@ class LineShaper:
         for i in range(len(text) + 1):
             if i == len(text) or (cursor[i + 1] - cursor[begin] > limit and i > begin):
                 line_width = cursor[i] - cursor[begin]
-                count = math.ceil(line_width / patch - 1e-9) if line_width > 0 else 0
+                # a line of marks or invisible characters still takes a patch: its ink (or its
+                # characters) must not vanish from the count
+                count = max(1, math.ceil(line_width / patch - 1e-9)) if i > begin else 0
                 # the character that begins at or after each patch's right edge starts the next patch
                 edges = cursor[begin] + patch * np.arange(1, count + 1)
                 inside = np.searchsorted(cursor[begin:i], edges, side="left") + begin

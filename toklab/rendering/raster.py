@@ -1,65 +1,19 @@
 """The shaped line drawn with FreeType, with its patch grid, so a person can check the rendering.
 
-Glyphs come from the same HarfBuzz shaping that measures the line (`LineShaper`), placed in
-visual order: the paragraph runs in the direction of its first strong character, and runs of the
-other direction are reordered as the Unicode bidirectional algorithm does for two levels (no
-explicit embeddings). A text too wide for one line is drawn as the lines it was measured in.
+Glyphs come from the same HarfBuzz shaping that measures the line (`LineShaper`), its runs placed
+in visual order by their bidirectional levels (`toklab.rendering.bidi`). A text too wide for one line is drawn as the lines it was measured in.
 """
 
 from __future__ import annotations
 
 import math
-import unicodedata
 
 import numpy as np
 
-from toklab.rendering.line import LineShaper, Run
+from toklab.rendering import bidi
+from toklab.rendering.line import LineShaper
 
 BASELINE = 0.78  # of the line height: room below for descenders, as PIXEL's renderer leaves
-
-
-def right_to_left(text: str) -> bool:
-    """The paragraph's direction, from its first strong character (P2, P3)."""
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return True
-        if kind == "L":
-            return False
-    return False
-
-
-def visual_order(runs: list[Run], rtl_paragraph: bool) -> list[Run]:
-    """Runs left to right on the line (L2 for two levels: reverse the line, then each maximal
-    sequence of runs at the higher level back)."""
-    higher = (lambda run: not run.rtl) if rtl_paragraph else (lambda run: run.rtl)
-    ordered, group = [], []
-    for run in runs:
-        if higher(run):
-            group.append(run)
-            continue
-        ordered.extend(reversed(group))
-        group = []
-        ordered.append(run)
-    ordered.extend(reversed(group))
-    if rtl_paragraph:  # the whole line reversed, the higher-level (left-to-right) groups kept in order
-        ordered = _reverse_keeping(ordered, higher)
-    return ordered
-
-
-def _reverse_keeping(runs: list[Run], higher) -> list[Run]:
-    blocks, block = [], []
-    for run in runs:
-        if higher(run):
-            block.append(run)
-            continue
-        if block:
-            blocks.append(list(reversed(block)))  # undo the group reversal above: logical order
-            block = []
-        blocks.append([run])
-    if block:
-        blocks.append(list(reversed(block)))
-    return [run for b in reversed(blocks) for run in b]
 
 
 class Rasterizer:
@@ -86,7 +40,7 @@ class Rasterizer:
         width = sum(advance for run in runs for _g, _c, advance, _dx, _dy in run.glyphs)
         canvas = np.zeros((g.height, max(1, math.ceil(width / g.patch)) * g.patch), dtype=np.float32)
         baseline, pen = g.height * BASELINE, 0.0
-        for run in visual_order(runs, right_to_left(text)):
+        for run in bidi.reorder(runs, [run.level for run in runs]):
             face = self._face(run.font)
             for gid, _cluster, advance, dx, dy in run.glyphs:
                 face.load_glyph(gid, freetype.FT_LOAD_RENDER | freetype.FT_LOAD_TARGET_NORMAL)
