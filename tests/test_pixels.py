@@ -162,3 +162,25 @@ def test_audit_counts_patches_per_language(noto_fonts, flores_ready):
     assert premium["eng_Latn"]["premium"] == 1.0
     # Han: one square glyph of 13.3 px per character, far fewer patches than English letters
     assert premium["zho_Hans"]["premium_hi"] < 0.8 < premium["hin_Deva"]["premium_lo"] + 0.2
+
+
+def test_a_streamed_measurement_reads_patches_block_by_block(noto_fonts, tmp_path):
+    """Block by block (a file too big to hold) the counts equal the whole corpus's, and a scheme
+    without a vocabulary has no Rényi efficiency (its labels grow as it reads)."""
+    from corpora import load_corpus, parse_corpus_spec
+    from corpora.stream import open_stream
+    from toklab.premium.measure import MeasureOptions, measure
+    from toklab.premium.stream_measure import measure_stream
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "eng_Latn.txt").write_text("".join(f"line {i} of the text\n" for i in range(40)), encoding="utf-8")
+    (folder / "hin_Deva.txt").write_text("".join(f"पाठ की पंक्ति {i}\n" for i in range(40)), encoding="utf-8")
+    adapter = load_tokenizer("pixels:noto")
+    streamed, _ = measure_stream(adapter, open_stream(parse_corpus_spec(f"file:{folder}"), block_bytes=64),
+                                 MeasureOptions(jobs=1), use_cache=False)
+    whole = measure(adapter, load_corpus(f"file:{folder}"), MeasureOptions(), use_cache=False)
+    for lang in ("eng_Latn", "hin_Deva"):
+        assert streamed.totals[lang]["tokens"] == whole.filter(whole["lang"] == lang)["tokens"].sum()
+        assert streamed.totals[lang]["renyi_efficiency_vocab"] is None
+    assert whole["renyi_efficiency_vocab"].null_count() == whole.height
