@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from toklab.adapters.base import Adapter, TokenAnalysis
-from toklab.adapters.labels import PieceLabels
+from toklab.adapters.labels import PatchAdapter
 from toklab.errors import SpecError
 from toklab.signature import Signature
 from toklab.spec import Spec
@@ -36,8 +36,7 @@ CALIBRATION_DOCS = 10  # validation documents per language that choose the thres
 BATCH = 64
 
 
-class EntropyPatchAdapter(Adapter):
-    family = "patches"
+class EntropyPatchAdapter(PatchAdapter):
     library = "torch"
 
     def __init__(self, spec: Spec):
@@ -71,7 +70,7 @@ class EntropyPatchAdapter(Adapter):
             target = parse_float(params.get("bytes_per_patch", "4"), "bytes_per_patch", low=1.0, high=1e6,
                                  where=f"{spec.canonical}: ")
             self.threshold, self.chosen_for = self._calibrated(target), target
-        self.labels = PieceLabels()
+        super().__init__()
 
     # -- the threshold ------------------------------------------------------------------------
     def _calibrated(self, bytes_per_patch: float) -> float:
@@ -145,29 +144,12 @@ class EntropyPatchAdapter(Adapter):
         ids = [self._ids(t.encode("utf-8"), e) for t, e in zip(texts, ends)]
         return TokenAnalysis(ids, ends, [0] * len(texts))
 
-    def encode_batch(self, texts: Sequence[str], num_threads: int = 1) -> list[list[int]]:
-        return self.analyse(texts).ids
-
-    def encode(self, text: str) -> list[int]:
-        return self.encode_batch([text])[0]
-
     @property
     def code_modules(self) -> tuple[str, ...]:
         """The model that computes the entropies too: a change there must not be answered from a
         cache filled before it."""
-        return (*super().code_modules, "toklab.adapters.labels", "byte_model.model", "byte_model.chunked",
+        return (*super().code_modules, "byte_model.model", "byte_model.chunked",
                 "byte_model.shortened", "byte_model.loading", "byte_model.data")
-
-    def token_bytes(self, token_id: int) -> bytes:
-        return self.labels.piece(token_id)
-
-    @property
-    def vocab_size(self) -> int:  # the patches met so far: a label count, not a vocabulary
-        return len(self.labels)
-
-    @property
-    def byte_lengths(self) -> np.ndarray:
-        return self.labels.byte_lengths()
 
     @property
     def signature(self) -> Signature:
@@ -177,11 +159,6 @@ class EntropyPatchAdapter(Adapter):
                             ("sha256", self.artifact_hash[:16]), ("threshold_bits", f"{self.threshold:.4f}"), *chosen,
                             ("run", self.run_signature), (self.library, self.library_version))
 
-    def normalize(self, text: str) -> str:
-        return text
-
-    def pre_tokenize(self, normalized: str) -> list[tuple[int, int]]:
-        return [(0, len(normalized))]
 
 
 def from_spec(spec: Spec) -> Adapter:

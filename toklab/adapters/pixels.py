@@ -21,8 +21,8 @@ from typing import Sequence
 
 import numpy as np
 
-from toklab.adapters.base import Adapter, TokenAnalysis
-from toklab.adapters.labels import PieceLabels
+from toklab.adapters.base import TokenAnalysis
+from toklab.adapters.labels import PatchAdapter
 from toklab.errors import SpecError
 from toklab.numeric import parse_int
 from toklab.signature import Signature
@@ -55,8 +55,7 @@ def debian_package_versions() -> str:
     return ",".join(out.split())
 
 
-class PixelAdapter(Adapter):
-    family = "patches"
+class PixelAdapter(PatchAdapter):
     library = "uharfbuzz"
 
     def __init__(self, spec: Spec):
@@ -74,7 +73,7 @@ class PixelAdapter(Adapter):
         self.shaper = LineShaper(self.fonts, self.geometry)
         self.library_version = uharfbuzz.__version__
         self.artifact_hash = self.fonts.sha256
-        self.labels = PieceLabels()
+        super().__init__()
 
     # -- measuring ----------------------------------------------------------------------------
     def _ids(self, text: str, ends: np.ndarray, tofu: list[int]) -> list[int]:
@@ -95,28 +94,11 @@ class PixelAdapter(Adapter):
         return TokenAnalysis(ids, [m.ends for m in measured], [len(m.tofu) for m in measured],
                              [set(m.tofu) for m in measured])
 
-    def encode_batch(self, texts: Sequence[str], num_threads: int = 1) -> list[list[int]]:
-        return self.analyse(texts).ids
-
-    def encode(self, text: str) -> list[int]:
-        return self.encode_batch([text])[0]
-
     def unknown_char_counts(self, texts: Sequence[str]) -> list[int]:
         return self.analyse(texts).unk_chars
 
     def fallback_char_counts(self, texts: Sequence[str]) -> list[int]:
         return [self.shaper.runs(text)[2] for text in texts]
-
-    def token_bytes(self, token_id: int) -> bytes:
-        return self.labels.piece(token_id)
-
-    @property
-    def vocab_size(self) -> int:  # the spans met so far: a label count, not a vocabulary
-        return len(self.labels)
-
-    @property
-    def byte_lengths(self) -> np.ndarray:
-        return self.labels.byte_lengths()
 
     # -- descriptive --------------------------------------------------------------------------
     @property
@@ -138,17 +120,11 @@ class PixelAdapter(Adapter):
     def code_modules(self) -> tuple[str, ...]:
         """The renderer's modules too: a change in how lines are shaped or cut must not be
         answered from a cache filled before it."""
-        return (*super().code_modules, "toklab.adapters.labels", "toklab.rendering.fonts", "toklab.rendering.line")
+        return (*super().code_modules, "toklab.rendering.fonts", "toklab.rendering.line")
 
     def describe(self) -> dict:
         return {**super().describe(), "fonts": [str(d) for d in self.fonts.dirs], "font_files": len(self.fonts.fonts),
                 "geometry": vars(self.geometry) | {"font_px": round(self.geometry.font_px, 3)}}
-
-    def normalize(self, text: str) -> str:
-        return text
-
-    def pre_tokenize(self, normalized: str) -> list[tuple[int, int]]:
-        return [(0, len(normalized))]
 
 
 def _char_index(text: str) -> list[int]:
